@@ -1,0 +1,29 @@
+import { Command, CommanderError } from 'commander';
+import { printError, processIo, type Io } from './output.js';
+import { registerValidate } from './commands/validate.js';
+import { registerCompile } from './commands/compile.js';
+
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('minicloud')
+    .description('run many small web apps on Docker Swarm')
+    .option('--verbose', 'print stack traces with errors')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
+  registerValidate(program, io, setExit);
+  registerCompile(program, io);
+  return program;
+}
+
+/** Runs the CLI and returns the exit code (never calls process.exit, so tests can call it). */
+export async function run(argv: string[], io: Io = processIo): Promise<number> {
+  let code = 0;
+  const program = buildProgram(io, (c) => (code = c));
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    printError(io, error, argv.includes('--verbose'));
+    return 1;
+  }
+}

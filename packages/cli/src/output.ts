@@ -1,0 +1,22 @@
+import { formatDetail, isMinicloudError } from '@minicloud/core';
+
+export interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+export const processIo: Io = {
+  out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+  err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+};
+
+/** `error (CODE): message`, then one line per field error; a stack trace only with --verbose. */
+export function printError(io: Io, error: unknown, verbose: boolean): void {
+  if (isMinicloudError(error)) {
+    io.err(`error (${error.code}): ${error.message}`);
+    for (const detail of error.details) if (detail.path !== '') io.err(`  ${formatDetail(detail)}`);
+  } else {
+    io.err(`error: ${(error as Error)?.message ?? String(error)}`);
+  }
+  if (verbose && error instanceof Error && error.stack) io.err(error.stack);
+}

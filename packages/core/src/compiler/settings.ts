@@ -1,0 +1,119 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { APP_NAME_MAX } from '../manifest/schema.js';
+import { compileChecker } from '../schema/ajv.js';
+import { MinicloudError, type ErrorDetail } from '../errors.js';
+
+// The operator's side of a deployment: what the manifest cannot know (where the image is,
+// which domains, how many replicas, how this swarm is wired).
+
+export const IMAGE_REF_PATTERN =
+  '^([a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?/)?[a-z0-9]+([._-]+[a-z0-9]+)*(/[a-z0-9]+([._-]+[a-z0-9]+)*)*' +
+  '(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$';
+
+export const HOSTNAME_PATTERN =
+  '^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$';
+
+const Hostname = Type.String({
+  pattern: HOSTNAME_PATTERN,
+  'x-rule': 'must be a lowercase host name such as app.example.com',
+});
+
+const AbsolutePath = Type.String({
+  pattern: '^(/[A-Za-z0-9._-]+)+$',
+  'x-rule': 'must be an absolute path of letters, digits and ._- segments',
+});
+
+const NetworkName = Type.String({
+  pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$',
+  'x-rule': 'must be a Docker network name',
+});
+
+export const DeploySettingsSchema = Type.Object(
+  {
+    image: Type.String({
+      pattern: IMAGE_REF_PATTERN,
+      'x-rule': 'must be an image reference such as registry:5000/app:1.0',
+    }),
+    name: Type.Optional(
+      Type.String({
+        pattern: `^[a-z]([a-z0-9-]{0,${APP_NAME_MAX - 2}}[a-z0-9])?$`,
+        'x-rule': `must be a DNS label of at most ${APP_NAME_MAX} characters`,
+      }),
+    ),
+    domains: Type.Optional(
+      Type.Array(Hostname, { uniqueItems: true, 'x-rule': 'must be a list of distinct host names' }),
+    ),
+    baseDomain: Type.Optional(Hostname),
+    replicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, 'x-rule': 'must be an integer from 0 to 100' })),
+    endpointMode: Type.Optional(
+      Type.Union([Type.Literal('vip'), Type.Literal('dnsrr')], { 'x-rule': 'must be one of: vip, dnsrr' }),
+    ),
+    proxyNetwork: Type.Optional(NetworkName),
+    servicesNetwork: Type.Optional(NetworkName),
+    dataDir: Type.Optional(AbsolutePath),
+    secretsDir: Type.Optional(AbsolutePath),
+    env: Type.Optional(
+      Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String(), {
+        additionalProperties: false,
+        'x-key-rule': 'is not a valid environment variable name',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type DeploySettingsInput = Static<typeof DeploySettingsSchema>;
+
+export interface DeploySettings {
+  image: string;
+  name?: string;
+  domains: string[];
+  baseDomain: string;
+  replicas: number;
+  endpointMode: 'vip' | 'dnsrr';
+  proxyNetwork: string;
+  servicesNetwork: string;
+  dataDir: string;
+  /** Where each app's credentials env file lives: git-ignored, mode 0600. */
+  secretsDir: string;
+  env: Record<string, string>;
+}
+
+export const DEFAULTS = {
+  baseDomain: 'minicloud.localhost',
+  replicas: 1,
+  endpointMode: 'vip',
+  proxyNetwork: 'minicloud-proxy',
+  servicesNetwork: 'minicloud-services',
+  dataDir: '/data/minicloud',
+} as const;
+
+/** App names that would clash with the platform's own stack, services or host names. */
+export const RESERVED_APP_NAMES = ['minicloud', 'admin', 'api', 'proxy', 'registry', 'mariadb', 'rabbitmq'];
+
+const checkSettings = compileChecker(DeploySettingsSchema);
+
+export function resolveSettings(input: unknown): DeploySettings {
+  const result = checkSettings(input);
+  if (!result.ok) throw settingsError(result.details);
+  const s = result.value;
+  const dataDir = s.dataDir ?? DEFAULTS.dataDir;
+  return {
+    image: s.image,
+    ...(s.name !== undefined ? { name: s.name } : {}),
+    domains: s.domains ?? [],
+    baseDomain: s.baseDomain ?? DEFAULTS.baseDomain,
+    replicas: s.replicas ?? DEFAULTS.replicas,
+    endpointMode: s.endpointMode ?? DEFAULTS.endpointMode,
+    proxyNetwork: s.proxyNetwork ?? DEFAULTS.proxyNetwork,
+    servicesNetwork: s.servicesNetwork ?? DEFAULTS.servicesNetwork,
+    dataDir,
+    secretsDir: s.secretsDir ?? `${dataDir}/secrets/apps`,
+    env: s.env ?? {},
+  };
+}
+
+export function settingsError(details: ErrorDetail[]): MinicloudError {
+  const noun = details.length === 1 ? 'error' : 'errors';
+  return new MinicloudError('MC_SETTINGS_INVALID', `deployment settings have ${details.length} ${noun}`, details);
+}

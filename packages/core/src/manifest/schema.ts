@@ -1,0 +1,126 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+// The cloud manifest, written once as JSON Schema (TypeBox). The TypeScript types, the
+// validation and the reference docs all come from here. `x-rule` is the sentence an error
+// prints for that field, so messages read `expose[0].port: must be an integer from 1 to 65535`
+// rather than ajv's keyword-by-keyword output.
+
+/** App and runner names become stack and service names (`<app>_<runner>`), which Docker caps at 63. */
+export const APP_NAME_MAX = 40;
+export const RUNNER_NAME_MAX = 20;
+
+const label = (max: number) =>
+  Type.String({
+    pattern: `^[a-z]([a-z0-9-]{0,${max - 2}}[a-z0-9])?$`,
+    'x-rule': `must be a DNS label: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen, at most ${max} characters`,
+  });
+
+export const Duration = Type.String({
+  pattern: '^([0-9]+(\\.[0-9]+)?(ns|us|ms|s|m|h))+$',
+  'x-rule': 'must be a duration such as 30s, 1m or 1m30s',
+});
+
+export const Command = Type.Union(
+  [
+    Type.String({ minLength: 1, 'x-rule': 'must be a non-empty command' }),
+    Type.Array(Type.String(), { minItems: 1, 'x-rule': 'must be a non-empty list of strings' }),
+  ],
+  { 'x-rule': 'must be a command: a string, or a non-empty list of strings' },
+);
+
+export const Port = Type.Integer({ minimum: 1, maximum: 65535, 'x-rule': 'must be an integer from 1 to 65535' });
+
+export const Expose = Type.Object(
+  {
+    proto: Type.Union([Type.Literal('http'), Type.Literal('tcp')], { 'x-rule': 'must be one of: http, tcp' }),
+    port: Port,
+  },
+  { additionalProperties: false, description: 'A port the app listens on. http ports are routed by the proxy.' },
+);
+
+export const Need = Type.Union([Type.Literal('database'), Type.Literal('messagebus'), Type.Literal('storage')], {
+  'x-rule': 'must be one of: database, messagebus, storage',
+});
+
+export const ENV_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
+
+export const Env = Type.Record(
+  Type.String({ pattern: ENV_NAME_PATTERN }),
+  Type.Union([Type.String(), Type.Number(), Type.Boolean()], { 'x-rule': 'must be a string, number or boolean' }),
+  {
+    additionalProperties: false,
+    'x-key-rule': 'is not a valid environment variable name (letters, digits and _, not starting with a digit)',
+  },
+);
+
+export const Runner = Type.Object(
+  {
+    name: label(RUNNER_NAME_MAX),
+    command: Command,
+    replicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, 'x-rule': 'must be an integer from 0 to 100' })),
+  },
+  { additionalProperties: false, description: 'An extra process of the same image with no exposed port.' },
+);
+
+export const Healthcheck = Type.Object(
+  {
+    http: Type.Optional(
+      Type.String({
+        // The path ends up inside a shell command, so only URL path characters are allowed.
+        pattern: '^/[A-Za-z0-9._~/%?&=+:@,-]*$',
+        'x-rule': 'must be a URL path starting with / (letters, digits and ._~/%?&=+:@,- only)',
+      }),
+    ),
+    command: Type.Optional(Command),
+    interval: Type.Optional(Duration),
+    timeout: Type.Optional(Duration),
+    retries: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, 'x-rule': 'must be an integer from 1 to 100' })),
+    start_period: Type.Optional(Duration),
+  },
+  { additionalProperties: false },
+);
+
+export const Memory = Type.String({
+  pattern: '^[0-9]+(\\.[0-9]+)?([bB]|[kKmMgG][bB]?)?$',
+  'x-rule': 'must be a size such as 128M, 512m or 1G',
+});
+
+export const Resources = Type.Object(
+  {
+    memory: Type.Optional(Memory),
+    cpus: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, maximum: 64, 'x-rule': 'must be a number above 0 and at most 64' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const StorageOptions = Type.Object(
+  {
+    path: Type.Optional(
+      Type.String({
+        pattern: '^(/[A-Za-z0-9._-]+)+$',
+        'x-rule': 'must be an absolute path of letters, digits and ._- segments, such as /data',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const ManifestSchema = Type.Object(
+  {
+    name: label(APP_NAME_MAX),
+    expose: Type.Optional(Type.Array(Expose, { maxItems: 16, 'x-rule': 'must be a list of at most 16 ports' })),
+    needs: Type.Optional(Type.Array(Need, { uniqueItems: true, 'x-rule': 'must be a list of distinct needs' })),
+    env: Type.Optional(Env),
+    runners: Type.Optional(Type.Array(Runner, { maxItems: 20, 'x-rule': 'must be a list of at most 20 runners' })),
+    healthcheck: Type.Optional(Healthcheck),
+    resources: Type.Optional(Resources),
+    storage: Type.Optional(StorageOptions),
+  },
+  { additionalProperties: false, 'x-rule': 'must be a mapping of manifest fields' },
+);
+
+/** The manifest as written, after schema validation. */
+export type ManifestInput = Static<typeof ManifestSchema>;
+export type NeedName = Static<typeof Need>;

@@ -1,0 +1,73 @@
+import t from 'tap';
+import { run } from '@minicloud/cli';
+import yaml from 'js-yaml';
+
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await run(['node', 'minicloud', ...args], {
+    out: (s) => (out += s.endsWith('\n') ? s : `${s}\n`),
+    err: (s) => (err += s.endsWith('\n') ? s : `${s}\n`),
+  });
+  return { code, out, err };
+}
+
+t.test('--help lists the commands', async (t) => {
+  const { code, out } = await cli('--help');
+  t.equal(code, 0);
+  t.match(out, /validate/);
+  t.match(out, /compile/);
+});
+
+t.test('validate prints ok, or one error per line and exits 1', async (t) => {
+  const dir = t.testdir({
+    good: { 'cloud_manifest.yml': 'name: app\nexpose: [{proto: http, port: 80}]\n' },
+    bad: { 'cloud_manifest.yml': 'name: App\nexpose: [{proto: http, port: 0}]\nneds: []\n' },
+  });
+  t.same(await cli('validate', `${dir}/good`), { code: 0, out: 'ok\n', err: '' });
+  const bad = await cli('validate', `${dir}/bad`);
+  t.equal(bad.code, 1);
+  t.equal(bad.out, '');
+  t.same(bad.err.trim().split('\n'), [
+    'neds: is not a known field (did you mean "needs"?)',
+    'name: must be a DNS label: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen, at most 40 characters',
+    'expose[0].port: must be an integer from 1 to 65535',
+  ]);
+  t.notMatch(bad.err, /at .*\.js:\d+/, 'no stack trace');
+  const missing = await cli('validate', `${dir}/nowhere`);
+  t.equal(missing.code, 1);
+  t.match(missing.err, /does not exist/);
+});
+
+t.test('compile prints the stack YAML; bad settings exit 1 with the errors', async (t) => {
+  const dir = t.testdir({ 'cloud_manifest.yml': 'name: app\nexpose: [{proto: http, port: 80}]\n' });
+  const ok = await cli(
+    'compile',
+    dir,
+    '--image',
+    'reg:5000/app:1',
+    '--domain',
+    'a.example.com',
+    '--domain',
+    'b.example.com',
+    '--endpoint-mode',
+    'dnsrr',
+    '--replicas',
+    '2',
+  );
+  t.equal(ok.code, 0, ok.err);
+  const doc = yaml.load(ok.out) as {
+    services: { web: { deploy: { replicas: number; endpoint_mode: string; labels: Record<string, string> } } };
+  };
+  t.equal(doc.services.web.deploy.replicas, 2);
+  t.equal(doc.services.web.deploy.endpoint_mode, 'dnsrr');
+  t.equal(doc.services.web.deploy.labels['minicloud.domains'], 'app.minicloud.localhost,a.example.com,b.example.com');
+  const bad = await cli('compile', dir, '--image', 'reg:5000/app:1', '--endpoint-mode', 'ipvs');
+  t.equal(bad.code, 1);
+  t.match(bad.err, /error \(MC_SETTINGS_INVALID\)/);
+  t.match(bad.err, /endpointMode: must be one of: vip, dnsrr/);
+  t.equal(bad.out, '');
+  const noImage = await cli('compile', dir);
+  t.not(noImage.code, 0);
+  t.match(noImage.err, /--image/);
+});
