@@ -178,6 +178,13 @@ t.test('env: manifest then operator settings, sorted, dollars escaped, any chara
   t.equal(roundTrip, tricky, 'the YAML text carries the value exactly (after compose un-escapes $$)');
 });
 
+t.test('strings that YAML 1.1 would read as booleans or dates stay strings', async (t) => {
+  const stack = compileStack(m('name: app\nenv: {A: "yes", B: "on", C: "2024-01-01", D: "0x1F", "Y": "n"}'), {
+    image: IMAGE,
+  });
+  for (const text of ['A: "yes"', 'B: "on"', 'C: "2024-01-01"', 'D: "0x1F"', '"Y": "n"']) t.match(stack.yaml, text);
+});
+
 t.test('bad settings are refused with the field named, before anything is compiled', async (t) => {
   t.same(
     settingsErrors(() =>
