@@ -2,6 +2,9 @@ import { Command, CommanderError } from 'commander';
 import { printError, processIo, type Io } from './output.js';
 import { registerValidate } from './commands/validate.js';
 import { registerCompile } from './commands/compile.js';
+import { registerStack } from './commands/stack.js';
+import { registerNode } from './commands/node.js';
+import { registerManifest } from './commands/manifest.js';
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('minicloud')
@@ -11,6 +14,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .configureOutput({ writeOut: io.out, writeErr: io.err });
   registerValidate(program, io, setExit);
   registerCompile(program, io);
+  registerStack(program, io);
+  registerNode(program, io);
+  registerManifest(program, io);
   return program;
 }
 

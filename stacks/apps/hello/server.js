@@ -32,11 +32,15 @@ const server = http.createServer((req, res) => {
 server.listen(port, () => console.log(`hello ${identity} listening on :${port}`));
 
 // As PID 1 node has no default SIGTERM action, so without this every stop or
-// rolling update would wait out docker's full grace period.
+// rolling update would wait out docker's full grace period. Serving on for a moment
+// first lets clients that resolved this task just before it left DNS still be answered.
+const DRAIN_MS = Number(process.env.DRAIN_MS || 1500);
 function shutdown() {
-  server.close(() => process.exit(0));
-  server.closeIdleConnections();
-  setTimeout(() => process.exit(0), 2000).unref();
+  setTimeout(() => {
+    server.close(() => process.exit(0));
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(0), 2000).unref();
+  }, DRAIN_MS).unref();
 }
 process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);

@@ -1,0 +1,32 @@
+import type { FastifyServerOptions } from 'fastify';
+
+/**
+ * pino options with secrets redacted: auth headers and cookies, and any field named like a
+ * password or token. URLs with credentials are masked by the serializer below.
+ */
+export function loggerOptions(level = process.env['LOG_LEVEL'] ?? 'info'): FastifyServerOptions['logger'] {
+  return {
+    level,
+    redact: {
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'res.headers["set-cookie"]',
+        '*.password',
+        '*.token',
+        '*.secret',
+        '*.DATABASE_URL',
+        '*.AMQP_URL',
+      ],
+      censor: '[redacted]',
+    },
+    serializers: {
+      req: (req: { method: string; url: string }) => ({ method: req.method, url: maskUrlCredentials(req.url) }),
+    },
+  };
+}
+
+/** `scheme://user:secret@host` -> `scheme://user:[redacted]@host`, anywhere in a string. */
+export function maskUrlCredentials(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]+):[^@\s]+@/gi, '$1:[redacted]@');
+}

@@ -1,0 +1,111 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import Docker from 'dockerode';
+
+const run = promisify(execFile);
+
+export interface EngineEnv {
+  dockerHost: string;
+  workerDockerHost: string;
+  swarmAddr: string;
+  registry: string;
+  endpointMode: 'vip' | 'dnsrr';
+  workerNodeId: string;
+}
+
+/**
+ * The test swarm's settings, from the environment or from .engine/env that `npm run engine:up`
+ * writes. Missing settings throw: a real-engine test fails rather than skips without its engine.
+ */
+export function engineEnv(): EngineEnv {
+  const fromFile: Record<string, string> = {};
+  try {
+    const text = readFileSync(new URL('../../.engine/env', import.meta.url), 'utf8');
+    for (const m of text.matchAll(/^export ([A-Z_]+)=(.*)$/gm)) fromFile[m[1]!] = m[2]!;
+  } catch {
+    // fall through to the environment alone
+  }
+  const get = (key: string): string => {
+    const value = process.env[key] ?? fromFile[key];
+    if (!value) throw new Error(`${key} is not set: run \`npm run engine:up\` first (the test command does)`);
+    return value;
+  };
+  return {
+    dockerHost: get('DOCKER_HOST'),
+    workerDockerHost: get('MINICLOUD_WORKER_DOCKER_HOST'),
+    swarmAddr: get('MINICLOUD_SWARM_ADDR'),
+    registry: get('MINICLOUD_TEST_REGISTRY'),
+    endpointMode: get('MINICLOUD_ENDPOINT_MODE') === 'vip' ? 'vip' : 'dnsrr',
+    workerNodeId: get('MINICLOUD_WORKER_NODE_ID'),
+  };
+}
+
+export function managerDocker(env = engineEnv()): Docker {
+  return new Docker({ socketPath: env.dockerHost.replace(/^unix:\/\//, '') });
+}
+
+/** The docker CLI (Debian's, matching the engine), for comparing with what it does. */
+export async function dockerCli(args: string[], env = engineEnv()): Promise<string> {
+  const { stdout } = await run('/usr/bin/docker', args, {
+    env: { ...process.env, DOCKER_HOST: env.dockerHost },
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return stdout;
+}
+
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 90_000,
+  pollMs = 500,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
+/** Creates the platform's attachable overlay networks if missing (install.sh does this on a real host). */
+export async function ensureOverlay(docker: Docker, name: string): Promise<void> {
+  const found = await docker.listNetworks({ filters: { name: [name] } });
+  if (found.some((n) => n.Name === name)) return;
+  await docker.createNetwork({
+    Name: name,
+    Driver: 'overlay',
+    Attachable: true,
+    Labels: { 'minicloud.managed': 'true' },
+  });
+}
+
+export async function managerNodeId(docker: Docker): Promise<string> {
+  const info = (await docker.info()) as { Swarm?: { NodeID?: string } };
+  if (!info.Swarm?.NodeID) throw new Error('the test engine is not a swarm manager');
+  return info.Swarm.NodeID;
+}
+
+/**
+ * HTTP GET from inside the swarm: a throwaway container on an attachable overlay network,
+ * which is the only place service names resolve. Returns the body, or throws with the error.
+ */
+export async function fetchFromNetwork(network: string, url: string): Promise<string> {
+  const script = `fetch(${JSON.stringify(url)}).then(async r => { const t = await r.text(); if (!r.ok) { console.error(r.status + ' ' + t); process.exit(2) } process.stdout.write(t) }).catch(e => { console.error(String(e.cause ?? e)); process.exit(1) })`;
+  const { stdout } = await run(
+    '/usr/bin/docker',
+    ['run', '--rm', '--network', network, 'minicloud/node:20', 'node', '-e', script],
+    {
+      env: { ...process.env, DOCKER_HOST: engineEnv().dockerHost },
+      timeout: 60_000,
+    },
+  );
+  return stdout;
+}
