@@ -20,7 +20,18 @@ export const ERROR_CODES = {
   MC_STACK_NOT_FOUND: { status: 404, summary: 'no stack of that name' },
   MC_DEPLOY_FAILED: { status: 502, summary: 'the stack did not converge: a service failed or timed out' },
   MC_IMAGE_NOT_FOUND: { status: 404, summary: 'the image is not present and could not be pulled' },
+  MC_PROXY_INVALID: { status: 400, summary: 'the proxy configuration would be invalid' },
   MC_ENGINE: { status: 502, summary: 'the Docker Engine refused a request' },
+  // The API's own codes (packages/api): auth, request shape, routes, jobs and tokens.
+  MC_UNAUTHORIZED: { status: 401, summary: 'a valid bearer token (or admin session) is required' },
+  MC_FORBIDDEN: { status: 403, summary: 'the token is valid but not allowed to do this' },
+  MC_BAD_REQUEST: { status: 400, summary: 'the request breaks the route schema (the field is named)' },
+  MC_NOT_FOUND: { status: 404, summary: 'no such route' },
+  MC_JOB_NOT_FOUND: { status: 404, summary: 'no job with that id (finished jobs are kept for an hour)' },
+  MC_TOKEN_NOT_FOUND: { status: 404, summary: 'no deploy token with that id' },
+  MC_NODE_NOT_FOUND: { status: 404, summary: 'no swarm node with that id' },
+  MC_UNAVAILABLE: { status: 503, summary: 'that part of the platform is not configured on this server' },
+  MC_INTERNAL: { status: 500, summary: 'an unexpected error; the API logs have the details' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

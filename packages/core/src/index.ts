@@ -19,6 +19,7 @@ export * from './engine/client.js';
 export * from './engine/registry-auth.js';
 export * from './engine/image-manifest.js';
 export * from './engine/swarm.js';
+export * from './proxy/render.js';
 export { interpolate, type InterpolationEnv } from './compose/interpolate.js';
 export { parseEnvFile, type EnvLookup } from './compose/env-file.js';
 export { parseComposeYaml, validateCompose, composeFromText } from './compose/load.js';

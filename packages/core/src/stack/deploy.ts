@@ -28,6 +28,8 @@ export interface DeployOptions {
   /** Wait for convergence (default true); the timeout for it. */
   wait?: boolean;
   timeoutMs?: number;
+  /** Throw MC_DEPLOY_FAILED when a service does not converge (default true). */
+  throwOnFailure?: boolean;
 }
 
 export interface DeployResult {
@@ -68,11 +70,15 @@ export async function deployStack(
 
   const startedAt = new Date();
   await applyPlan(docker, desired, plan, actual, options.registryAuth ? { registryAuth: options.registryAuth } : {});
+  // Only a change to the task template rolls tasks; a label-only update starts no rollout
+  // that could be waited for.
+  const rolls = (a: StackPlan['actions'][number]) =>
+    a.op === 'update' && a.fields.some((f) => f.startsWith('TaskTemplate'));
   const targets = plan.actions
     .filter((a) => a.kind === 'service' && a.op !== 'remove')
     .map((a) => ({
       name: a.name,
-      ...(a.op === 'update' ? { updatedAt: startedAt } : {}),
+      ...(rolls(a) ? { updatedAt: startedAt } : {}),
       unchanged: a.op === 'unchanged',
     }));
   if (options.wait === false) return { plan, services: [] };
@@ -82,7 +88,7 @@ export async function deployStack(
     options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {},
   );
   const bad = services.filter((s) => s.state !== 'converged');
-  if (bad.length > 0) {
+  if (bad.length > 0 && options.throwOnFailure !== false) {
     throw new MinicloudError(
       'MC_DEPLOY_FAILED',
       `stack ${name}: ${bad.map((s) => `${s.name} ${s.state}${s.reason ? `: ${s.reason}` : ''}`).join('; ')}`,

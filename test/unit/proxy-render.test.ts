@@ -1,0 +1,58 @@
+import t from 'tap';
+import { isMinicloudError, renderProxyConfig, formatDetail, type ProxyRoute } from '@minicloud/core';
+
+const settings = { certDir: '/etc/nginx/tls/domains' };
+const shop: ProxyRoute = { app: 'shop', domains: ['shop.example.com', 'shop.minicloud.localhost'], upstream: 'shop_web', port: 3000 };
+
+function errorsOf(routes: ProxyRoute[], s = settings): string[] {
+  try {
+    renderProxyConfig(routes, s);
+    return [];
+  } catch (error) {
+    if (!isMinicloudError(error)) throw error;
+    return error.details.map(formatDetail);
+  }
+}
+
+t.test('one file per app, a redirect and a TLS server per domain, resolved per request', async (t) => {
+  const files = renderProxyConfig([shop], settings);
+  t.same(Object.keys(files), ['app-shop.conf']);
+  const conf = files['app-shop.conf']!;
+  t.equal(conf.match(/listen 80;/g)?.length, 2);
+  t.equal(conf.match(/listen 443 ssl http2;/g)?.length, 2);
+  t.match(conf, 'server_name shop.example.com;');
+  t.match(conf, 'ssl_certificate /etc/nginx/tls/domains/shop.example.com/tls.crt;');
+  t.match(conf, 'ssl_certificate_key /etc/nginx/tls/domains/shop.example.com/tls.key;');
+  t.match(conf, 'return 301 https://$host$request_uri;');
+  t.match(conf, 'set $upstream http://shop_web:3000;\n    proxy_pass $upstream;');
+  t.ok(conf.indexOf('shop.example.com') < conf.indexOf('shop.minicloud.localhost'), 'domains sorted');
+});
+
+t.test('deterministic: the same routes in any order give the same bytes; apps without domains get no file', async (t) => {
+  const blog: ProxyRoute = { app: 'blog', domains: ['blog.example.com'], upstream: 'blog_web', port: 80 };
+  const idle: ProxyRoute = { app: 'idle', domains: [], upstream: 'idle_web', port: 80 };
+  t.same(renderProxyConfig([shop, blog, idle], settings), renderProxyConfig([idle, blog, shop], settings));
+  t.same(Object.keys(renderProxyConfig([shop, blog, idle], settings)), ['app-blog.conf', 'app-shop.conf']);
+});
+
+t.test('nothing that could break out of a directive reaches the config', async (t) => {
+  t.same(
+    errorsOf([
+      { app: 'evil', domains: ['a.com; include /etc/passwd', 'b.com}'], upstream: 'x_web;', port: 0 },
+      { app: 'Bad App', domains: ['ok.example.com'], upstream: 'ok_web', port: 80 },
+    ]),
+    [
+      'routes[0].upstream: must be a service name',
+      'routes[0].port: must be an integer from 1 to 65535',
+      'routes[0].domains[0]: must be a lowercase host name',
+      'routes[0].domains[1]: must be a lowercase host name',
+      'routes[1].app: must be an app name',
+    ],
+  );
+  t.same(errorsOf([shop], { certDir: '/etc/nginx/tls; evil' }), ['certDir: must be an absolute path']);
+});
+
+t.test('a domain can belong to one app only', async (t) => {
+  const other: ProxyRoute = { app: 'other', domains: ['shop.example.com'], upstream: 'other_web', port: 80 };
+  t.same(errorsOf([shop, other]), ['routes[1].domains[0]: shop.example.com is already routed to app shop']);
+});
