@@ -5,6 +5,9 @@ import { registerCompile } from './commands/compile.js';
 import { registerStack } from './commands/stack.js';
 import { registerNode } from './commands/node.js';
 import { registerManifest } from './commands/manifest.js';
+import { extendNodeJoinCommand, registerPlatform } from './commands/platform.js';
+import { registerPush } from './commands/push.js';
+import { registerRegistry } from './commands/registry.js';
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('minicloud')
@@ -17,6 +20,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerStack(program, io);
   registerNode(program, io);
   registerManifest(program, io);
+  registerPlatform(program, io);
+  extendNodeJoinCommand(program, io);
+  registerPush(program, io);
+  registerRegistry(program, io);
   return program;
 }
 

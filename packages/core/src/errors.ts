@@ -22,6 +22,11 @@ export const ERROR_CODES = {
   MC_IMAGE_NOT_FOUND: { status: 404, summary: 'the image is not present and could not be pulled' },
   MC_PROXY_INVALID: { status: 400, summary: 'the proxy configuration would be invalid' },
   MC_ENGINE: { status: 502, summary: 'the Docker Engine refused a request' },
+  MC_PLATFORM_INVALID: { status: 400, summary: 'the platform settings, templates or data dir are invalid' },
+  MC_PLATFORM_NOT_FOUND: { status: 404, summary: 'no minicloud platform is installed in that data dir' },
+  MC_REGISTRY: { status: 502, summary: 'the private registry refused or failed a request' },
+  MC_REGISTRY_AUTH: { status: 401, summary: 'the private registry refused the credentials' },
+  MC_PUSH_FAILED: { status: 502, summary: 'the image could not be pushed to the private registry' },
   // The API's own codes (packages/api): auth, request shape, routes, jobs and tokens.
   MC_UNAUTHORIZED: { status: 401, summary: 'a valid bearer token (or admin session) is required' },
   MC_FORBIDDEN: { status: 403, summary: 'the token is valid but not allowed to do this' },

@@ -28,3 +28,4 @@ export { toDesiredStack } from './stack/convert.js';
 export { STACK_IMAGE_LABEL } from './stack/convert-service.js';
 export { readStackInputs } from './stack/inputs.js';
 export { durationToNanos, sizeToBytes, cpusToNano } from './stack/units.js';
+export * from './platform/index.js';

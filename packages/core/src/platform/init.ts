@@ -1,0 +1,316 @@
+import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MinicloudError } from '../errors.js';
+import { Sensitive } from '../sensitive.js';
+import { canonicalJson, sha256Hex } from '../stack/hash.js';
+import { generateSecret, htpasswdLine, htpasswdMatches } from './credentials.js';
+import { platformLayout, PLATFORM_SECRETS, type PlatformLayout } from './layout.js';
+import { loadTemplates, renderManagementFiles } from './management.js';
+import {
+  certificateProblem,
+  createCa,
+  issueCertificate,
+  keyMatchesCertificate,
+  type CertAndKey,
+  type CertRequest,
+} from './pki.js';
+import { isIpv4, splitHostPort, type ManagementService, type PlatformSettings } from './settings.js';
+
+// `minicloud platform init`: makes the data dir's secrets, CA, certificates and configuration
+// exist and be current. Idempotent by construction: a secret or key that exists is never made
+// again, a certificate is issued again only when it is missing, expiring, signed by another
+// CA or lacks a name, and a rendered file is written only when its text changed. A rendered
+// file someone edited by hand is kept, with the new version beside it as <file>.minicloud-new.
+
+export type ChangeAction = 'created' | 'updated' | 'kept' | 'customized';
+
+export interface InitChange {
+  path: string;
+  action: ChangeAction;
+  why?: string;
+}
+
+export interface InitReport {
+  changes: InitChange[];
+  /** Services whose mounted files changed: the installer restarts them (nginx: reload). */
+  restart: ManagementService[];
+}
+
+export interface InitOptions {
+  templatesDir?: string;
+  /** install/join-worker.sh, published under public/ for new nodes. */
+  joinScript?: string;
+  now?: Date;
+}
+
+interface PlatformFile {
+  version: 1;
+  settings: PlatformSettings;
+  /** sha256 of each rendered file as last written, to tell our text from a hand edit. */
+  rendered: Record<string, string>;
+}
+
+const SERVER_CERT_DAYS = 397;
+
+export function defaultJoinScript(): string {
+  return fileURLToPath(new URL('../../../../install/join-worker.sh', import.meta.url));
+}
+
+async function readText(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Write to a temporary file, then rename: a crash never leaves half a file. */
+async function writeAtomic(path: string, text: string, mode: number): Promise<void> {
+  const tmp = join(dirname(path), `.${Date.now()}.${process.pid}.tmp`);
+  await writeFile(tmp, text, { mode });
+  await chmod(tmp, mode);
+  await rename(tmp, path);
+}
+
+/** The registry's and the proxy's certificate requests, from the settings. */
+export function certificateRequests(settings: PlatformSettings): { proxy: CertRequest; registry: CertRequest } {
+  const host = splitHostPort(settings.registryAddr)?.host ?? '';
+  const hostIsIp = isIpv4(host);
+  return {
+    proxy: {
+      commonName: `admin.${settings.domain}`,
+      dnsNames: [settings.domain, `*.${settings.domain}`, `admin.${settings.domain}`],
+      ips: [],
+      days: SERVER_CERT_DAYS,
+    },
+    registry: {
+      commonName: host,
+      dnsNames: [...(hostIsIp ? [] : [host]), 'registry', 'localhost'],
+      ips: [...(hostIsIp ? [host] : []), '127.0.0.1'],
+      days: SERVER_CERT_DAYS,
+    },
+  };
+}
+
+/** Which service must restart when a file under the data dir changed (by relative path). */
+export function restartFor(path: string): ManagementService | undefined {
+  if (path.startsWith('config/management/proxy/') || path.startsWith('pki/proxy/')) return 'proxy';
+  if (path.startsWith('config/management/mariadb/')) return 'mariadb';
+  if (path.startsWith('config/management/rabbitmq/')) return 'rabbitmq';
+  if (path.startsWith('pki/registry/')) return 'registry';
+  return undefined;
+}
+
+class Recorder {
+  readonly changes: InitChange[] = [];
+  constructor(private readonly layout: PlatformLayout) {}
+  add(path: string, action: ChangeAction, why?: string): void {
+    this.changes.push({ path: relative(this.layout.dataDir, path), action, ...(why ? { why } : {}) });
+  }
+}
+
+async function ensureDirs(layout: PlatformLayout): Promise<void> {
+  const dirs: [string, number][] = [
+    [layout.dataDir, 0o755],
+    [layout.configDir, 0o755],
+    [layout.managementDir, 0o755],
+    [layout.appsDir, 0o755],
+    [layout.secretsDir, 0o700],
+    [layout.appSecretsDir, 0o700],
+    [layout.pkiDir, 0o700],
+    [layout.proxyTlsDir, 0o700],
+    [layout.registryTlsDir, 0o700],
+    [layout.publicDir, 0o755],
+    [layout.registryDataDir, 0o755],
+    [layout.mariadbDataDir, 0o755],
+    [layout.rabbitmqDataDir, 0o755],
+    [layout.storageDir, 0o755],
+  ];
+  for (const [dir, mode] of dirs) {
+    await mkdir(dir, { recursive: true, mode });
+    // Only the dirs that hold secrets get their mode enforced; the services chown the others.
+    if (mode === 0o700) await chmod(dir, mode);
+  }
+}
+
+async function ensureSecret(path: string, rec: Recorder): Promise<Sensitive<string>> {
+  const existing = await readText(path);
+  if (existing !== undefined) {
+    if (existing.trim() === '')
+      throw new MinicloudError('MC_PLATFORM_INVALID', `${path} is empty; delete it to have a new secret made`);
+    if (((await stat(path)).mode & 0o777) !== 0o600) {
+      await chmod(path, 0o600);
+      rec.add(path, 'updated', 'mode 0600');
+    } else rec.add(path, 'kept');
+    return new Sensitive(existing.trim());
+  }
+  const secret = generateSecret();
+  // 'wx': never overwrite, even if another init raced us here.
+  await writeFile(path, `${secret.reveal()}\n`, { mode: 0o600, flag: 'wx' });
+  rec.add(path, 'created');
+  return secret;
+}
+
+async function ensureHtpasswd(
+  layout: PlatformLayout,
+  user: string,
+  password: Sensitive<string>,
+  rec: Recorder,
+): Promise<void> {
+  const existing = await readText(layout.registryHtpasswd);
+  if (existing !== undefined && htpasswdMatches(existing, user, password)) {
+    rec.add(layout.registryHtpasswd, 'kept');
+    return;
+  }
+  await writeAtomic(layout.registryHtpasswd, `${htpasswdLine(user, password)}\n`, 0o600);
+  rec.add(
+    layout.registryHtpasswd,
+    existing === undefined ? 'created' : 'updated',
+    existing === undefined ? undefined : 'did not match the registry password',
+  );
+}
+
+async function ensureCa(layout: PlatformLayout, now: Date, rec: Recorder): Promise<CertAndKey> {
+  const cert = await readText(layout.caCert);
+  const key = await readText(layout.caKey);
+  if (cert !== undefined && key !== undefined) {
+    if (!keyMatchesCertificate(cert, new Sensitive(key)))
+      throw new MinicloudError(
+        'MC_PLATFORM_INVALID',
+        `${layout.caCert} does not match ${layout.caKey}; restore the pair (a new CA must be trusted again by every node)`,
+      );
+    rec.add(layout.caCert, 'kept');
+    return { cert, key: new Sensitive(key) };
+  }
+  if (cert !== undefined || key !== undefined)
+    throw new MinicloudError(
+      'MC_PLATFORM_INVALID',
+      `only one of ${layout.caCert} and ${layout.caKey} exists; restore the other, or move both away to make a new CA`,
+    );
+  const ca = createCa(now);
+  await writeFile(layout.caKey, ca.key.reveal(), { mode: 0o600, flag: 'wx' });
+  await writeAtomic(layout.caCert, ca.cert, 0o644);
+  rec.add(layout.caKey, 'created');
+  rec.add(layout.caCert, 'created');
+  return ca;
+}
+
+async function ensureServerCert(
+  dir: string,
+  ca: CertAndKey,
+  request: CertRequest,
+  now: Date,
+  rec: Recorder,
+): Promise<void> {
+  const certPath = join(dir, 'tls.crt');
+  const keyPath = join(dir, 'tls.key');
+  const cert = await readText(certPath);
+  const key = await readText(keyPath);
+  const problem = certificateProblem(
+    { cert, key: key === undefined ? undefined : new Sensitive(key) },
+    request,
+    ca.cert,
+    now,
+  );
+  if (problem === undefined) {
+    rec.add(certPath, 'kept');
+    return;
+  }
+  const issued = issueCertificate(ca, request, now);
+  await writeAtomic(keyPath, issued.key.reveal(), 0o600);
+  await writeAtomic(certPath, issued.cert, 0o644);
+  const action = cert === undefined ? 'created' : 'updated';
+  rec.add(keyPath, action, problem === 'missing' ? undefined : problem);
+  rec.add(certPath, action, problem === 'missing' ? undefined : problem);
+}
+
+/** Writes text unless the file already holds it. */
+async function ensureText(path: string, text: string, mode: number, rec: Recorder): Promise<void> {
+  const existing = await readText(path);
+  if (existing === text) {
+    rec.add(path, 'kept');
+    return;
+  }
+  await mkdir(dirname(path), { recursive: true });
+  await writeAtomic(path, text, mode);
+  rec.add(path, existing === undefined ? 'created' : 'updated');
+}
+
+async function readPlatformFile(path: string): Promise<PlatformFile | undefined> {
+  const text = await readText(path);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as PlatformFile;
+  } catch {
+    throw new MinicloudError('MC_PLATFORM_INVALID', `${path} is not valid JSON`);
+  }
+}
+
+export async function initPlatform(settings: PlatformSettings, options: InitOptions = {}): Promise<InitReport> {
+  const layout = platformLayout(settings.dataDir);
+  const now = options.now ?? new Date();
+  const rec = new Recorder(layout);
+  const templates = await loadTemplates(options.templatesDir);
+  const rendered = renderManagementFiles(templates, settings);
+
+  await ensureDirs(layout);
+  const secrets = new Map<string, Sensitive<string>>();
+  for (const name of PLATFORM_SECRETS) secrets.set(name, await ensureSecret(layout.secret[name], rec));
+  await ensureHtpasswd(layout, settings.registryUser, secrets.get('registry-password')!, rec);
+
+  const ca = await ensureCa(layout, now, rec);
+  const requests = certificateRequests(settings);
+  await ensureServerCert(layout.proxyTlsDir, ca, requests.proxy, now, rec);
+  await ensureServerCert(layout.registryTlsDir, ca, requests.registry, now, rec);
+  await ensureText(join(layout.publicDir, 'ca.crt'), ca.cert, 0o644, rec);
+  const joinScript = options.joinScript ?? defaultJoinScript();
+  const script = await readText(joinScript);
+  if (script === undefined) throw new MinicloudError('MC_PLATFORM_INVALID', `join script ${joinScript} not found`);
+  await ensureText(join(layout.publicDir, 'join-worker.sh'), script, 0o755, rec);
+
+  const previous = await readPlatformFile(layout.platformFile);
+  const hashes: Record<string, string> = {};
+  for (const [name, text] of Object.entries(rendered)) {
+    const path = join(layout.managementDir, name);
+    const existing = await readText(path);
+    const ours = previous?.rendered[name];
+    hashes[name] = sha256Hex(text);
+    if (existing === text) {
+      rec.add(path, 'kept');
+    } else if (existing === undefined || ours === undefined || sha256Hex(existing) === ours) {
+      await mkdir(dirname(path), { recursive: true });
+      await writeAtomic(path, text, 0o644);
+      rec.add(path, existing === undefined ? 'created' : 'updated');
+    } else {
+      // Edited by hand since we last wrote it: keep the edit, offer ours beside it, and
+      // remember the hash of what is deployed so the next run still sees the edit.
+      await writeAtomic(`${path}.minicloud-new`, text, 0o644);
+      hashes[name] = ours;
+      rec.add(path, 'customized', `edited by hand; the new version is ${name}.minicloud-new`);
+    }
+  }
+  const platformText = `${JSON.stringify(JSON.parse(canonicalJson({ version: 1, settings, rendered: hashes } satisfies PlatformFile)), null, 2)}\n`;
+  await ensureText(layout.platformFile, platformText, 0o644, rec);
+
+  const restart = new Set<ManagementService>();
+  for (const change of rec.changes) {
+    if (change.action !== 'created' && change.action !== 'updated') continue;
+    const service = restartFor(change.path);
+    if (service) restart.add(service);
+  }
+  return { changes: rec.changes, restart: [...restart].sort() };
+}
+
+/** The settings an earlier init recorded; MC_PLATFORM_NOT_FOUND when there was none. */
+export async function loadPlatformSettings(dataDir: string): Promise<PlatformSettings> {
+  const layout = platformLayout(dataDir);
+  const file = await readPlatformFile(layout.platformFile);
+  if (!file)
+    throw new MinicloudError(
+      'MC_PLATFORM_NOT_FOUND',
+      `no minicloud platform in ${dataDir} (${layout.platformFile} is missing): run install/install.sh, or pass --data-dir`,
+    );
+  return file.settings;
+}

@@ -1,0 +1,91 @@
+import { join } from 'node:path';
+
+// Where the platform keeps everything under its data dir (default /data/minicloud). One
+// function, so the installer, the CLI, the API and the proxy renderer agree on every path.
+//
+//   config/           the configuration directory: can be a git repository, holds no secrets
+//     platform.json   the install settings (domain, registry address, endpoint mode, images)
+//     management/     the management stack and the files its services read
+//     apps/<app>/     one directory per app
+//   secrets/          0700: generated passwords and tokens (0600 files), secrets/apps/<app>.env
+//   pki/              the platform CA (ca.key never leaves this dir) and the TLS certificates
+//   public/           what anyone may fetch over plain HTTP: ca.crt, join-worker.sh
+//   registry/ mariadb/ rabbitmq/   the services' data
+//   storage/<app>/    app storage
+//   backups/<app>/<id>/  app backups (backup.json written last); backups/_platform/ the platform's
+
+export const PLATFORM_SECRETS = [
+  'admin-token',
+  'mariadb-root-password',
+  'rabbitmq-password',
+  'registry-password',
+] as const;
+export type PlatformSecret = (typeof PLATFORM_SECRETS)[number];
+
+export interface PlatformLayout {
+  dataDir: string;
+  configDir: string;
+  platformFile: string;
+  managementDir: string;
+  stackFile: string;
+  proxyDir: string;
+  proxyConfD: string;
+  appsDir: string;
+  secretsDir: string;
+  appSecretsDir: string;
+  secret: Record<PlatformSecret, string>;
+  registryHtpasswd: string;
+  pkiDir: string;
+  caCert: string;
+  caKey: string;
+  proxyTlsDir: string;
+  registryTlsDir: string;
+  publicDir: string;
+  registryDataDir: string;
+  mariadbDataDir: string;
+  rabbitmqDataDir: string;
+  storageDir: string;
+  backupsDir: string;
+}
+
+export function platformLayout(dataDir: string): PlatformLayout {
+  const configDir = join(dataDir, 'config');
+  const managementDir = join(configDir, 'management');
+  const secretsDir = join(dataDir, 'secrets');
+  const pkiDir = join(dataDir, 'pki');
+  return {
+    dataDir,
+    configDir,
+    platformFile: join(configDir, 'platform.json'),
+    managementDir,
+    stackFile: join(managementDir, 'minicloud.yml'),
+    proxyDir: join(managementDir, 'proxy'),
+    proxyConfD: join(managementDir, 'proxy', 'conf.d'),
+    appsDir: join(configDir, 'apps'),
+    secretsDir,
+    appSecretsDir: join(secretsDir, 'apps'),
+    secret: {
+      'admin-token': join(secretsDir, 'admin-token'),
+      'mariadb-root-password': join(secretsDir, 'mariadb-root-password'),
+      'rabbitmq-password': join(secretsDir, 'rabbitmq-password'),
+      'registry-password': join(secretsDir, 'registry-password'),
+    },
+    registryHtpasswd: join(secretsDir, 'registry.htpasswd'),
+    pkiDir,
+    caCert: join(pkiDir, 'ca.crt'),
+    caKey: join(pkiDir, 'ca.key'),
+    proxyTlsDir: join(pkiDir, 'proxy'),
+    registryTlsDir: join(pkiDir, 'registry'),
+    publicDir: join(dataDir, 'public'),
+    registryDataDir: join(dataDir, 'registry'),
+    mariadbDataDir: join(dataDir, 'mariadb'),
+    rabbitmqDataDir: join(dataDir, 'rabbitmq'),
+    storageDir: join(dataDir, 'storage'),
+    backupsDir: join(dataDir, 'backups'),
+  };
+}
+
+/** The default data dir, or MINICLOUD_DATA_DIR. */
+export function defaultDataDir(): string {
+  return process.env['MINICLOUD_DATA_DIR'] || '/data/minicloud';
+}

@@ -1,0 +1,84 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Handlebars from 'handlebars';
+import { MinicloudError } from '../errors.js';
+import { platformLayout } from './layout.js';
+import type { PlatformSettings } from './settings.js';
+
+// The management stack and the files its services read are templates in stacks/management/
+// of this repository (shipped inside the API image), rendered with the platform settings into
+// <data-dir>/config/management/. Rendering is a pure function of templates and settings.
+
+export const PLATFORM_STACK = 'minicloud';
+
+/** stacks/management/ beside the built packages: in the repository and in the API image. */
+export function defaultTemplatesDir(): string {
+  return fileURLToPath(new URL('../../../../stacks/management/', import.meta.url));
+}
+
+/** Every template file under dir, by path relative to it (`proxy/conf.d/admin.conf`). */
+export async function loadTemplates(dir: string = defaultTemplatesDir()): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const walk = async (at: string): Promise<void> => {
+    for (const entry of await readdir(at, { withFileTypes: true })) {
+      const path = join(at, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else if (entry.isFile() && !entry.name.endsWith('.md')) out[relative(dir, path)] = await readFile(path, 'utf8');
+    }
+  };
+  try {
+    await walk(dir);
+  } catch (error) {
+    throw new MinicloudError(
+      'MC_PLATFORM_INVALID',
+      `cannot read the management templates in ${dir}: ${(error as Error).message}`,
+    );
+  }
+  if (!out['minicloud.yml']) throw new MinicloudError('MC_PLATFORM_INVALID', `${dir} holds no minicloud.yml`);
+  return out;
+}
+
+/** The values templates may use: settings plus every path of the layout, as flat strings. */
+export function templateValues(settings: PlatformSettings): Record<string, unknown> {
+  const layout = platformLayout(settings.dataDir);
+  return {
+    ...settings,
+    registryKeep: String(settings.registryKeep),
+    configDir: layout.configDir,
+    managementDir: layout.managementDir,
+    proxyDir: layout.proxyDir,
+    proxyTlsDir: layout.proxyTlsDir,
+    registryTlsDir: layout.registryTlsDir,
+    publicDir: layout.publicDir,
+    appSecretsDir: layout.appSecretsDir,
+    registryDataDir: layout.registryDataDir,
+    mariadbDataDir: layout.mariadbDataDir,
+    rabbitmqDataDir: layout.rabbitmqDataDir,
+    adminTokenFile: layout.secret['admin-token'],
+    mariadbRootPasswordFile: layout.secret['mariadb-root-password'],
+    rabbitmqPasswordFile: layout.secret['rabbitmq-password'],
+    registryPasswordFile: layout.secret['registry-password'],
+    registryHtpasswdFile: layout.registryHtpasswd,
+  };
+}
+
+/**
+ * Renders each template. Strict: a name the values lack is an error, not an empty string.
+ * No HTML escaping: the values were checked against strict patterns by platformSettings().
+ */
+export function renderManagementFiles(
+  templates: Record<string, string>,
+  settings: PlatformSettings,
+): Record<string, string> {
+  const values = templateValues(settings);
+  const out: Record<string, string> = {};
+  for (const [path, text] of Object.entries(templates).sort(([a], [b]) => a.localeCompare(b))) {
+    try {
+      out[path] = Handlebars.compile(text, { strict: true, noEscape: true })(values);
+    } catch (error) {
+      throw new MinicloudError('MC_PLATFORM_INVALID', `template ${path}: ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,373 @@
+import t from 'tap';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import yaml from 'js-yaml';
+import {
+  certificateInfo,
+  certificateProblem,
+  certificateRequests,
+  createCa,
+  htpasswdLine,
+  htpasswdMatches,
+  initPlatform,
+  issueCertificate,
+  keyMatchesCertificate,
+  loadTemplates,
+  MinicloudError,
+  parseImageRef,
+  planRegistryGc,
+  platformSettings,
+  pushTarget,
+  renderManagementFiles,
+  restartFor,
+  Sensitive,
+  shellQuote,
+  signedBy,
+  workerJoinCommand,
+  type PlatformSettings,
+  type TagInfo,
+} from '@minicloud/core';
+
+// The pure half of issue 4 (settings, templates, certificates, htpasswd, the registry
+// clean-up plan, push targets, the join command) and platform init on a temporary dir.
+
+const images = {
+  proxy: 'minicloud/nginx:bookworm-abc',
+  registry: 'minicloud/registry:2-abc',
+  mariadb: 'minicloud/mariadb:bookworm-abc',
+  rabbitmq: 'minicloud/rabbitmq:bookworm-abc',
+  api: 'minicloud/api:0.1.0-abc',
+};
+
+function settings(over: Partial<PlatformSettings> = {}): PlatformSettings {
+  return platformSettings({
+    dataDir: '/data/minicloud',
+    domain: 'example.com',
+    registryAddr: '10.0.0.5:5443',
+    endpointMode: 'dnsrr',
+    imagesMode: 'debian',
+    images,
+    ...over,
+  });
+}
+
+t.test('platform settings: defaults, and every value that reaches YAML, nginx or a shell is checked', async (t) => {
+  const s = platformSettings({ dataDir: '/data/minicloud', registryAddr: '10.0.0.5:5443', images });
+  t.match(s, {
+    domain: 'minicloud.localhost',
+    endpointMode: 'vip',
+    imagesMode: 'hub',
+    registryUser: 'minicloud',
+    registryKeep: 3,
+  });
+  const bad: [Partial<PlatformSettings>, string][] = [
+    [{ domain: 'example.com\nserver_name evil' }, 'domain'],
+    [{ domain: 'example.com; return 200' }, 'domain'],
+    [{ domain: 'Example.com' }, 'domain'],
+    [{ domain: 'localhost' }, 'domain'],
+    [{ domain: 'a"b.com' }, 'domain'],
+    [{ dataDir: '/data/mini cloud' }, 'dataDir'],
+    [{ dataDir: '/data/../etc' }, 'dataDir'],
+    [{ dataDir: 'data' }, 'dataDir'],
+    [{ dataDir: '/data/$(id)' }, 'dataDir'],
+    [{ registryAddr: '10.0.0.5' }, 'registryAddr'],
+    [{ registryAddr: '10.0.0.5:99999' }, 'registryAddr'],
+    [{ registryAddr: 'host name:5443' }, 'registryAddr'],
+    [{ images: { ...images, api: 'x:1"; rm -rf /' } }, 'images.api'],
+    [{ registryUser: 'Root:x' }, 'registryUser'],
+    [{ registryKeep: -1 }, 'registryKeep'],
+  ];
+  for (const [over, path] of bad) {
+    t.throws(
+      () => settings(over),
+      { code: 'MC_PLATFORM_INVALID', details: [{ path }] },
+      `${JSON.stringify(over)} is refused`,
+    );
+  }
+});
+
+t.test('the management stack template renders into a valid stack', async (t) => {
+  const files = renderManagementFiles(await loadTemplates(), settings());
+  t.same(Object.keys(files).sort(), [
+    'mariadb/minicloud.cnf',
+    'minicloud.yml',
+    'proxy/conf.d/00-default.conf',
+    'proxy/conf.d/admin.conf',
+    'proxy/nginx.conf',
+    'rabbitmq/minicloud.conf',
+  ]);
+  for (const [name, text] of Object.entries(files)) t.notMatch(text, /\{\{/, `${name}: every placeholder is filled`);
+  const stack = yaml.load(files['minicloud.yml']!) as {
+    services: Record<
+      string,
+      {
+        image: string;
+        healthcheck?: { test: string[] };
+        deploy: {
+          labels: Record<string, string>;
+          placement: { constraints: string[] };
+          endpoint_mode?: string;
+          resources: { limits: { memory: string } };
+        };
+        ports?: { published: number; mode: string }[];
+        networks: unknown;
+        volumes?: string[];
+      }
+    >;
+    networks: Record<string, { external: boolean; name: string }>;
+    secrets: Record<string, { file: string }>;
+  };
+  t.same(Object.keys(stack.services).sort(), ['api', 'mariadb', 'proxy', 'rabbitmq', 'registry', 'registry-gc']);
+  for (const name of ['proxy', 'registry', 'mariadb', 'rabbitmq', 'api']) {
+    const svc = stack.services[name]!;
+    t.equal(svc.image, images[name as keyof typeof images], `${name} runs the image it was given`);
+    t.ok(svc.healthcheck?.test.length, `${name} has a healthcheck`);
+    t.equal(svc.deploy.endpoint_mode, 'dnsrr', `${name} uses the endpoint mode`);
+  }
+  for (const [name, svc] of Object.entries(stack.services)) {
+    t.equal(svc.deploy.labels['minicloud.managed'], 'true', `${name} carries minicloud.managed`);
+    t.same(svc.deploy.placement.constraints, ['node.role == manager'], `${name} runs on the manager`);
+  }
+  const mib = Object.entries(stack.services)
+    .filter(([name]) => name !== 'registry-gc')
+    .reduce((sum, [, s]) => sum + Number(s.deploy.resources.limits.memory.replace(/M$/, '')), 0);
+  t.ok(mib <= 800, `the services' memory limits add up to ${mib} MiB`);
+  t.same(
+    stack.services['proxy']!.ports!.map((p) => `${p.published}/${p.mode}`),
+    ['80/host', '443/host'],
+  );
+  t.same(
+    stack.services['registry']!.ports!.map((p) => `${p.published}/${p.mode}`),
+    ['5443/host'],
+  );
+  t.notOk(
+    stack.services['mariadb']!.ports ?? stack.services['rabbitmq']!.ports,
+    'MariaDB and RabbitMQ publish nothing',
+  );
+  t.same(stack.networks, {
+    proxy: { external: true, name: 'minicloud-proxy' },
+    services: { external: true, name: 'minicloud-services' },
+  });
+  t.ok(
+    Object.values(stack.secrets).every((s) => s.file.startsWith('/data/minicloud/secrets/')),
+    'secrets come from files under the data dir',
+  );
+  t.match(files['proxy/nginx.conf'], /resolver 127\.0\.0\.11 valid=5s/);
+  t.match(files['proxy/nginx.conf'], /include \/etc\/nginx\/minicloud\/conf\.d\/\*\.conf;/);
+  t.match(
+    files['proxy/conf.d/admin.conf'],
+    /server_name admin\.example\.com;[\s\S]*set \$upstream http:\/\/minicloud_api:8080;\s+proxy_pass \$upstream;/,
+  );
+  t.throws(
+    () => renderManagementFiles({ 'minicloud.yml': 'x: {{nope}}' }, settings()),
+    { code: 'MC_PLATFORM_INVALID' },
+    'an unknown placeholder is an error',
+  );
+});
+
+t.test('certificates: the CA signs the proxy and registry certificates; problems are named', async (t) => {
+  const now = new Date('2030-01-01T00:00:00Z');
+  const ca = createCa(now);
+  t.match(certificateInfo(ca.cert), { isCa: true, commonName: 'minicloud platform CA' });
+  const requests = certificateRequests(settings());
+  const registry = issueCertificate(ca, requests.registry, now);
+  t.match(certificateInfo(registry.cert), {
+    isCa: false,
+    issuer: 'minicloud platform CA',
+    ips: ['10.0.0.5', '127.0.0.1'],
+    dnsNames: ['registry', 'localhost'],
+  });
+  t.ok(signedBy(registry.cert, ca.cert), 'signed by the CA');
+  t.ok(keyMatchesCertificate(registry.cert, registry.key));
+  t.equal(String(registry.key), '[redacted]', 'keys travel as Sensitive');
+  t.same(requests.proxy.dnsNames, ['example.com', '*.example.com', 'admin.example.com']);
+  const ok = { cert: registry.cert, key: registry.key };
+  t.equal(certificateProblem(ok, requests.registry, ca.cert, now), undefined, 'a fitting certificate stays');
+  t.equal(certificateProblem({}, requests.registry, ca.cert, now), 'missing');
+  t.equal(certificateProblem(ok, requests.registry, createCa(now).cert, now), 'not signed by the platform CA');
+  t.equal(
+    certificateProblem(
+      { cert: registry.cert, key: issueCertificate(ca, requests.registry, now).key },
+      requests.registry,
+      ca.cert,
+      now,
+    ),
+    'key does not match',
+  );
+  t.equal(
+    certificateProblem(ok, certificateRequests(settings({ registryAddr: '10.0.0.6:5443' })).registry, ca.cert, now),
+    'does not cover 10.0.0.6',
+  );
+  t.match(
+    certificateProblem(ok, requests.registry, ca.cert, new Date('2031-01-20T00:00:00Z')),
+    /^expires /,
+    'renewed within 30 days of its end',
+  );
+  const openssl = execFileSync('openssl', ['x509', '-noout', '-ext', 'subjectAltName,basicConstraints'], {
+    input: registry.cert,
+  }).toString();
+  t.match(openssl, /IP Address:10\.0\.0\.5/, 'openssl reads the SANs');
+});
+
+t.test('htpasswd lines are bcrypt, as the registry wants', async (t) => {
+  const pw = new Sensitive('s3cret');
+  const line = htpasswdLine('minicloud', pw, 4);
+  t.match(line, /^minicloud:\$2[aby]\$04\$/);
+  t.ok(htpasswdMatches(`${line}\n`, 'minicloud', pw));
+  t.notOk(htpasswdMatches(line, 'minicloud', new Sensitive('wrong')));
+  t.notOk(htpasswdMatches(line, 'other', pw));
+  t.notOk(htpasswdMatches('minicloud:{SHA}x', 'minicloud', pw));
+});
+
+t.test('registry gc plan: keeps deployed and the newest others, deletes the rest by digest', async (t) => {
+  const blob = (d: string, size: number) => ({ digest: `sha256:${d.repeat(64).slice(0, 64)}`, size });
+  const base = blob('b', 50);
+  const tag = (repo: string, tag: string, digest: string, created: string, own: number): TagInfo => ({
+    repo,
+    tag,
+    digest: `sha256:${digest.repeat(64).slice(0, 64)}`,
+    created,
+    blobs: [base, blob(digest, own)],
+  });
+  const tags = [
+    tag('web', '1', '1', '2030-01-01', 10),
+    tag('web', '2', '2', '2030-01-02', 20),
+    tag('web', '3', '3', '2030-01-03', 30),
+    tag('web', 'latest', '3', '2030-01-03', 30),
+    tag('web', '4', '4', '2030-01-04', 40),
+    tag('api', '1', '5', '2030-01-01', 5),
+  ];
+  const d = (x: string) => `sha256:${x.repeat(64).slice(0, 64)}`;
+  const plan = planRegistryGc(tags, [{ repo: 'web', digest: d('2') }], 1);
+  t.same(
+    plan.keep.map((k) => `${k.repo}:${k.tags.join(',')}:${k.reason}`),
+    ['api:1:recent', 'web:2:deployed', 'web:4:recent'],
+  );
+  t.same(
+    plan.delete.map((k) => `${k.repo}:${k.tags.join(',')}`),
+    ['web:3,latest', 'web:1'],
+    'a digest goes with all its tags, oldest last',
+  );
+  t.equal(plan.freedBytes, 40, 'only blobs no kept image uses are freed; the shared base stays');
+  t.same(
+    planRegistryGc(tags, [{ repo: 'web', tag: 'latest' }], 0).keep.map((k) => k.tags.join(',')),
+    ['3,latest'],
+    'a service by tag keeps that tag',
+  );
+  t.equal(planRegistryGc(tags, [], 10).delete.length, 0, 'keep 10 deletes nothing here');
+  t.same(planRegistryGc([], [], 3), { keep: [], delete: [], freedBytes: 0 });
+});
+
+t.test('image references and push targets', async (t) => {
+  t.same(parseImageRef('nginx'), { host: 'docker.io', path: 'nginx' });
+  t.same(parseImageRef('10.0.0.5:5443/apps/web:1.2'), { host: '10.0.0.5:5443', path: 'apps/web', tag: '1.2' });
+  t.same(parseImageRef(`localhost/x@sha256:${'a'.repeat(64)}`), {
+    host: 'localhost',
+    path: 'x',
+    digest: `sha256:${'a'.repeat(64)}`,
+  });
+  t.equal(parseImageRef('UPPER/case'), undefined);
+  t.equal(parseImageRef('a b'), undefined);
+  t.same(pushTarget('myapp:1', '10.0.0.5:5443'), { host: '10.0.0.5:5443', path: 'myapp', tag: '1' });
+  t.same(pushTarget('ghcr.io/me/app', '10.0.0.5:5443'), { host: '10.0.0.5:5443', path: 'me/app', tag: 'latest' });
+  t.same(pushTarget('library/nginx:1', '10.0.0.5:5443', 'web'), { host: '10.0.0.5:5443', path: 'web', tag: '1' });
+  t.same(pushTarget('x:1', 'r:1', 'apps/y:2'), { host: 'r:1', path: 'apps/y', tag: '2' });
+  t.throws(() => pushTarget('x;rm', 'r:1'), { code: 'MC_PUSH_FAILED' });
+  t.throws(() => pushTarget('x:1', 'r:1', 'other.io/y'), { code: 'MC_PUSH_FAILED' });
+});
+
+t.test('the join command quotes every value for the shell', async (t) => {
+  for (const word of ["it's", '$(touch /tmp/pwned)', 'a b\nc', '`id`', 'plain-1.2:3']) {
+    t.equal(
+      execFileSync('bash', ['-c', `printf '%s' ${shellQuote(word)}`]).toString(),
+      word,
+      `${JSON.stringify(word)} survives bash`,
+    );
+  }
+  const text = workerJoinCommand({
+    manager: '10.0.0.5:2377',
+    token: new Sensitive('SWMTKN-1-abc'),
+    registryAddr: '10.0.0.5:5443',
+    registryUser: 'minicloud',
+    registryPassword: new Sensitive("pa'ss$(id)"),
+    caSha256: 'a'.repeat(64),
+    scriptSha256: 'b'.repeat(64),
+  });
+  t.match(text, 'curl -fsSL -o join-worker.sh http://10.0.0.5/.well-known/minicloud/join-worker.sh');
+  t.match(text, `echo '${'b'.repeat(64)}  join-worker.sh' | sha256sum -c --quiet`);
+  t.match(text, `MINICLOUD_REGISTRY_PASSWORD='pa'\\''ss$(id)' bash join-worker.sh`);
+  t.match(text, `--ca-sha256 ${'a'.repeat(64)}`);
+});
+
+t.test(
+  'platform init: creates once, then changes nothing; edits are kept; a new domain renews the proxy certificate',
+  async (t) => {
+    const dir = t.testdir({});
+    const s = settings({ dataDir: dir });
+    const first = await initPlatform(s);
+    t.ok(
+      first.changes.every((c) => c.action === 'created'),
+      'everything is created',
+    );
+    t.same(first.restart, ['mariadb', 'proxy', 'rabbitmq', 'registry']);
+    for (const f of [
+      'secrets/admin-token',
+      'secrets/registry.htpasswd',
+      'pki/ca.key',
+      'pki/proxy/tls.key',
+      'pki/registry/tls.key',
+    ])
+      t.equal(statSync(join(dir, f)).mode & 0o777, 0o600, `${f} is 0600`);
+    t.equal(statSync(join(dir, 'secrets')).mode & 0o777, 0o700, 'secrets/ is 0700');
+    const token = readFileSync(join(dir, 'secrets/admin-token'), 'utf8');
+
+    const second = await initPlatform(s);
+    t.ok(
+      second.changes.every((c) => c.action === 'kept'),
+      'a second run keeps everything',
+    );
+    t.same(second.restart, []);
+    t.equal(readFileSync(join(dir, 'secrets/admin-token'), 'utf8'), token, 'secrets are never made again');
+
+    const conf = join(dir, 'config/management/mariadb/minicloud.cnf');
+    writeFileSync(conf, `${readFileSync(conf, 'utf8')}max_connections = 10\n`);
+    const edited = await initPlatform(s);
+    t.match(
+      edited.changes.find((c) => c.path === 'config/management/mariadb/minicloud.cnf'),
+      { action: 'customized' },
+      'a hand edit is kept',
+    );
+    t.ok(existsSync(`${conf}.minicloud-new`), 'with the new version beside it');
+    t.match(readFileSync(conf, 'utf8'), /max_connections = 10/);
+
+    const renamed = await initPlatform({ ...s, domain: 'other.example' });
+    t.match(
+      renamed.changes.find((c) => c.path === 'pki/proxy/tls.crt'),
+      { action: 'updated', why: /does not cover/ },
+    );
+    t.match(
+      renamed.changes.find((c) => c.path === 'config/management/proxy/conf.d/admin.conf'),
+      { action: 'updated' },
+    );
+    t.ok(renamed.restart.includes('proxy'), 'nginx is told to reload');
+    t.match(
+      renamed.changes.find((c) => c.path === 'pki/ca.crt'),
+      { action: 'kept' },
+      'the CA stays',
+    );
+    t.same(JSON.parse(readFileSync(join(dir, 'config/platform.json'), 'utf8')).settings.domain, 'other.example');
+
+    writeFileSync(join(dir, 'secrets/admin-token'), '');
+    await t.rejects(initPlatform(s), MinicloudError, 'an empty secret file is an error, not silently replaced');
+  },
+);
+
+t.test('which service restarts for which changed file', async (t) => {
+  t.equal(restartFor('config/management/proxy/conf.d/admin.conf'), 'proxy');
+  t.equal(restartFor('pki/proxy/tls.crt'), 'proxy');
+  t.equal(restartFor('pki/registry/tls.key'), 'registry');
+  t.equal(restartFor('config/management/rabbitmq/minicloud.conf'), 'rabbitmq');
+  t.equal(restartFor('config/management/minicloud.yml'), undefined);
+  t.equal(restartFor('secrets/admin-token'), undefined);
+});
