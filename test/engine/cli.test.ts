@@ -2,22 +2,13 @@ import t from 'tap';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { run } from '@minicloud/cli';
+import { cli } from '../helpers/cli.js';
 import { engineEnv } from '../helpers/engine.js';
 
 // The CLI over the real swarm: the same core calls, seen as a user sees them.
 const env = engineEnv();
 process.env['DOCKER_HOST'] = env.dockerHost;
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await run(['node', 'minicloud', ...args], {
-    out: (s) => (out += s.endsWith('\n') ? s : `${s}\n`),
-    err: (s) => (err += s.endsWith('\n') ? s : `${s}\n`),
-  });
-  return { code, out, err };
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'minicloud-cli-'));
 const file = join(dir, 'docker-compose.yml');

@@ -1,16 +1,7 @@
 import t from 'tap';
-import { run } from '@minicloud/cli';
+import { cli } from '../helpers/cli.js';
 import yaml from 'js-yaml';
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await run(['node', 'minicloud', ...args], {
-    out: (s) => (out += s.endsWith('\n') ? s : `${s}\n`),
-    err: (s) => (err += s.endsWith('\n') ? s : `${s}\n`),
-  });
-  return { code, out, err };
-}
 
 t.test('--help lists the commands', async (t) => {
   const { code, out } = await cli('--help');

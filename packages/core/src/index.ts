@@ -29,3 +29,8 @@ export { STACK_IMAGE_LABEL } from './stack/convert-service.js';
 export { readStackInputs } from './stack/inputs.js';
 export { durationToNanos, sizeToBytes, cpusToNano } from './stack/units.js';
 export * from './platform/index.js';
+export * from './apps/types.js';
+export * from './provision/index.js';
+export * from './proxy/controller.js';
+export * from './apps/index.js';
+export { writeFileAtomic } from './util/atomic-write.js';

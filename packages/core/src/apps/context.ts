@@ -1,0 +1,25 @@
+import type Docker from 'dockerode';
+import type { RegistryAuth } from '../engine/registry-auth.js';
+import type { AppStore } from './store.js';
+import type { CertificateStore } from './certificates.js';
+import type { DatabaseAdmin, MessagebusAdmin, ProxyController, StorageAdmin } from './ports.js';
+
+/** Everything the app lifecycle needs from the platform it runs on. */
+export interface AppContext {
+  docker: Docker;
+  dataDir: string;
+  baseDomain: string;
+  endpointMode: 'vip' | 'dnsrr';
+  store: AppStore;
+  certificates: CertificateStore;
+  database: DatabaseAdmin;
+  messagebus: MessagebusAdmin;
+  storage: StorageAdmin;
+  proxy: ProxyController;
+  /** Credentials for the private registry, passed to the swarm with every deploy. */
+  registryAuth: RegistryAuth[];
+  /** Host names the platform itself answers on (admin.<base>): never an app's. */
+  reservedDomains: string[];
+  /** How long a deploy may take to converge. */
+  deployTimeoutMs?: number;
+}

@@ -1,0 +1,51 @@
+import type { Sensitive } from '../sensitive.js';
+import type { ProxyRoute } from '../proxy/render.js';
+
+// The effectful edges the app lifecycle drives. Each is a small interface so the lifecycle
+// reads as a sequence of steps, and each adapter is tested on its own against a real server.
+
+/** One shared MariaDB: a database and a user per app, with rights on that database only. */
+export interface DatabaseAdmin {
+  /** Creates (or re-keys, if they exist) the app's database and user. Idempotent. */
+  ensure(app: string, password: Sensitive<string>): Promise<{ database: string; user: string }>;
+  /** Drops the app's database and user; absent ones are fine. */
+  drop(app: string): Promise<void>;
+  exists(app: string): Promise<boolean>;
+  /** host:port apps use (on the services network), e.g. mariadb:3306. */
+  readonly appHost: string;
+  readonly appPort: number;
+}
+
+/** One shared RabbitMQ: a vhost and a user per app, with permissions on that vhost only. */
+export interface MessagebusAdmin {
+  ensure(app: string, password: Sensitive<string>): Promise<{ vhost: string; user: string }>;
+  drop(app: string): Promise<void>;
+  exists(app: string): Promise<boolean>;
+  readonly appHost: string;
+  readonly appPort: number;
+}
+
+/** An app's persistent directory on the node that holds it. */
+export interface StorageAdmin {
+  /** Creates the directory and marks its node (the placement constraint follows the label). */
+  ensure(app: string): Promise<{ dir: string; nodeId: string }>;
+  /** Deletes the directory and the node label. */
+  drop(app: string): Promise<void>;
+  /** Whether the app's directory exists already (kept by a remove without purge). */
+  exists(app: string): Promise<boolean>;
+}
+
+export interface CertificateFiles {
+  certificatePem: string;
+  privateKeyPem: Sensitive<string>;
+}
+
+/** The reverse proxy: virtual hosts and their certificates. */
+export interface ProxyController {
+  /**
+   * Makes the proxy serve exactly these routes: writes certificates, renders the config,
+   * validates it (nginx -t) before it replaces the working one, then reloads gracefully.
+   * An invalid configuration throws and leaves the running one untouched.
+   */
+  apply(routes: readonly ProxyRoute[], certificates: ReadonlyMap<string, CertificateFiles>): Promise<void>;
+}

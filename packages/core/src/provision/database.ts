@@ -1,0 +1,150 @@
+import { createHash } from 'node:crypto';
+import { createConnection, type Connection } from 'mysql2/promise';
+import type { DatabaseAdmin } from '../apps/ports.js';
+import { MinicloudError } from '../errors.js';
+import { Sensitive } from '../sensitive.js';
+import { provisionName, sqlIdentifier } from './names.js';
+import { redact } from './redact.js';
+
+// One shared MariaDB: per app a database and a user of the same name with every privilege on
+// that database and nothing else. The admin connection is short-lived (one per call): these
+// are rare operations and an idle admin connection would only hold a secret open.
+
+export interface MariaDbAdminOptions {
+  /** Where the platform reaches the server, e.g. `mariadb` from the API container. */
+  host: string;
+  port?: number;
+  /** An account allowed to create databases and users and to grant (root@'%' on the platform). */
+  user: string;
+  password: Sensitive<string>;
+  /** What apps are told (DATABASE_URL), on the services network. */
+  appHost?: string;
+  appPort?: number;
+  connectTimeoutMs?: number;
+}
+
+/** The server's own schemas and accounts: an app named after one must not get it. */
+const RESERVED = ['mysql', 'information_schema', 'performance_schema', 'sys', 'test', 'root'];
+
+/**
+ * MariaDB cannot take a placeholder in IDENTIFIED BY (not even as a prepared statement), so
+ * the password travels as its mysql_native_password hash, `*` and 40 hex digits: the plain
+ * text never enters SQL text, logs or error messages, and no character of it can end a
+ * literal whatever the sql_mode. It is the value `PASSWORD(pw)` computes on the server.
+ */
+export function nativePasswordHash(password: Sensitive<string>): Sensitive<string> {
+  const sha1 = (data: Buffer) => createHash('sha1').update(data).digest();
+  const digest = sha1(sha1(Buffer.from(password.reveal(), 'utf8')));
+  return new Sensitive(`*${digest.toString('hex').toUpperCase()}`);
+}
+
+export class MariaDbAdmin implements DatabaseAdmin {
+  readonly appHost: string;
+  readonly appPort: number;
+  readonly #options: MariaDbAdminOptions;
+
+  constructor(options: MariaDbAdminOptions) {
+    this.#options = options;
+    this.appHost = options.appHost ?? 'mariadb';
+    this.appPort = options.appPort ?? 3306;
+  }
+
+  /** The app's database and user name (`my-shop` -> `my_shop`); throws for an unusable name. */
+  names(app: string): { database: string; user: string } {
+    const name = provisionName(app, [...RESERVED, this.#options.user]);
+    return { database: name, user: name };
+  }
+
+  async ensure(app: string, password: Sensitive<string>): Promise<{ database: string; user: string }> {
+    const { database, user } = this.names(app);
+    if (password.reveal() === '') throw new MinicloudError('MC_DATABASE', `refusing an empty password for app ${app}`);
+    const hash = nativePasswordHash(password);
+    const account = `${sqlIdentifier(user)}@'%'`;
+    await this.#session([password, hash], async (run) => {
+      await run('create database', `CREATE DATABASE IF NOT EXISTS ${sqlIdentifier(database)}`);
+      // Created with its password at once (no moment without one), then re-keyed in case it
+      // existed: ensure is also how a password is rotated.
+      await run('create user', `CREATE USER IF NOT EXISTS ${account} IDENTIFIED BY PASSWORD ?`, [hash.reveal()]);
+      await run('set password', `ALTER USER ${account} IDENTIFIED BY PASSWORD ?`, [hash.reveal()]);
+      await run('grant', `GRANT ALL PRIVILEGES ON ${sqlIdentifier(database)}.* TO ${account}`);
+    });
+    return { database, user };
+  }
+
+  async drop(app: string): Promise<void> {
+    const { database, user } = this.names(app);
+    await this.#session([], async (run) => {
+      // The user first, so no new session starts; then its open sessions, which a dropped
+      // user would otherwise keep; then the data.
+      await run('drop user', `DROP USER IF EXISTS ${sqlIdentifier(user)}@'%'`);
+      const sessions = await run(
+        'list sessions',
+        'SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = ?',
+        [user],
+      );
+      for (const { id } of sessions as { id: number }[]) {
+        await run('kill session', 'KILL CONNECTION ?', [id]).catch(() => undefined);
+      }
+      await run('drop database', `DROP DATABASE IF EXISTS ${sqlIdentifier(database)}`);
+    });
+  }
+
+  /** Whether the app's database is there (its data is what matters; ensure re-creates the user). */
+  async exists(app: string): Promise<boolean> {
+    const { database } = this.names(app);
+    return this.#session([], async (run) => {
+      const rows = (await run(
+        'look up database',
+        'SELECT COUNT(*) AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
+        [database],
+      )) as { n: number }[];
+      return Number(rows[0]?.n ?? 0) > 0;
+    });
+  }
+
+  get #server(): string {
+    return `${this.#options.host}:${this.#options.port ?? 3306}`;
+  }
+
+  async #session<T>(
+    secrets: Sensitive<string>[],
+    work: (run: (what: string, sql: string, values?: unknown[]) => Promise<unknown[]>) => Promise<T>,
+  ): Promise<T> {
+    const all = [this.#options.password, ...secrets];
+    let connection: Connection;
+    try {
+      connection = await createConnection({
+        host: this.#options.host,
+        port: this.#options.port ?? 3306,
+        user: this.#options.user,
+        password: this.#options.password.reveal(),
+        connectTimeout: this.#options.connectTimeoutMs ?? 10_000,
+      });
+    } catch (error) {
+      throw this.#error(`cannot connect to the database server ${this.#options.user}@${this.#server}`, error, all);
+    }
+    // The connection's own errors (a dropped socket) must not crash the process.
+    connection.on('error', () => undefined);
+    try {
+      return await work(async (what, sql, values) => {
+        try {
+          // query(): the driver formats `?` client side; only validated names and hex reach it.
+          const [rows] = await connection.query(sql, values);
+          return Array.isArray(rows) ? rows : [];
+        } catch (error) {
+          throw this.#error(`database server ${this.#server}: ${what}`, error, all);
+        }
+      });
+    } finally {
+      await connection.end().catch(() => connection.destroy());
+    }
+  }
+
+  /** A coded error with the server's words, without the driver's error (its `sql` field). */
+  #error(context: string, error: unknown, secrets: Sensitive<string>[]): MinicloudError {
+    if (error instanceof MinicloudError) return error;
+    const e = error as { code?: string; message?: string };
+    const detail = [e.code, e.message].filter(Boolean).join(': ') || String(error);
+    return new MinicloudError('MC_DATABASE', redact(`${context}: ${detail}`, secrets));
+  }
+}

@@ -1,0 +1,12 @@
+export { checkAppName, provisionName } from './names.js';
+export { MariaDbAdmin, nativePasswordHash, type MariaDbAdminOptions } from './database.js';
+export { RabbitMqAdmin, type RabbitMqAdminOptions } from './messagebus.js';
+export { apiPath as rabbitMqApiPath } from './management-api.js';
+export { LocalStorageAdmin, storageLabel, type LocalStorageAdminOptions } from './storage.js';
+export {
+  planProxyChanges,
+  planChangesConfig,
+  type LiveProxyFiles,
+  type DesiredProxyFiles,
+  type ProxyPlan,
+} from './proxy-plan.js';

@@ -1,0 +1,353 @@
+import t from 'tap';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { connect as amqpConnect, type ChannelModel } from 'amqplib';
+import { createConnection, type Connection } from 'mysql2/promise';
+import type Docker from 'dockerode';
+import {
+  amqpUrl,
+  databaseUrl,
+  isMinicloudError,
+  MariaDbAdmin,
+  RabbitMqAdmin,
+  Sensitive,
+  type ServiceEndpoint,
+} from '@minicloud/core';
+import { managerDocker, waitFor } from '../helpers/engine.js';
+
+// The database and message-bus adapters against the real servers of the management stack:
+// MariaDB and RabbitMQ from the Debian images, with the stack's own config files, as plain
+// containers whose ports are published on 127.0.0.1 only. Each app's credentials must work
+// on its own database / vhost, be refused on the other app's, follow a re-key, and vanish on drop.
+
+const exec = promisify(execFile);
+const docker = managerDocker();
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const prefix = `mc-provtest-${process.pid}`;
+// App passwords with quotes, a backtick, a semicolon and non-ASCII: they must survive SQL,
+// JSON and URLs. Admin passwords are base64url, as the platform generates them (the RabbitMQ
+// image writes its first user's password into a config file that takes no quotes).
+const secret = () => new Sensitive(`${randomBytes(12).toString('base64url')}'"\`;--é`);
+/** amqplib decodes URL passwords with unescape(), Latin-1: no non-ASCII for the AMQP apps. */
+const asciiSecret = () => new Sensitive(`${randomBytes(12).toString('base64url')}'"\`;--`);
+const adminSecret = () => new Sensitive(randomBytes(18).toString('base64url'));
+
+/** The management stack's image; built with its own build function when absent. */
+async function ensureDebianImage(name: string): Promise<string> {
+  const tag = `minicloud/${name}:bookworm`;
+  const present = await docker
+    .getImage(tag)
+    .inspect()
+    .then(() => true)
+    .catch(() => false);
+  if (!present) {
+    const script =
+      'set -euo pipefail; REPO=$1; . "$REPO/scripts/engine/lib.sh"; . "$REPO/scripts/engine/images.sh"; ' +
+      '. "$REPO/install/lib/images.sh"; mkdir -p "$MC_LOGS" "$MC_BUILD"; build_base; build_debian_service "$2"';
+    await exec('bash', ['-c', script, 'bash', repo, name], { timeout: 600_000 });
+  }
+  return tag;
+}
+
+async function startContainer(
+  options: Docker.ContainerCreateOptions,
+  ports: string[],
+): Promise<Record<string, number>> {
+  const bindings = Object.fromEntries(ports.map((p) => [`${p}/tcp`, [{ HostIp: '127.0.0.1', HostPort: '' }]]));
+  const container = await docker.createContainer({
+    ...options,
+    Labels: { 'minicloud.test': 'provision' },
+    HostConfig: { ...options.HostConfig, PortBindings: bindings },
+  });
+  await container.start();
+  const info = await container.inspect();
+  return Object.fromEntries(ports.map((p) => [p, Number(info.NetworkSettings.Ports[`${p}/tcp`]?.[0]?.HostPort ?? 0)]));
+}
+
+async function removeContainer(name: string): Promise<void> {
+  await docker
+    .getContainer(name)
+    .remove({ force: true, v: true })
+    .catch(() => undefined);
+}
+
+async function messageOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return 'no error';
+  } catch (error) {
+    if (isMinicloudError(error)) return `${error.code}: ${error.message}`;
+    const e = error as { code?: string; message?: string };
+    return `${e.code ?? 'error'}: ${e.message ?? String(error)}`;
+  }
+}
+
+// Both servers start at once (RabbitMQ takes several seconds); each test waits for its own.
+const mariadbName = `${prefix}-mariadb`;
+const rabbitName = `${prefix}-rabbitmq`;
+t.teardown(() => Promise.all([removeContainer(mariadbName), removeContainer(rabbitName)]));
+
+async function startMariaDb(): Promise<{ port: number; rootPassword: Sensitive<string> }> {
+  const rootPassword = adminSecret();
+  const ports = await startContainer(
+    {
+      name: mariadbName,
+      Image: await ensureDebianImage('mariadb'),
+      Env: [`MARIADB_ROOT_PASSWORD=${rootPassword.reveal()}`],
+      HostConfig: {
+        Binds: [`${repo}/stacks/management/mariadb/minicloud.cnf:/etc/mysql/conf.d/minicloud.cnf:ro`],
+        Memory: 256 * 1024 * 1024,
+      },
+    },
+    ['3306'],
+  );
+  return { port: ports['3306']!, rootPassword };
+}
+
+async function startRabbitMq(): Promise<{ amqpPort: number; apiPort: number; adminPassword: Sensitive<string> }> {
+  const adminPassword = adminSecret();
+  const ports = await startContainer(
+    {
+      name: rabbitName,
+      Image: await ensureDebianImage('rabbitmq'),
+      Hostname: 'rabbitmq',
+      Env: [
+        'RABBITMQ_DEFAULT_USER=mcadmin',
+        `RABBITMQ_DEFAULT_PASS=${adminPassword.reveal()}`,
+        'RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=+S 1:1 +SDio 1 +sbwt none +sbwtdcpu none +sbwtdio none',
+      ],
+      HostConfig: {
+        Binds: [`${repo}/stacks/management/rabbitmq/minicloud.conf:/etc/rabbitmq/conf.d/90-minicloud.conf:ro`],
+        Memory: 256 * 1024 * 1024,
+      },
+    },
+    ['5672', '15672'],
+  );
+  return { amqpPort: ports['5672']!, apiPort: ports['15672']!, adminPassword };
+}
+
+const begun = Date.now();
+const mariadb = startMariaDb();
+const rabbitmq = startRabbitMq();
+// Awaited by their tests; until then a failure must not count as an unhandled rejection.
+mariadb.catch(() => undefined);
+rabbitmq.catch(() => undefined);
+
+t.test('MariaDB: a database and a user per app, each confined to its own', async (t) => {
+  const { port, rootPassword } = await mariadb;
+  const admin = new MariaDbAdmin({ host: '127.0.0.1', port, user: 'root', password: rootPassword });
+  await waitFor('MariaDB to accept the admin', async () => (await admin.exists('nothing-yet'), true), 90_000);
+  t.comment(`MariaDB ready ${Date.now() - begun} ms after the start`);
+
+  const endpoint = (user: string, password: Sensitive<string>, path: string): ServiceEndpoint => ({
+    user,
+    password,
+    host: '127.0.0.1',
+    port,
+    path,
+  });
+  /** A connection as the app would open it: from its DATABASE_URL. */
+  const appConnect = async (user: string, password: Sensitive<string>, database: string): Promise<Connection> => {
+    const c = await createConnection(databaseUrl(endpoint(user, password, database)).reveal());
+    c.on('error', () => undefined);
+    t.teardown(() => c.end().catch(() => undefined));
+    return c;
+  };
+
+  const shopPw = secret();
+  const blogPw = secret();
+  const shop = await admin.ensure('prov-shop', shopPw);
+  const blog = await admin.ensure('prov-blog', blogPw);
+  t.same(shop, { database: 'prov_shop', user: 'prov_shop' });
+  t.same(blog, { database: 'prov_blog', user: 'prov_blog' });
+  t.equal(await admin.exists('prov-shop'), true);
+
+  t.test('each app works in its own database', async (t) => {
+    for (const [app, pw] of [
+      [shop, shopPw],
+      [blog, blogPw],
+    ] as const) {
+      const c = await appConnect(app.user, pw, app.database);
+      await c.query('CREATE TABLE notes (id INT PRIMARY KEY, body TEXT)');
+      await c.query('INSERT INTO notes VALUES (1, ?)', [`hello from ${app.user}`]);
+      const [rows] = await c.query('SELECT body FROM notes');
+      t.same(rows, [{ body: `hello from ${app.user}` }], app.user);
+      const [dbs] = await c.query('SHOW DATABASES');
+      t.same(
+        (dbs as { Database: string }[]).map((d) => d.Database).sort(),
+        [app.database, 'information_schema'].sort(),
+        `${app.user} sees only its own database`,
+      );
+    }
+  });
+
+  t.test("and is refused on the other app's", async (t) => {
+    t.match(await messageOf(appConnect(shop.user, shopPw, blog.database)), /ER_DBACCESS_DENIED_ERROR: Access denied/);
+    const c = await appConnect(shop.user, shopPw, shop.database);
+    t.match(await messageOf(c.query('SELECT * FROM prov_blog.notes')), /ER_TABLEACCESS_DENIED_ERROR/);
+    t.match(await messageOf(c.query('CREATE DATABASE prov_other')), /ER_DBACCESS_DENIED_ERROR/);
+    t.match(
+      await messageOf(appConnect(blog.user, shopPw, blog.database)),
+      /ER_ACCESS_DENIED_ERROR/,
+      "shop's password is not blog's",
+    );
+  });
+
+  t.test('ensure again re-keys: the old password is refused, the new one works, data stays', async (t) => {
+    const newPw = secret();
+    t.same(await admin.ensure('prov-shop', newPw), shop);
+    t.match(await messageOf(appConnect(shop.user, shopPw, shop.database)), /ER_ACCESS_DENIED_ERROR/);
+    const c = await appConnect(shop.user, newPw, shop.database);
+    const [rows] = await c.query('SELECT body FROM notes');
+    t.same(rows, [{ body: 'hello from prov_shop' }]);
+  });
+
+  t.test('drop removes the database and the user, and ends its open sessions', async (t) => {
+    const open = await appConnect(blog.user, blogPw, blog.database);
+    await admin.drop('prov-blog');
+    t.equal(await admin.exists('prov-blog'), false);
+    t.match(await messageOf(appConnect(blog.user, blogPw, blog.database)), /ER_ACCESS_DENIED_ERROR/);
+    t.not(await messageOf(open.query('SELECT 1')), 'no error', 'the session opened before the drop is gone');
+    const root = await createConnection({ host: '127.0.0.1', port, user: 'root', password: rootPassword.reveal() });
+    t.teardown(() => root.end());
+    const [users] = await root.query("SELECT User FROM mysql.user WHERE User LIKE 'prov\\_%' ORDER BY User");
+    t.same(users, [{ User: 'prov_shop' }], 'only the other app keeps its user');
+    await admin.drop('prov-blog');
+    t.pass('dropping again is fine');
+    t.equal(await admin.exists('prov-shop'), true, 'the other app is untouched');
+  });
+
+  t.test('a wrong admin password is a coded error naming the server, not the password', async (t) => {
+    const wrong = new Sensitive(`${rootPassword.reveal()}x`);
+    const bad = new MariaDbAdmin({ host: '127.0.0.1', port, user: 'root', password: wrong });
+    const appPw = secret();
+    const text = await messageOf(bad.ensure('prov-shop', appPw));
+    t.match(text, `MC_DATABASE: cannot connect to the database server root@127.0.0.1:${port}: ER_ACCESS_DENIED_ERROR`);
+    t.notMatch(text, wrong.reveal());
+    t.notMatch(text, rootPassword.reveal());
+    t.notMatch(text, appPw.reveal());
+  });
+});
+
+t.test('RabbitMQ: a vhost and a user per app, each confined to its own', async (t) => {
+  const { amqpPort, apiPort, adminPassword } = await rabbitmq;
+  const name = rabbitName;
+  const admin = new RabbitMqAdmin({
+    url: `http://127.0.0.1:${apiPort}`,
+    user: 'mcadmin',
+    password: adminPassword,
+    timeoutMs: 3000,
+  });
+  await waitFor('the management API', async () => (await admin.exists('nothing-yet'), true), 120_000);
+  const url = (user: string, password: Sensitive<string>, vhost: string) =>
+    amqpUrl({ user, password, host: '127.0.0.1', port: amqpPort, path: vhost }).reveal();
+  /** A connection as the app would open it: from its AMQP_URL. */
+  const appConnect = async (user: string, password: Sensitive<string>, vhost: string): Promise<ChannelModel> => {
+    const c = await amqpConnect(url(user, password, vhost));
+    c.on('error', () => undefined);
+    t.teardown(() => c.close().catch(() => undefined));
+    return c;
+  };
+  await waitFor('the AMQP listener', async () => {
+    const c = await amqpConnect(url('mcadmin', adminPassword, '/'));
+    await c.close();
+    return true;
+  });
+  t.comment(`RabbitMQ ready ${Date.now() - begun} ms after the start`);
+
+  const shopPw = asciiSecret();
+  const blogPw = asciiSecret();
+  const shop = await admin.ensure('prov-shop', shopPw);
+  const blog = await admin.ensure('prov-blog', blogPw);
+  t.same(shop, { vhost: 'prov_shop', user: 'prov_shop' });
+  t.same(blog, { vhost: 'prov_blog', user: 'prov_blog' });
+  t.equal(await admin.exists('prov-blog'), true);
+
+  t.test('each app publishes and consumes on its own vhost', async (t) => {
+    for (const [app, pw] of [
+      [shop, shopPw],
+      [blog, blogPw],
+    ] as const) {
+      const c = await appConnect(app.user, pw, app.vhost);
+      const ch = await c.createChannel();
+      await ch.assertQueue('jobs', { durable: false });
+      ch.sendToQueue('jobs', Buffer.from(`job for ${app.user}`));
+      const body = await new Promise<string>((resolve) => {
+        void ch.consume('jobs', (msg) => {
+          if (msg) {
+            ch.ack(msg);
+            resolve(msg.content.toString());
+          }
+        });
+      });
+      t.equal(body, `job for ${app.user}`, app.user);
+      await ch.close();
+    }
+  });
+
+  t.test("and is refused on the other app's vhost, or with the other's password", async (t) => {
+    // amqplib reports a refused vhost as a bare ConnectionClose; the broker's log says why.
+    t.match(await messageOf(appConnect(shop.user, shopPw, blog.vhost)), /got <ConnectionClose/);
+    t.match(await messageOf(appConnect(shop.user, shopPw, '/')), /got <ConnectionClose/);
+    // The broker writes its log line a moment after it closes the connection.
+    const refusals = [
+      "access to vhost 'prov_blog' refused for user 'prov_shop'",
+      "access to vhost '/' refused for user 'prov_shop'",
+    ];
+    const logged = await waitFor(
+      'the refusals in the broker log',
+      async () => {
+        const log = (await docker.getContainer(name).logs({ stdout: true, stderr: true })).toString();
+        return refusals.every((r) => log.includes(r)) ? true : undefined;
+      },
+      10_000,
+      200,
+    ).catch(() => false);
+    t.ok(logged, 'the broker logged both refusals as vhost access refusals');
+    t.match(await messageOf(appConnect(blog.user, shopPw, blog.vhost)), /ACCESS_REFUSED/);
+  });
+
+  t.test('ensure again re-keys: the old password is refused, the new one works', async (t) => {
+    const newPw = asciiSecret();
+    t.same(await admin.ensure('prov-shop', newPw), shop);
+    t.match(await messageOf(appConnect(shop.user, shopPw, shop.vhost)), /ACCESS_REFUSED/);
+    const c = await appConnect(shop.user, newPw, shop.vhost);
+    const ch = await c.createChannel();
+    t.equal((await ch.checkQueue('jobs')).queue, 'jobs', 'the vhost and its queue stayed');
+    await ch.close();
+  });
+
+  t.test('drop removes the user and the vhost, and closes its connections', async (t) => {
+    const open = await appConnect(blog.user, blogPw, blog.vhost);
+    const closed = new Promise<boolean>((resolve) => {
+      open.on('close', () => resolve(true));
+      setTimeout(() => resolve(false), 10_000);
+    });
+    await admin.drop('prov-blog');
+    t.equal(await closed, true, 'the connection opened before the drop was closed by the broker');
+    t.equal(await admin.exists('prov-blog'), false);
+    t.match(await messageOf(appConnect(blog.user, blogPw, blog.vhost)), /ACCESS_REFUSED/);
+    const auth = `Basic ${Buffer.from(`mcadmin:${adminPassword.reveal()}`).toString('base64')}`;
+    const user = await fetch(`http://127.0.0.1:${apiPort}/api/users/prov_blog`, {
+      headers: { authorization: auth },
+    });
+    t.equal(user.status, 404, 'the user is gone');
+    await admin.drop('prov-blog');
+    t.pass('dropping again is fine');
+    t.equal(await admin.exists('prov-shop'), true, 'the other app is untouched');
+  });
+
+  t.test('a wrong admin password is a coded error with the status, not the password', async (t) => {
+    const wrong = new Sensitive(`${adminPassword.reveal()}x`);
+    const bad = new RabbitMqAdmin({ url: `http://127.0.0.1:${apiPort}`, user: 'mcadmin', password: wrong });
+    const appPw = asciiSecret();
+    const text = await messageOf(bad.ensure('prov-shop', appPw));
+    t.match(
+      text,
+      /^MC_MESSAGEBUS: RabbitMQ management API at http:\/\/127\.0\.0\.1:\d+: PUT \/api\/vhosts\/prov_shop: 401 Unauthorized/,
+    );
+    for (const pw of [wrong, adminPassword, appPw]) t.notMatch(text, pw.reveal());
+  });
+});
