@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { isMinicloudError, pointerToPath } from '@minicloud/core';
-import { problem } from './problem.js';
+import { problem, type ProblemField } from './problem.js';
 
 /** Every failure leaves as problem+json: domain errors by their code, bad requests as 400. */
 export function registerErrorHandler(app: FastifyInstance): void {
@@ -10,20 +10,38 @@ export function registerErrorHandler(app: FastifyInstance): void {
       return problem(reply, error.status, error.code, error.message, fields);
     }
     if (error.validation) {
+      const ruled = new Map<string, string>();
       const fields = error.validation.map((v) => {
         const missing = (v.params as { missingProperty?: string }).missingProperty;
         const extra = (v.params as { additionalProperty?: string }).additionalProperty;
         const base = pointerToPath(v.instancePath);
         const key = missing ?? extra;
+        // `x-rule` / `x-key-rule` in a schema is the sentence to print (ajv runs verbose for it).
+        const schema = (v as { parentSchema?: Record<string, unknown> }).parentSchema ?? {};
+        const rule = typeof schema['x-rule'] === 'string' ? schema['x-rule'] : undefined;
+        const keyRule = typeof schema['x-key-rule'] === 'string' ? schema['x-key-rule'] : undefined;
+        const field = [error.validationContext, base, key].filter(Boolean).join('.');
+        if (rule && !extra && !missing) ruled.set(field, rule);
         return {
-          field: [error.validationContext, base, key].filter(Boolean).join('.'),
-          message: extra ? 'is not a known field' : (v.message ?? 'is invalid'),
+          field,
+          message: extra
+            ? (keyRule ?? 'is not a known field')
+            : missing
+              ? 'is required'
+              : (rule ?? v.message ?? 'is invalid'),
         };
       });
-      return problem(reply, 400, 'MC_BAD_REQUEST', `invalid request ${error.validationContext ?? ''}`.trim(), fields);
+      return problem(
+        reply,
+        400,
+        'MC_BAD_REQUEST',
+        `invalid request ${error.validationContext ?? ''}`.trim(),
+        oneMessagePerField(fields, ruled),
+      );
     }
     if (error.statusCode && error.statusCode < 500) {
-      return problem(reply, error.statusCode, 'MC_BAD_REQUEST', error.message);
+      const code = { 401: 'MC_UNAUTHORIZED', 403: 'MC_FORBIDDEN', 404: 'MC_NOT_FOUND' }[error.statusCode];
+      return problem(reply, error.statusCode, code ?? 'MC_BAD_REQUEST', error.message);
     }
     request.log.error({ err: error }, 'unexpected error');
     return problem(reply, 500, 'MC_INTERNAL', 'internal error; see the API logs');
@@ -31,4 +49,26 @@ export function registerErrorHandler(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) =>
     problem(reply, 404, 'MC_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`),
   );
+}
+
+/**
+ * A union reports each branch's failure and then its own rule: where a field has a rule (an
+ * `x-rule` sentence; the outermost, which ajv reports last), that sentence alone stands for
+ * it. Repeated messages are dropped.
+ */
+function oneMessagePerField(fields: ProblemField[], rules: ReadonlyMap<string, string>): ProblemField[] {
+  const seen = new Set<string>();
+  const out: ProblemField[] = [];
+  for (const f of fields) {
+    const rule = rules.get(f.field);
+    const entry =
+      rule !== undefined && f.message !== 'is not a known field' && f.message !== 'is required'
+        ? { field: f.field, message: rule }
+        : f;
+    const key = `${entry.field}\u0000${entry.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(entry);
+  }
+  return out;
 }

@@ -21,7 +21,10 @@ export function loggerOptions(level = process.env['LOG_LEVEL'] ?? 'info'): Fasti
       censor: '[redacted]',
     },
     serializers: {
-      req: (req: { method: string; url: string }) => ({ method: req.method, url: maskUrlCredentials(req.url) }),
+      req: (req: { method: string; url: string }) => ({
+        method: req.method,
+        url: maskQuerySecrets(maskUrlCredentials(req.url)),
+      }),
     },
   };
 }
@@ -29,4 +32,9 @@ export function loggerOptions(level = process.env['LOG_LEVEL'] ?? 'info'): Fasti
 /** `scheme://user:secret@host` -> `scheme://user:[redacted]@host`, anywhere in a string. */
 export function maskUrlCredentials(text: string): string {
   return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]+):[^@\s]+@/gi, '$1:[redacted]@');
+}
+
+/** `?token=secret` (a webhook's secret travels in its URL) -> `?token=[redacted]`. */
+export function maskQuerySecrets(text: string): string {
+  return text.replace(/([?&](?:token|secret|password)=)[^&#\s]*/gi, '$1[redacted]');
 }

@@ -8,6 +8,7 @@ import { registerManifest } from './commands/manifest.js';
 import { extendNodeJoinCommand, registerPlatform } from './commands/platform.js';
 import { registerPush } from './commands/push.js';
 import { registerRegistry } from './commands/registry.js';
+import { registerApp } from './commands/app.js';
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('minicloud')
@@ -24,6 +25,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   extendNodeJoinCommand(program, io);
   registerPush(program, io);
   registerRegistry(program, io);
+  registerApp(program, io);
   return program;
 }
 

@@ -1,0 +1,40 @@
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { MinicloudError, type Apps } from '@minicloud/core';
+import type { JobRunner } from './jobs.js';
+import type { ImagesPort, LogsPort, NodesPort, RegistryPort, StacksPort } from './ports.js';
+import type { TokenStore } from './tokens.js';
+
+/** What the routes work with: the app lifecycle, the other ports, the job runner and the token store. */
+export interface ApiContext {
+  apps: Apps | undefined;
+  nodes: NodesPort | undefined;
+  registry: RegistryPort | undefined;
+  stacks: StacksPort | undefined;
+  images: ImagesPort | undefined;
+  logs: LogsPort | undefined;
+  jobs: JobRunner;
+  tokens: TokenStore;
+  /** How clients reach this API (https://admin.example.com), for URLs it hands out. */
+  publicUrl: string | undefined;
+}
+
+export type Api = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+/** A port the server was not given: 503 with the reason, rather than a crash. */
+export function port<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new MinicloudError('MC_UNAVAILABLE', `${what} is not configured on this API server`);
+  return value;
+}

@@ -1,0 +1,247 @@
+import { Type } from '@sinclair/typebox';
+import type { AppStatus as AppStatusValue } from '@minicloud/core';
+import { port, type Api, type ApiContext } from '../context.js';
+import {
+  AddAppBody,
+  AppList,
+  DomainBody,
+  Hostname,
+  LogsQuery,
+  LogsReply,
+  NameParams,
+  NeedBody,
+  NeedName,
+  UpdateAppBody,
+  UpdateResult,
+  problems,
+} from '../schemas.js';
+import { answerJob } from './job-reply.js';
+
+const TAGS = ['apps'];
+const JobOr = (status: number, body: unknown) => ({ 202: Type.Ref('Job'), [status]: body });
+const WaitQuery = Type.Object({ wait: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
+const PurgeQuery = Type.Object(
+  { wait: Type.Optional(Type.Boolean()), purge: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false },
+);
+
+/** One line of the list: what a person scans for (no manifest, no tasks). */
+export function summarize(a: AppStatusValue) {
+  let running = 0;
+  let desired = 0;
+  for (const s of a.services) {
+    running += s.running;
+    desired += s.desired;
+  }
+  return {
+    name: a.name,
+    image: a.image,
+    health: a.health,
+    replicas: a.replicas,
+    running,
+    desired,
+    needs: a.needs,
+    urls: a.urls,
+    updatedAt: a.updatedAt,
+  };
+}
+
+export function appRoutes(app: Api, ctx: ApiContext): void {
+  const apps = () => port(ctx.apps, 'the app lifecycle');
+
+  app.get(
+    '/v1/apps',
+    {
+      schema: {
+        summary: 'List apps with their status',
+        tags: TAGS,
+        response: { 200: AppList, ...problems(503) },
+      },
+    },
+    async () => ({ apps: (await apps().list()).map(summarize) }),
+  );
+
+  app.post(
+    '/v1/apps',
+    {
+      schema: {
+        summary: 'Add an app from an image (a job: deploys it with what its manifest needs)',
+        description:
+          'Reads the cloud manifest from the image, provisions its needs, deploys its stack and routes its domains. ' +
+          'Answers 202 with the job at once, or with `?wait=true` 201 with the app once it runs.',
+        tags: TAGS,
+        querystring: WaitQuery,
+        body: AddAppBody,
+        response: { ...JobOr(201, Type.Ref('AppStatus')), ...problems(404, 409, 502, 503) },
+      },
+    },
+    async (request, reply) => {
+      const lifecycle = apps();
+      const input = request.body;
+      const job = ctx.jobs.start('app.add', input.name ?? input.image, (progress) => lifecycle.add(input, progress));
+      return answerJob(ctx, reply, job, request.query.wait, { status: 201 });
+    },
+  );
+
+  app.get(
+    '/v1/apps/:name',
+    {
+      schema: {
+        summary: 'Show an app: services, tasks, replicas, health and URLs',
+        tags: TAGS,
+        params: NameParams,
+        response: { 200: Type.Ref('AppStatus'), ...problems(403, 404, 503) },
+      },
+      config: { auth: 'app' },
+    },
+    async (request) => apps().show(request.params.name),
+  );
+
+  app.patch(
+    '/v1/apps/:name',
+    {
+      schema: {
+        summary: 'Update an app: a new image, env or replicas (a job; deploy tokens of the app may call it)',
+        description: 'A new version that fails its healthcheck is rolled back by the swarm: see `rolledBack`.',
+        tags: TAGS,
+        params: NameParams,
+        querystring: WaitQuery,
+        body: UpdateAppBody,
+        response: { ...JobOr(200, UpdateResult), ...problems(403, 404, 409, 502, 503) },
+      },
+      config: { auth: 'app' },
+    },
+    async (request, reply) => {
+      const lifecycle = apps();
+      const { name } = request.params;
+      await lifecycle.show(name); // 404 now rather than in the job
+      const input = request.body;
+      const job = ctx.jobs.start('app.update', name, (progress) => lifecycle.update(name, input, progress));
+      return answerJob(ctx, reply, job, request.query.wait, { status: 200 });
+    },
+  );
+
+  app.delete(
+    '/v1/apps/:name',
+    {
+      schema: {
+        summary: 'Remove an app (a job); `purge=true` also drops its database, vhost and storage',
+        tags: TAGS,
+        params: NameParams,
+        querystring: PurgeQuery,
+        response: { 202: Type.Ref('Job'), 204: Type.Null(), ...problems(404, 502, 503) },
+      },
+    },
+    async (request, reply) => {
+      const lifecycle = apps();
+      const { name } = request.params;
+      await lifecycle.show(name);
+      const purge = request.query.purge ?? false;
+      const job = ctx.jobs.start('app.remove', name, async (progress) => {
+        await lifecycle.remove(name, { purge }, progress);
+        await ctx.tokens.forgetApp(name);
+        return { removed: name };
+      });
+      return answerJob(ctx, reply, job, request.query.wait, { status: 204, empty: true });
+    },
+  );
+
+  app.post(
+    '/v1/apps/:name/needs',
+    {
+      schema: {
+        summary: 'Attach a need: a database, a message bus or storage (a job)',
+        tags: ['needs'],
+        params: NameParams,
+        querystring: WaitQuery,
+        body: NeedBody,
+        response: { ...JobOr(200, Type.Ref('AppStatus')), ...problems(404, 502, 503) },
+      },
+    },
+    async (request, reply) => {
+      const lifecycle = apps();
+      const { name } = request.params;
+      await lifecycle.show(name);
+      const { need } = request.body;
+      const job = ctx.jobs.start('app.need.attach', name, (progress) => lifecycle.attachNeed(name, need, progress));
+      return answerJob(ctx, reply, job, request.query.wait, { status: 200 });
+    },
+  );
+
+  app.delete(
+    '/v1/apps/:name/needs/:need',
+    {
+      schema: {
+        summary: 'Detach a need (a job); `purge=true` also drops its data',
+        tags: ['needs'],
+        params: Type.Object({ name: NameParams.properties.name, need: NeedName }),
+        querystring: PurgeQuery,
+        response: { ...JobOr(200, Type.Ref('AppStatus')), ...problems(404, 502, 503) },
+      },
+    },
+    async (request, reply) => {
+      const lifecycle = apps();
+      const { name, need } = request.params;
+      await lifecycle.show(name);
+      const purge = request.query.purge ?? false;
+      const job = ctx.jobs.start('app.need.detach', name, (progress) =>
+        lifecycle.detachNeed(name, need, { purge }, progress),
+      );
+      return answerJob(ctx, reply, job, request.query.wait, { status: 200 });
+    },
+  );
+
+  app.post(
+    '/v1/apps/:name/domains',
+    {
+      schema: {
+        summary: "Route a domain to the app, with the operator's certificate or one from the platform CA",
+        tags: ['domains'],
+        params: NameParams,
+        body: DomainBody,
+        response: { 200: Type.Ref('AppStatus'), ...problems(404, 409, 502, 503) },
+      },
+    },
+    async (request) => {
+      const { domain, certificate } = request.body;
+      const { name } = request.params;
+      const lifecycle = apps();
+      return ctx.jobs.exclusive(name, () => lifecycle.addDomain(name, domain, certificate));
+    },
+  );
+
+  app.delete(
+    '/v1/apps/:name/domains/:domain',
+    {
+      schema: {
+        summary: 'Stop routing a domain to the app (its certificate goes too)',
+        tags: ['domains'],
+        params: Type.Object({ name: NameParams.properties.name, domain: Hostname }),
+        response: { 200: Type.Ref('AppStatus'), ...problems(404, 502, 503) },
+      },
+    },
+    async (request) => {
+      const { name, domain } = request.params;
+      const lifecycle = apps();
+      return ctx.jobs.exclusive(name, () => lifecycle.removeDomain(name, domain));
+    },
+  );
+
+  app.get(
+    '/v1/apps/:name/logs',
+    {
+      schema: {
+        summary: "The last lines of each of the app's services",
+        tags: TAGS,
+        params: NameParams,
+        querystring: LogsQuery,
+        response: { 200: LogsReply, ...problems(404, 502, 503) },
+      },
+    },
+    async (request) => {
+      const { name } = request.params;
+      await apps().show(name);
+      return { lines: await port(ctx.logs, 'reading logs').appLogs(name, request.query.tail ?? 200) };
+    },
+  );
+}

@@ -1,0 +1,424 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { APP_NAME_MAX, HOSTNAME_PATTERN, IMAGE_REF_PATTERN } from '@minicloud/core';
+
+// Every body, parameter and response of the API, written once (TypeBox = JSON Schema): Fastify
+// validates requests and serializes responses with them, @fastify/swagger turns them into the
+// OpenAPI document, and the TypeScript types below come from the same source. `x-rule` is the
+// sentence a validation error prints for the field (as in the manifest schema).
+
+// ---- shared pieces -------------------------------------------------------------------------
+
+export const AppName = Type.String({
+  pattern: `^[a-z]([a-z0-9-]{0,${APP_NAME_MAX - 2}}[a-z0-9])?$`,
+  'x-rule': `must be a DNS label of at most ${APP_NAME_MAX} characters: lowercase letters, digits and hyphens`,
+  description: 'An app name (a DNS label)',
+});
+
+export const Hostname = Type.String({
+  pattern: HOSTNAME_PATTERN,
+  maxLength: 253,
+  'x-rule': 'must be a lowercase host name such as app.example.com',
+});
+
+export const ImageRef = Type.String({
+  pattern: IMAGE_REF_PATTERN,
+  maxLength: 512,
+  'x-rule': 'must be an image reference such as registry.example.com:5443/app:1.0',
+});
+
+export const NeedName = Type.Union([Type.Literal('database'), Type.Literal('messagebus'), Type.Literal('storage')], {
+  'x-rule': 'must be one of: database, messagebus, storage',
+});
+
+const EnvName = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: 128 });
+const EnvValue = Type.String({ maxLength: 32768 });
+
+export const Problem = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    code: Type.String({ description: 'A stable error code, such as MC_APP_NOT_FOUND' }),
+    detail: Type.String({ description: 'What went wrong, for a person' }),
+    errors: Type.Optional(
+      Type.Array(
+        Type.Object({
+          field: Type.String({ description: 'The offending field, such as body.replicas' }),
+          message: Type.String(),
+        }),
+      ),
+    ),
+  },
+  { $id: 'Problem', description: 'RFC 9457 problem details (application/problem+json)' },
+);
+export type ProblemBody = Static<typeof Problem>;
+
+const PROBLEM_TEXT: Record<number, string> = {
+  400: 'The request breaks the schema (each offending field is named) or a rule',
+  401: 'No valid token',
+  403: 'The token may not do this (a deploy token of another app)',
+  404: 'No such app, job, token, node, domain or stack',
+  409: 'A clash: the app or domain exists already',
+  500: 'An unexpected error',
+  502: 'The Docker Engine, the registry or a platform service failed',
+  503: 'That part of the platform is not configured on this server',
+};
+
+/** Error responses of a route (400 and 401 always): problem+json, the schema shared by reference. */
+export function problems(...statuses: number[]): Record<number, TSchema> {
+  const out: Record<number, TSchema> = {};
+  for (const s of [400, 401, ...statuses])
+    out[s] = Type.Unsafe({
+      description: PROBLEM_TEXT[s] ?? 'An error',
+      content: { 'application/problem+json': { schema: Type.Ref('Problem') } },
+    });
+  return out;
+}
+
+// ---- apps ----------------------------------------------------------------------------------
+
+const TaskStatus = Type.Object({
+  id: Type.String(),
+  node: Type.String(),
+  desiredState: Type.String(),
+  state: Type.String(),
+  image: Type.String(),
+  error: Type.Optional(Type.String()),
+  updatedAt: Type.String(),
+});
+
+export const ServiceStatus = Type.Object(
+  {
+    name: Type.String(),
+    id: Type.String(),
+    desired: Type.Integer(),
+    running: Type.Integer(),
+    image: Type.String(),
+    updateState: Type.Optional(Type.String()),
+    tasks: Type.Array(TaskStatus),
+  },
+  { $id: 'ServiceStatus', description: 'A swarm service with its tasks, newest first' },
+);
+
+const Command = Type.Union([Type.String(), Type.Array(Type.String())]);
+
+export const Manifest = Type.Object(
+  {
+    name: Type.String(),
+    expose: Type.Array(
+      Type.Object({ proto: Type.Union([Type.Literal('http'), Type.Literal('tcp')]), port: Type.Integer() }),
+    ),
+    needs: Type.Array(NeedName),
+    env: Type.Record(Type.String(), Type.String()),
+    runners: Type.Array(Type.Object({ name: Type.String(), command: Command, replicas: Type.Integer() })),
+    healthcheck: Type.Optional(
+      Type.Object({
+        http: Type.Optional(Type.String()),
+        command: Type.Optional(Command),
+        interval: Type.String(),
+        timeout: Type.Optional(Type.String()),
+        retries: Type.Optional(Type.Integer()),
+        start_period: Type.Optional(Type.String()),
+      }),
+    ),
+    resources: Type.Object({ memory: Type.Optional(Type.String()), cpus: Type.Optional(Type.Number()) }),
+    storage: Type.Object({ path: Type.String() }),
+  },
+  { $id: 'Manifest', description: "The app's cloud manifest as read from its image, defaults filled in" },
+);
+
+export const Health = Type.Union(
+  [Type.Literal('healthy'), Type.Literal('starting'), Type.Literal('degraded'), Type.Literal('down')],
+  {
+    description: 'healthy: every task runs; starting: an update or start is under way; degraded: some run; down: none',
+  },
+);
+
+export const AppStatus = Type.Object(
+  {
+    name: Type.String(),
+    image: Type.String(),
+    domains: Type.Array(Type.String()),
+    env: Type.Record(Type.String(), Type.String()),
+    replicas: Type.Integer(),
+    needs: Type.Array(NeedName),
+    manifest: Type.Ref('Manifest'),
+    createdAt: Type.String(),
+    updatedAt: Type.String(),
+    urls: Type.Array(Type.String()),
+    health: Health,
+    services: Type.Array(Type.Ref('ServiceStatus')),
+  },
+  { $id: 'AppStatus', description: 'An app with its services, tasks, replicas, health and URLs' },
+);
+
+export const AppSummary = Type.Object(
+  {
+    name: Type.String(),
+    image: Type.String(),
+    health: Health,
+    replicas: Type.Integer({ description: 'Replicas of the web service the operator asked for' }),
+    running: Type.Integer({ description: 'Tasks running, over every service of the app' }),
+    desired: Type.Integer({ description: 'Tasks wanted, over every service of the app' }),
+    needs: Type.Array(NeedName),
+    urls: Type.Array(Type.String(), { description: 'https://<domain>/ for each routed domain' }),
+    updatedAt: Type.String(),
+  },
+  { $id: 'AppSummary', description: 'One line of the app list (GET /v1/apps/{name} has the whole app)' },
+);
+
+export const AppList = Type.Object({ apps: Type.Array(Type.Ref('AppSummary')) });
+
+export const AddAppBody = Type.Object(
+  {
+    image: ImageRef,
+    name: Type.Optional(AppName),
+    domains: Type.Optional(Type.Array(Hostname, { uniqueItems: true, maxItems: 50 })),
+    env: Type.Optional(
+      Type.Record(EnvName, EnvValue, {
+        additionalProperties: false,
+        'x-key-rule': 'is not a valid environment variable name',
+      }),
+    ),
+    replicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, 'x-rule': 'must be an integer from 0 to 100' })),
+  },
+  { additionalProperties: false, description: 'Add an app from an image; its manifest says the rest' },
+);
+
+export const UpdateAppBody = Type.Object(
+  {
+    image: Type.Optional(ImageRef),
+    env: Type.Optional(
+      Type.Record(EnvName, Type.Union([EnvValue, Type.Null()]), {
+        additionalProperties: false,
+        'x-key-rule': 'is not a valid environment variable name',
+        description: 'Keys to set; null removes a key',
+      }),
+    ),
+    replicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, 'x-rule': 'must be an integer from 0 to 100' })),
+  },
+  { additionalProperties: false, minProperties: 1, 'x-rule': 'must change at least one of image, env, replicas' },
+);
+
+export const UpdateResult = Type.Object({
+  app: Type.Ref('AppStatus'),
+  rolledBack: Type.Boolean({ description: 'The new version failed its healthcheck and the swarm rolled it back' }),
+  reason: Type.Optional(Type.String()),
+});
+
+export const NameParams = Type.Object({ name: AppName });
+export const DomainBody = Type.Object(
+  {
+    domain: Hostname,
+    certificate: Type.Optional(
+      Type.Object(
+        {
+          certificatePem: Type.String({ minLength: 1, maxLength: 65536 }),
+          privateKeyPem: Type.String({ minLength: 1, maxLength: 65536, description: 'Never shown again' }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export const NeedBody = Type.Object({ need: NeedName }, { additionalProperties: false });
+
+// ---- jobs ----------------------------------------------------------------------------------
+
+export const JobKind = Type.Union([
+  Type.Literal('app.add'),
+  Type.Literal('app.update'),
+  Type.Literal('app.remove'),
+  Type.Literal('app.need.attach'),
+  Type.Literal('app.need.detach'),
+  Type.Literal('stack.deploy'),
+]);
+
+export const JobState = Type.Union([
+  Type.Literal('queued'),
+  Type.Literal('running'),
+  Type.Literal('succeeded'),
+  Type.Literal('failed'),
+]);
+
+export const StackDeployResult = Type.Object({
+  stack: Type.String(),
+  actions: Type.Array(Type.String(), { description: 'What the deploy changed, one line per object' }),
+  services: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      state: Type.String(),
+      running: Type.Integer(),
+      desired: Type.Integer(),
+      reason: Type.Optional(Type.String()),
+    }),
+  ),
+});
+
+export const Job = Type.Object(
+  {
+    id: Type.String(),
+    kind: JobKind,
+    app: Type.Optional(Type.String({ description: 'The app (or stack) the job works on' })),
+    state: JobState,
+    progress: Type.Array(Type.Object({ at: Type.String(), step: Type.String() })),
+    createdAt: Type.String(),
+    startedAt: Type.Optional(Type.String()),
+    finishedAt: Type.Optional(Type.String()),
+    result: Type.Optional(
+      Type.Union([Type.Ref('AppStatus'), UpdateResult, StackDeployResult, Type.Object({ removed: Type.String() })]),
+    ),
+    problem: Type.Optional(Type.Ref('Problem')),
+  },
+  { $id: 'Job', description: 'A long operation: queued, running, then succeeded (result) or failed (problem)' },
+);
+
+export const JobParams = Type.Object({ id: Type.String({ pattern: '^[a-z0-9-]{1,64}$' }) });
+export const JobQuery = Type.Object(
+  {
+    wait: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 60, 'x-rule': 'must be a number of seconds from 0 to 60' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** `?wait=true` answers when the job is done; otherwise 202 with the job at once. */
+export const WaitQuery = Type.Object({ wait: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
+
+// ---- tokens and webhooks -------------------------------------------------------------------
+
+export const DeployToken = Type.Object(
+  {
+    id: Type.String(),
+    app: Type.String(),
+    description: Type.String(),
+    createdAt: Type.String(),
+  },
+  { $id: 'DeployToken', description: 'A deploy token as listed: never the secret itself' },
+);
+export const NewDeployToken = Type.Object({
+  id: Type.String(),
+  app: Type.String(),
+  description: Type.String(),
+  createdAt: Type.String(),
+  token: Type.String({ description: 'The secret: shown this once, stored only as a sha256 hash' }),
+});
+export const CreateTokenBody = Type.Object(
+  { app: AppName, description: Type.Optional(Type.String({ maxLength: 200 })) },
+  { additionalProperties: false },
+);
+
+export const Webhook = Type.Object({
+  app: Type.String(),
+  enabled: Type.Boolean(),
+  createdAt: Type.Optional(Type.String()),
+});
+export const NewWebhook = Type.Object({
+  app: Type.String(),
+  enabled: Type.Boolean(),
+  createdAt: Type.String(),
+  url: Type.String({ description: 'The URL to give Docker Hub (or any pusher): holds the secret; shown this once' }),
+});
+
+/** The Docker Hub webhook payload: what a push tells (the rest is ignored). */
+export const DockerHubPush = Type.Object(
+  {
+    push_data: Type.Object({ tag: Type.String({ pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$' }) }),
+    repository: Type.Object({ repo_name: Type.String({ maxLength: 255 }) }),
+  },
+  { description: 'Docker Hub webhook payload (callback_url and other fields are accepted and ignored)' },
+);
+
+// ---- nodes, registry, stacks, images ---------------------------------------------------------
+
+export const Node = Type.Object(
+  {
+    id: Type.String(),
+    hostname: Type.String(),
+    role: Type.Union([Type.Literal('manager'), Type.Literal('worker')]),
+    state: Type.String(),
+    availability: Type.String(),
+    address: Type.String(),
+    leader: Type.Boolean(),
+    labels: Type.Record(Type.String(), Type.String()),
+  },
+  { $id: 'Node' },
+);
+export const NodeParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9]{1,64}$' }) });
+export const NodeChange = Type.Object(
+  {
+    labels: Type.Optional(
+      Type.Record(
+        Type.String({ pattern: '^[A-Za-z0-9]([A-Za-z0-9._-]{0,126}[A-Za-z0-9])?$' }),
+        Type.Union([Type.String({ maxLength: 1024 }), Type.Null()]),
+        {
+          additionalProperties: false,
+          'x-key-rule': 'is not a valid label key',
+          description: 'Labels to set; null removes a label',
+        },
+      ),
+    ),
+    availability: Type.Optional(
+      Type.Union([Type.Literal('active'), Type.Literal('pause'), Type.Literal('drain')], {
+        'x-rule': 'must be one of: active, pause, drain',
+      }),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1, 'x-rule': 'must change labels or availability' },
+);
+
+export const RegistryRepository = Type.Object({
+  name: Type.String(),
+  tags: Type.Integer(),
+  bytes: Type.Integer({ description: 'Bytes of its images, layers shared between its tags counted once' }),
+});
+export const RegistryTag = Type.Object({
+  repository: Type.String(),
+  tag: Type.String(),
+  digest: Type.String(),
+  created: Type.Optional(Type.String()),
+  size: Type.Integer(),
+});
+
+export const StackName = Type.String({
+  pattern: '^[a-z0-9][a-z0-9_-]{0,62}$',
+  'x-rule': 'must be a stack name: lowercase letters, digits, "_" and "-", at most 63 characters',
+});
+export const StackBody = Type.Object(
+  {
+    name: StackName,
+    compose: Type.String({ minLength: 1, maxLength: 1048576, description: 'The compose file, as YAML text' }),
+    prune: Type.Optional(Type.Boolean({ description: 'Remove services the file no longer has' })),
+  },
+  { additionalProperties: false },
+);
+
+export const ImageManifestBody = Type.Object({ image: ImageRef }, { additionalProperties: false });
+export const ImageManifestReply = Type.Object({
+  image: Type.String(),
+  file: Type.String({ description: 'Which file at the image root held the manifest' }),
+  text: Type.String({ description: 'The manifest as written' }),
+  manifest: Type.Ref('Manifest'),
+});
+
+export const LogsQuery = Type.Object(
+  { tail: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, 'x-rule': 'must be from 1 to 5000' })) },
+  { additionalProperties: false },
+);
+export const LogsReply = Type.Object({
+  lines: Type.Array(Type.Object({ service: Type.String(), line: Type.String() })),
+});
+
+/** Schemas referenced by `$ref`: registered once with Fastify, listed once in the document. */
+export const SHARED_SCHEMAS = [
+  Problem,
+  Manifest,
+  ServiceStatus,
+  AppStatus,
+  AppSummary,
+  Job,
+  DeployToken,
+  Node,
+] as const;

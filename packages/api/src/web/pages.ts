@@ -1,0 +1,502 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import cookie from '@fastify/cookie';
+import csrf from '@fastify/csrf-protection';
+import formbody from '@fastify/formbody';
+import Handlebars from 'handlebars';
+import { Type } from '@sinclair/typebox';
+import type { AppStatus, NodeSummary, Sensitive } from '@minicloud/core';
+import type { JobRecord } from '../jobs.js';
+import type { ProblemDocument } from '../problem.js';
+import { SESSION_COOKIE, Sessions, type Flash } from './sessions.js';
+import * as T from './templates.js';
+
+// The admin web app: server-rendered pages over the same REST API (each form becomes one API
+// request, made in-process with app.inject), so the pages validate, fail and succeed exactly as
+// the API does. Cookie session after typing the admin token; every form carries a CSRF token.
+
+export interface WebOptions {
+  adminToken: Sensitive<string>;
+  /** The root instance, whose API routes the pages call. */
+  root: FastifyInstance;
+  sessions?: Sessions;
+}
+
+type View = keyof typeof VIEWS;
+const VIEWS = {
+  login: T.LOGIN,
+  apps: T.APPS,
+  appNew: T.APP_NEW,
+  appPreview: T.APP_PREVIEW,
+  app: T.APP,
+  logs: T.LOGS,
+  job: T.JOB,
+  jobs: T.JOBS,
+  nodes: T.NODES,
+  tokens: T.TOKENS,
+  error: T.ERROR,
+} as const;
+
+const FormBody = Type.Record(Type.String(), Type.Union([Type.String({ maxLength: 65536 }), Type.Array(Type.String())]));
+const NEEDS = ['database', 'messagebus', 'storage'] as const;
+
+/** Security headers of every page: no scripts at all, no framing, forms only to this site. */
+const PAGE_HEADERS = {
+  'content-security-policy':
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'same-origin',
+  'cache-control': 'no-store',
+};
+
+function compileViews() {
+  const hbs = Handlebars.create();
+  hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  hbs.registerHelper('short', (s: unknown) => (typeof s === 'string' ? s.slice(0, 12) : ''));
+  hbs.registerPartial('layout', T.LAYOUT);
+  const out = {} as Record<View, HandlebarsTemplateDelegate>;
+  for (const [name, text] of Object.entries(VIEWS)) out[name as View] = hbs.compile(text, { strict: false });
+  return out;
+}
+
+type HandlebarsTemplateDelegate = (context: unknown) => string;
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+function field(body: unknown, name: string): string {
+  const v = (body as Record<string, string | string[]> | undefined)?.[name];
+  return (Array.isArray(v) ? v[0] : v)?.trim() ?? '';
+}
+
+/** A whole number as a number; anything else as typed, so the API's validation names it. */
+function numberish(text: string): number | string {
+  return /^[0-9]{1,6}$/.test(text) ? Number(text) : text;
+}
+
+/** Only local paths: `back` never redirects off the site. */
+function localPath(text: string, fallback: string): string {
+  return /^\/[A-Za-z0-9/_.-]*$/.test(text) && !text.startsWith('//') ? text : fallback;
+}
+
+const enc = encodeURIComponent;
+
+export async function webPages(app: FastifyInstance, options: WebOptions): Promise<void> {
+  const views = compileViews();
+  const sessions = options.sessions ?? new Sessions();
+  const expected = digest(options.adminToken.reveal());
+
+  await app.register(cookie);
+  await app.register(formbody, { bodyLimit: 256 * 1024 });
+  await app.register(csrf, {
+    sessionPlugin: '@fastify/cookie',
+    cookieOpts: { path: '/', httpOnly: true, sameSite: 'strict', secure: 'auto', signed: false },
+    getToken: (request) => field(request.body, '_csrf'),
+  });
+
+  const sessionId = (request: FastifyRequest) => request.cookies[SESSION_COOKIE];
+
+  // Pages need a live session; forms also need their CSRF token (checked once the body is read).
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.config?.auth !== 'session') return;
+    if (!sessions.touch(sessionId(request))) return reply.code(303).redirect('/login');
+  });
+  app.addHook('preHandler', (request, reply, done) => {
+    if (request.method === 'POST') app.csrfProtection(request, reply, done);
+    else done();
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) reply.headers(PAGE_HEADERS);
+    return payload;
+  });
+
+  function render(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    view: View,
+    data: Record<string, unknown>,
+    status = 200,
+  ) {
+    const id = sessionId(request);
+    const signedIn = sessions.touch(id);
+    const html = views[view]({
+      ...data,
+      signedIn,
+      csrf: reply.generateCsrf(),
+      flash: data['flash'] ?? sessions.takeFlash(id),
+    });
+    return reply.code(status).type('text/html; charset=utf-8').send(html);
+  }
+
+  function flash(request: FastifyRequest, value: Flash): void {
+    sessions.setFlash(sessionId(request), value);
+  }
+
+  function problemFlash(problem: ProblemDocument): Flash {
+    return { kind: 'error', message: problem.detail, ...(problem.errors ? { fields: problem.errors } : {}) };
+  }
+
+  type Answer<B> = { ok: true; status: number; body: B } | { ok: false; status: number; problem: ProblemDocument };
+
+  /** One API request with the admin token, in-process. */
+  async function api<B>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, payload?: object) {
+    const res = await options.root.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${options.adminToken.reveal()}` },
+      ...(payload ? { payload } : {}),
+    });
+    const body = res.body ? (JSON.parse(res.body) as unknown) : undefined;
+    if (res.statusCode >= 400)
+      return { ok: false, status: res.statusCode, problem: body as ProblemDocument } as Answer<B>;
+    return { ok: true, status: res.statusCode, body: body as B } as Answer<B>;
+  }
+
+  /** After a form: to the job's page when one started, else back with a message. */
+  function afterJob(request: FastifyRequest, reply: FastifyReply, answer: Answer<JobRecord>, back: string) {
+    if (answer.ok) return reply.code(303).redirect(`/jobs/${answer.body.id}`);
+    flash(request, problemFlash(answer.problem));
+    return reply.code(303).redirect(back);
+  }
+
+  function afterChange(request: FastifyRequest, reply: FastifyReply, answer: Answer<unknown>, ok: Flash, back: string) {
+    flash(request, answer.ok ? ok : problemFlash(answer.problem));
+    return reply.code(303).redirect(back);
+  }
+
+  const page = { config: { auth: 'session' as const }, schema: { hide: true } };
+  const form = { config: { auth: 'session' as const }, schema: { hide: true, body: FormBody } };
+  const open = { config: { auth: 'public' as const }, schema: { hide: true } };
+
+  app.get('/static/admin.css', open, async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(T.CSS),
+  );
+
+  app.get('/', open, async (_request, reply) => reply.code(303).redirect('/apps'));
+
+  app.get('/login', open, async (request, reply) => {
+    if (sessions.touch(sessionId(request))) return reply.code(303).redirect('/apps');
+    return render(request, reply, 'login', { title: 'Log in' });
+  });
+
+  app.post('/login', { config: { auth: 'public' }, schema: { hide: true, body: FormBody } }, async (request, reply) => {
+    const given = field(request.body, 'token');
+    if (given === '' || !timingSafeEqual(digest(given), expected)) {
+      request.log.warn({ reason: given === '' ? 'missing token' : 'wrong token' }, 'admin log-in refused');
+      const message = given === '' ? 'Type the admin token.' : 'That is not the admin token.';
+      return render(request, reply, 'login', { title: 'Log in', flash: { kind: 'error', message } }, 401);
+    }
+    sessions.destroy(sessionId(request));
+    const id = sessions.create();
+    reply.setCookie(SESSION_COOKIE, id, { path: '/', httpOnly: true, sameSite: 'strict', secure: 'auto' });
+    request.log.info('admin logged in');
+    return reply.code(303).redirect('/apps');
+  });
+
+  app.post('/logout', form, async (request, reply) => {
+    sessions.destroy(sessionId(request));
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.code(303).redirect('/login');
+  });
+
+  // ---- apps ----
+
+  app.get('/apps', page, async (request, reply) => {
+    const answer = await api<{ apps: unknown[] }>('GET', '/v1/apps');
+    if (!answer.ok)
+      return render(request, reply, 'apps', { title: 'Apps', apps: [], flash: problemFlash(answer.problem) });
+    return render(request, reply, 'apps', { title: 'Apps', apps: answer.body.apps, refresh: 10 });
+  });
+
+  app.get('/apps/new', page, async (request, reply) => render(request, reply, 'appNew', { title: 'Add an app' }));
+
+  app.post('/apps/new', form, async (request, reply) => {
+    const image = field(request.body, 'image');
+    const answer = await api<Record<string, unknown>>('POST', '/v1/images/manifest', { image });
+    if (!answer.ok)
+      return render(request, reply, 'appNew', { title: 'Add an app', image, flash: problemFlash(answer.problem) }, 400);
+    return render(request, reply, 'appPreview', { title: 'Deploy?', ...answer.body });
+  });
+
+  app.post('/apps', form, async (request, reply) => {
+    const body = request.body;
+    const name = field(body, 'name');
+    const domains = field(body, 'domains')
+      .split(/[\s,]+/)
+      .filter(Boolean);
+    const replicas = field(body, 'replicas');
+    const payload = {
+      image: field(body, 'image'),
+      ...(name ? { name } : {}),
+      ...(domains.length > 0 ? { domains } : {}),
+      ...(replicas ? { replicas: numberish(replicas) } : {}),
+    };
+    const answer = await api<JobRecord>('POST', '/v1/apps', payload);
+    if (answer.ok) return reply.code(303).redirect(`/jobs/${answer.body.id}`);
+    return render(
+      request,
+      reply,
+      'appNew',
+      { title: 'Add an app', image: payload.image, flash: problemFlash(answer.problem) },
+      400,
+    );
+  });
+
+  app.get('/apps/:name', page, async (request, reply) => {
+    const name = (request.params as { name: string }).name;
+    const answer = await api<AppStatus>('GET', `/v1/apps/${enc(name)}`);
+    if (!answer.ok)
+      return render(
+        request,
+        reply,
+        'error',
+        { title: 'App', heading: name, message: answer.problem.detail, back: '/apps' },
+        answer.status,
+      );
+    const tokens = await api<{ tokens: unknown[] }>('GET', `/v1/tokens?app=${enc(name)}`);
+    const webhook = await api<{ enabled: boolean }>('GET', `/v1/apps/${enc(name)}/webhook`);
+    return render(request, reply, 'app', {
+      title: name,
+      app: answer.body,
+      missingNeeds: NEEDS.filter((n) => !answer.body.needs.includes(n)),
+      tokens: tokens.ok ? tokens.body.tokens : [],
+      webhook: webhook.ok ? webhook.body : { enabled: false },
+      refresh: answer.body.health === 'starting' ? 5 : undefined,
+    });
+  });
+
+  app.get('/apps/:name/logs', page, async (request, reply) => {
+    const name = (request.params as { name: string }).name;
+    const answer = await api<{ lines: unknown[] }>('GET', `/v1/apps/${enc(name)}/logs?tail=200`);
+    if (!answer.ok)
+      return render(request, reply, 'logs', {
+        title: `Logs of ${name}`,
+        app: name,
+        lines: [],
+        flash: problemFlash(answer.problem),
+      });
+    return render(request, reply, 'logs', { title: `Logs of ${name}`, app: name, lines: answer.body.lines });
+  });
+
+  app.post('/apps/:name/update', form, async (request, reply) => {
+    const name = (request.params as { name: string }).name;
+    const image = field(request.body, 'image');
+    const replicas = field(request.body, 'replicas');
+    const payload = { ...(image ? { image } : {}), ...(replicas ? { replicas: numberish(replicas) } : {}) };
+    return afterJob(
+      request,
+      reply,
+      await api<JobRecord>('PATCH', `/v1/apps/${enc(name)}`, payload),
+      `/apps/${enc(name)}`,
+    );
+  });
+
+  app.post('/apps/:name/needs', form, async (request, reply) => {
+    const name = (request.params as { name: string }).name;
+    const answer = await api<JobRecord>('POST', `/v1/apps/${enc(name)}/needs`, { need: field(request.body, 'need') });
+    return afterJob(request, reply, answer, `/apps/${enc(name)}`);
+  });
+
+  app.post('/apps/:name/needs/:need/detach', form, async (request, reply) => {
+    const { name, need } = request.params as { name: string; need: string };
+    const purge = field(request.body, 'purge') === 'true';
+    const answer = await api<JobRecord>('DELETE', `/v1/apps/${enc(name)}/needs/${enc(need)}?purge=${purge}`);
+    return afterJob(request, reply, answer, `/apps/${enc(name)}`);
+  });
+
+  app.post('/apps/:name/domains', form, async (request, reply) => {
+    const name = (request.params as { name: string }).name;
+    const domain = field(request.body, 'domain');
+    const certificatePem = field(request.body, 'certificatePem');
+    const privateKeyPem = field(request.body, 'privateKeyPem');
+    const payload = {
+      domain,
+      ...(certificatePem || privateKeyPem ? { certificate: { certificatePem, privateKeyPem } } : {}),
+    };
+    const answer = await api('POST', `/v1/apps/${enc(name)}/domains`, payload);
+    return afterChange(
+      request,
+      reply,
+      answer,
+      { kind: 'ok', message: `${domain} now routes to ${name}.` },
+      `/apps/${enc(name)}`,
+    );
+  });
+
+  app.post('/apps/:name/domains/:domain/remove', form, async (request, reply) => {
+    const { name, domain } = request.params as { name: string; domain: string };
+    const answer = await api('DELETE', `/v1/apps/${enc(name)}/domains/${enc(domain)}`);
+    return afterChange(
+      request,
+      reply,
+      answer,
+      { kind: 'ok', message: `${domain} no longer routes to ${name}.` },
+      `/apps/${enc(name)}`,
+    );
+  });
+
+  app.post('/apps/:name/webhook', form, async (request, reply) => {
+    const name = (request.params as { name: string }).name;
+    const answer = await api<{ url: string }>('PUT', `/v1/apps/${enc(name)}/webhook`);
+    const ok: Flash = answer.ok
+      ? {
+          kind: 'ok',
+          message: `Webhook made: give this URL to Docker Hub (Webhooks) so a push of ${name}'s image redeploys it.`,
+          secret: { label: 'Webhook URL', value: answer.body.url },
+        }
+      : { kind: 'ok', message: '' };
+    return afterChange(request, reply, answer, ok, `/apps/${enc(name)}`);
+  });
+
+  app.post('/apps/:name/webhook/remove', form, async (request, reply) => {
+    const name = (request.params as { name: string }).name;
+    const answer = await api('DELETE', `/v1/apps/${enc(name)}/webhook`);
+    return afterChange(request, reply, answer, { kind: 'ok', message: 'Webhook removed.' }, `/apps/${enc(name)}`);
+  });
+
+  app.post('/apps/:name/remove', form, async (request, reply) => {
+    const name = (request.params as { name: string }).name;
+    if (field(request.body, 'confirm') !== name) {
+      flash(request, {
+        kind: 'error',
+        message: `Type the app's name (${name}) to remove it.`,
+        fields: [{ field: 'confirm', message: `must be ${name}` }],
+      });
+      return reply.code(303).redirect(`/apps/${enc(name)}`);
+    }
+    const purge = field(request.body, 'purge') === 'true';
+    return afterJob(
+      request,
+      reply,
+      await api<JobRecord>('DELETE', `/v1/apps/${enc(name)}?purge=${purge}`),
+      `/apps/${enc(name)}`,
+    );
+  });
+
+  // ---- jobs ----
+
+  app.get('/jobs', page, async (request, reply) => {
+    const answer = await api<{ jobs: JobRecord[] }>('GET', '/v1/jobs');
+    return render(request, reply, 'jobs', { title: 'Jobs', jobs: answer.ok ? answer.body.jobs : [] });
+  });
+
+  app.get('/jobs/:id', page, async (request, reply) => {
+    const id = (request.params as { id: string }).id;
+    const answer = await api<JobRecord>('GET', `/v1/jobs/${enc(id)}?wait=1`);
+    if (!answer.ok)
+      return render(
+        request,
+        reply,
+        'error',
+        { title: 'Job', heading: 'Job', message: answer.problem.detail, back: '/jobs' },
+        answer.status,
+      );
+    const job = answer.body;
+    const running = job.state === 'queued' || job.state === 'running';
+    const result = job.result as { name?: string; app?: { name?: string } } | undefined;
+    const appName = result?.name ?? result?.app?.name ?? (job.kind !== 'app.add' ? job.app : undefined);
+    let next: string | undefined;
+    if (job.state === 'succeeded')
+      next = job.kind === 'app.remove' ? '/apps' : appName ? `/apps/${enc(appName)}` : '/apps';
+    if (job.state === 'failed')
+      next = job.kind === 'app.add' ? '/apps/new' : appName ? `/apps/${enc(appName)}` : '/apps';
+    return render(request, reply, 'job', { title: job.kind, job, running, next, refresh: running ? 2 : undefined });
+  });
+
+  // ---- nodes ----
+
+  app.get('/nodes', page, async (request, reply) => {
+    const answer = await api<{ nodes: NodeSummary[] }>('GET', '/v1/nodes');
+    if (!answer.ok)
+      return render(request, reply, 'nodes', { title: 'Nodes', nodes: [], flash: problemFlash(answer.problem) });
+    return render(request, reply, 'nodes', { title: 'Nodes', nodes: answer.body.nodes });
+  });
+
+  app.post('/nodes/join-command', form, async (request, reply) => {
+    const answer = await api<{ command: string }>('GET', '/v1/nodes/join-command');
+    const ok: Flash = answer.ok
+      ? {
+          kind: 'ok',
+          message: 'Run this on the new node, as root.',
+          secret: { label: 'Join command', value: answer.body.command },
+        }
+      : { kind: 'ok', message: '' };
+    return afterChange(request, reply, answer, ok, '/nodes');
+  });
+
+  app.post('/nodes/labels', form, async (request, reply) => {
+    const node = field(request.body, 'node');
+    const labels: Record<string, string | null> = {};
+    for (const pair of field(request.body, 'labels').split(/\s+/).filter(Boolean)) {
+      const eq = pair.indexOf('=');
+      if (eq <= 0) {
+        flash(request, {
+          kind: 'error',
+          message: `"${pair}" is not key=value (or key= to remove).`,
+          fields: [{ field: 'labels', message: 'must be key=value pairs' }],
+        });
+        return reply.code(303).redirect('/nodes');
+      }
+      labels[pair.slice(0, eq)] = eq === pair.length - 1 ? null : pair.slice(eq + 1);
+    }
+    const answer = await api('PATCH', `/v1/nodes/${enc(node)}`, { labels });
+    return afterChange(request, reply, answer, { kind: 'ok', message: 'Labels changed.' }, '/nodes');
+  });
+
+  app.post('/nodes/:id', form, async (request, reply) => {
+    const id = (request.params as { id: string }).id;
+    const availability = field(request.body, 'availability');
+    const answer = await api('PATCH', `/v1/nodes/${enc(id)}`, { availability });
+    const message = availability === 'drain' ? 'Node drained: its tasks move to other nodes.' : 'Node active again.';
+    return afterChange(request, reply, answer, { kind: 'ok', message }, '/nodes');
+  });
+
+  // ---- tokens ----
+
+  app.get('/tokens', page, async (request, reply) => {
+    const answer = await api<{ tokens: unknown[] }>('GET', '/v1/tokens');
+    return render(request, reply, 'tokens', { title: 'Deploy tokens', tokens: answer.ok ? answer.body.tokens : [] });
+  });
+
+  app.post('/tokens', form, async (request, reply) => {
+    const appName = field(request.body, 'app');
+    const description = field(request.body, 'description');
+    const answer = await api<{ token: string; id: string }>('POST', '/v1/tokens', { app: appName, description });
+    const ok: Flash = answer.ok
+      ? {
+          kind: 'ok',
+          message: `Deploy token ${answer.body.id} made: it can only update ${appName}.`,
+          secret: { label: 'Token', value: answer.body.token },
+        }
+      : { kind: 'ok', message: '' };
+    return afterChange(request, reply, answer, ok, `/apps/${enc(appName)}`);
+  });
+
+  app.post('/tokens/:id/revoke', form, async (request, reply) => {
+    const id = (request.params as { id: string }).id;
+    const answer = await api('DELETE', `/v1/tokens/${enc(id)}`);
+    const back = localPath(field(request.body, 'back'), '/tokens');
+    return afterChange(request, reply, answer, { kind: 'ok', message: `Token ${id} revoked.` }, back);
+  });
+
+  // Errors on pages are pages: an expired form, a bad request, or a fault on our side.
+  app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, request, reply) => {
+    const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) request.log.error({ err: error }, 'admin page failed');
+    const message =
+      status === 403
+        ? 'This form has expired or did not come from this site. Go back, reload the page and try again.'
+        : status === 500
+          ? 'Something went wrong on the server; the API logs have the details.'
+          : error.message;
+    return render(
+      request,
+      reply,
+      'error',
+      { title: 'Error', heading: 'That did not work', message, back: '/apps' },
+      status,
+    );
+  });
+}

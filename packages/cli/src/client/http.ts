@@ -1,0 +1,97 @@
+import { ERROR_CODES, MinicloudError, type ErrorCode, type Sensitive } from '@minicloud/core';
+import type { ServerConfig } from './config.js';
+
+// A small client of the minicloud REST API (fetch, JSON in and out). Problems come back as the
+// same coded errors core throws, so the CLI prints `error (CODE): message` whether it ran the
+// logic itself or asked a server.
+
+export interface Problem {
+  status: number;
+  code: string;
+  detail: string;
+  errors?: { field: string; message: string }[];
+}
+
+export interface Job {
+  id: string;
+  kind: string;
+  app?: string;
+  state: 'queued' | 'running' | 'succeeded' | 'failed';
+  progress: { at: string; step: string }[];
+  result?: unknown;
+  problem?: Problem;
+}
+
+export function problemError(problem: Problem): Error {
+  const details = (problem.errors ?? []).map((e) => ({ path: e.field, message: e.message }));
+  if (problem.code in ERROR_CODES) return new MinicloudError(problem.code as ErrorCode, problem.detail, details);
+  return new Error(`${problem.detail} (${problem.code}, HTTP ${problem.status})`);
+}
+
+export class ApiClient {
+  readonly server: string;
+  readonly #token: Sensitive<string>;
+
+  constructor(config: Pick<ServerConfig, 'server' | 'token'>) {
+    this.server = config.server.replace(/\/+$/, '');
+    this.#token = config.token;
+  }
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.server}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.#token.reveal()}`,
+          accept: 'application/json',
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+    } catch (error) {
+      const cause = (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;
+      throw new Error(`cannot reach the minicloud API at ${this.server}: ${cause}`);
+    }
+    const text = await res.text();
+    let parsed: unknown = undefined;
+    if (text !== '') {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        throw new Error(`${method} ${path}: the server answered HTTP ${res.status} with something that is not JSON`);
+      }
+    }
+    if (res.status >= 400) {
+      const p = parsed as Partial<Problem> | undefined;
+      throw problemError({
+        status: res.status,
+        code: p?.code ?? `HTTP_${res.status}`,
+        detail: p?.detail ?? `${method} ${path} failed with HTTP ${res.status}`,
+        ...(p?.errors ? { errors: p.errors } : {}),
+      });
+    }
+    return { status: res.status, body: parsed as T };
+  }
+
+  get<T>(path: string) {
+    return this.request<T>('GET', path).then((r) => r.body);
+  }
+
+  /**
+   * Follows a job to its end with long polls (each answers within 30 s, so no proxy times out),
+   * reporting each new progress line; returns the result, or throws the job's problem.
+   */
+  async waitJob(job: Job, onProgress: (step: string) => void = () => undefined): Promise<unknown> {
+    let seen = 0;
+    let current = job;
+    for (;;) {
+      for (const p of current.progress.slice(seen)) onProgress(p.step);
+      seen = current.progress.length;
+      if (current.state === 'succeeded') return current.result;
+      if (current.state === 'failed')
+        throw problemError(current.problem ?? { status: 500, code: 'MC_INTERNAL', detail: 'the job failed' });
+      current = await this.get<Job>(`/v1/jobs/${encodeURIComponent(current.id)}?wait=30`);
+    }
+  }
+}

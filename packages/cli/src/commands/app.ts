@@ -1,0 +1,282 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import type { AppStatus, UpdateResult } from '@minicloud/core';
+import type { Io } from '../output.js';
+import { collect, integer } from '../options.js';
+import { printJson, table } from '../table.js';
+import { resolveServer, configPath, type ServerFlags } from '../client/config.js';
+import { ApiClient, type Job } from '../client/http.js';
+
+// `minicloud app ...`: the app lifecycle through the REST API of a minicloud server, so the CLI
+// and the admin pages run the same logic (the server's). Long operations are jobs whose
+// progress is printed to stderr, keeping stdout for the result (and --json clean).
+
+interface AppSummary {
+  name: string;
+  image: string;
+  health: string;
+  running: number;
+  desired: number;
+  urls: string[];
+}
+
+const enc = encodeURIComponent;
+
+async function client(cmd: Command): Promise<ApiClient> {
+  const flags = cmd.optsWithGlobals<ServerFlags>();
+  const config = await resolveServer(flags);
+  if (!config)
+    throw new Error(
+      `no minicloud server configured: pass --server URL --token TOKEN, set MINICLOUD_SERVER and MINICLOUD_TOKEN, or write ${configPath()}`,
+    );
+  return new ApiClient(config);
+}
+
+/** `KEY=value` (or `KEY=` to remove, when allowed) into a map. */
+function envPairs(pairs: string[], allowRemove: boolean): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new Error(`--env "${pair}" must be KEY=value${allowRemove ? ' (or KEY= to remove)' : ''}`);
+    const value = pair.slice(eq + 1);
+    out[pair.slice(0, eq)] = value === '' && allowRemove ? null : value;
+  }
+  return out;
+}
+
+function printApp(io: Io, a: AppStatus): void {
+  io.out(`name:     ${a.name}`);
+  io.out(`image:    ${a.image}`);
+  io.out(`health:   ${a.health}`);
+  io.out(`replicas: ${a.replicas}`);
+  io.out(`needs:    ${a.needs.join(', ') || '-'}`);
+  io.out(`domains:  ${a.domains.join(', ') || '-'}`);
+  io.out(`urls:     ${a.urls.join(' ') || '-'}`);
+  const rows = a.services.flatMap((s) =>
+    s.tasks.length === 0
+      ? [[s.name, `${s.running}/${s.desired}`, '-', '-', '-', '']]
+      : s.tasks.map((t) => [
+          s.name,
+          `${s.running}/${s.desired}`,
+          t.id.slice(0, 12),
+          t.state,
+          t.node.slice(0, 12),
+          t.error ?? '',
+        ]),
+  );
+  if (rows.length > 0) {
+    io.out('');
+    table(io, ['SERVICE', 'RUNNING', 'TASK', 'STATE', 'NODE', 'ERROR'], rows);
+  }
+}
+
+/** Starts a job and, unless --no-wait, follows it to its end. */
+async function runJob(
+  io: Io,
+  api: ApiClient,
+  method: string,
+  path: string,
+  body: unknown,
+  wait: boolean,
+  json: boolean | undefined,
+): Promise<{ job: Job; result?: unknown; waited: boolean }> {
+  const { body: job } = await api.request<Job>(method, path, body);
+  if (!wait) {
+    if (json) printJson(io, job);
+    else io.out(`job ${job.id} started (minicloud job: GET /v1/jobs/${job.id})`);
+    return { job, waited: false };
+  }
+  const result = await api.waitJob(job, (step) => io.err(`  ${step}`));
+  return { job, result, waited: true };
+}
+
+export function registerApp(program: Command, io: Io): void {
+  program
+    .option('--server <url>', 'the minicloud API to drive (or MINICLOUD_SERVER, or the config file)')
+    .option('--token <token>', 'its admin or deploy token (or MINICLOUD_TOKEN, or the config file)');
+
+  const app = program.command('app').description('apps on a minicloud server: list, show, add, update, remove');
+
+  app
+    .command('ls')
+    .description('list apps with their health, running tasks and URLs')
+    .option('--json', 'machine-readable output')
+    .action(async (flags: { json?: boolean }, cmd: Command) => {
+      const api = await client(cmd);
+      const { apps } = await api.get<{ apps: AppSummary[] }>('/v1/apps');
+      if (flags.json) return printJson(io, apps);
+      table(
+        io,
+        ['NAME', 'HEALTH', 'RUNNING', 'IMAGE', 'URLS'],
+        apps.map((a) => [a.name, a.health, `${a.running}/${a.desired}`, a.image, a.urls.join(' ')]),
+      );
+    });
+
+  app
+    .command('show')
+    .description('an app with its services, tasks, health and URLs')
+    .argument('<name>', 'app name')
+    .option('--json', 'machine-readable output')
+    .action(async (name: string, flags: { json?: boolean }, cmd: Command) => {
+      const status = await (await client(cmd)).get<AppStatus>(`/v1/apps/${enc(name)}`);
+      if (flags.json) return printJson(io, status);
+      printApp(io, status);
+    });
+
+  app
+    .command('add')
+    .description('add an app from an image: reads its manifest, provisions what it needs, deploys it')
+    .argument('<image>', 'image reference, e.g. registry.example.com:5443/team/app:1.0')
+    .option('--name <name>', "instead of the manifest's name")
+    .option('--domain <domain>', 'an extra domain (repeatable)', collect, [])
+    .option('--env <KEY=value>', 'an environment variable (repeatable)', collect, [])
+    .option('--replicas <n>', 'replicas of the web service', integer)
+    .option('--no-wait', 'print the job and return at once')
+    .option('--json', 'machine-readable output')
+    .action(
+      async (
+        image: string,
+        flags: { name?: string; domain: string[]; env: string[]; replicas?: number; wait: boolean; json?: boolean },
+        cmd: Command,
+      ) => {
+        const body = {
+          image,
+          ...(flags.name ? { name: flags.name } : {}),
+          ...(flags.domain.length > 0 ? { domains: flags.domain } : {}),
+          ...(flags.env.length > 0 ? { env: envPairs(flags.env, false) } : {}),
+          ...(flags.replicas !== undefined ? { replicas: flags.replicas } : {}),
+        };
+        const done = await runJob(io, await client(cmd), 'POST', '/v1/apps', body, flags.wait, flags.json);
+        if (!done.waited) return;
+        const status = done.result as AppStatus;
+        if (flags.json) return printJson(io, status);
+        io.out(`added ${status.name}: ${status.urls.join(' ') || '(no http port)'}`);
+      },
+    );
+
+  app
+    .command('update')
+    .description('deploy a new image, env or replica count (rolled back if the new version fails its healthcheck)')
+    .argument('<name>', 'app name')
+    .option('--image <image>', 'a new image reference')
+    .option('--env <KEY=value>', 'set (KEY=value) or remove (KEY=) a variable (repeatable)', collect, [])
+    .option('--replicas <n>', 'replicas of the web service', integer)
+    .option('--no-wait', 'print the job and return at once')
+    .option('--json', 'machine-readable output')
+    .action(
+      async (
+        name: string,
+        flags: { image?: string; env: string[]; replicas?: number; wait: boolean; json?: boolean },
+        cmd: Command,
+      ) => {
+        const body = {
+          ...(flags.image ? { image: flags.image } : {}),
+          ...(flags.env.length > 0 ? { env: envPairs(flags.env, true) } : {}),
+          ...(flags.replicas !== undefined ? { replicas: flags.replicas } : {}),
+        };
+        const done = await runJob(
+          io,
+          await client(cmd),
+          'PATCH',
+          `/v1/apps/${enc(name)}`,
+          body,
+          flags.wait,
+          flags.json,
+        );
+        if (!done.waited) return;
+        const result = done.result as UpdateResult;
+        if (flags.json) return printJson(io, result);
+        io.out(
+          result.rolledBack
+            ? `rolled back ${name}: the new version failed${result.reason ? `: ${result.reason}` : ''}`
+            : `updated ${name}: ${result.app.image}, ${result.app.replicas} replicas`,
+        );
+      },
+    );
+
+  app
+    .command('rm')
+    .description('remove an app; --purge also drops its database, message bus and storage')
+    .argument('<name>', 'app name')
+    .option('--purge', 'also drop its data')
+    .option('--no-wait', 'print the job and return at once')
+    .option('--json', 'machine-readable output')
+    .action(async (name: string, flags: { purge?: boolean; wait: boolean; json?: boolean }, cmd: Command) => {
+      const path = `/v1/apps/${enc(name)}${flags.purge ? '?purge=true' : ''}`;
+      const done = await runJob(io, await client(cmd), 'DELETE', path, undefined, flags.wait, flags.json);
+      if (!done.waited) return;
+      if (flags.json) return printJson(io, { removed: name, purged: flags.purge ?? false });
+      io.out(`removed ${name}${flags.purge ? ' and its data' : ''}`);
+    });
+
+  const domain = app.command('domain').description("an app's domains");
+  domain
+    .command('add')
+    .description('route a domain to the app (with your certificate, or one from the platform CA)')
+    .argument('<name>', 'app name')
+    .argument('<domain>', 'host name')
+    .option('--cert <file>', 'PEM certificate (with --key)')
+    .option('--key <file>', 'PEM private key (with --cert)')
+    .option('--json', 'machine-readable output')
+    .action(
+      async (name: string, host: string, flags: { cert?: string; key?: string; json?: boolean }, cmd: Command) => {
+        if (Boolean(flags.cert) !== Boolean(flags.key)) throw new Error('give --cert and --key together');
+        const certificate =
+          flags.cert && flags.key
+            ? { certificatePem: await readFile(flags.cert, 'utf8'), privateKeyPem: await readFile(flags.key, 'utf8') }
+            : undefined;
+        const api = await client(cmd);
+        const { body } = await api.request<AppStatus>('POST', `/v1/apps/${enc(name)}/domains`, {
+          domain: host,
+          ...(certificate ? { certificate } : {}),
+        });
+        if (flags.json) return printJson(io, body);
+        io.out(`${host} routes to ${name}`);
+      },
+    );
+  domain
+    .command('rm')
+    .description('stop routing a domain to the app')
+    .argument('<name>', 'app name')
+    .argument('<domain>', 'host name')
+    .option('--json', 'machine-readable output')
+    .action(async (name: string, host: string, flags: { json?: boolean }, cmd: Command) => {
+      const api = await client(cmd);
+      const { body } = await api.request<AppStatus>('DELETE', `/v1/apps/${enc(name)}/domains/${enc(host)}`);
+      if (flags.json) return printJson(io, body);
+      io.out(`${host} no longer routes to ${name}`);
+    });
+
+  const need = app.command('need').description("an app's database, message bus and storage");
+  need
+    .command('add')
+    .description('attach a database, messagebus or storage')
+    .argument('<name>', 'app name')
+    .argument('<need>', 'database, messagebus or storage')
+    .option('--no-wait', 'print the job and return at once')
+    .option('--json', 'machine-readable output')
+    .action(async (name: string, what: string, flags: { wait: boolean; json?: boolean }, cmd: Command) => {
+      const path = `/v1/apps/${enc(name)}/needs`;
+      const done = await runJob(io, await client(cmd), 'POST', path, { need: what }, flags.wait, flags.json);
+      if (!done.waited) return;
+      if (flags.json) return printJson(io, done.result);
+      io.out(`${name} has its ${what}`);
+    });
+  need
+    .command('rm')
+    .description('detach a need; --purge also drops its data')
+    .argument('<name>', 'app name')
+    .argument('<need>', 'database, messagebus or storage')
+    .option('--purge', 'also drop its data')
+    .option('--no-wait', 'print the job and return at once')
+    .option('--json', 'machine-readable output')
+    .action(
+      async (name: string, what: string, flags: { purge?: boolean; wait: boolean; json?: boolean }, cmd: Command) => {
+        const path = `/v1/apps/${enc(name)}/needs/${enc(what)}${flags.purge ? '?purge=true' : ''}`;
+        const done = await runJob(io, await client(cmd), 'DELETE', path, undefined, flags.wait, flags.json);
+        if (!done.waited) return;
+        if (flags.json) return printJson(io, done.result);
+        io.out(`${name} no longer has its ${what}${flags.purge ? ' (data dropped)' : ''}`);
+      },
+    );
+}

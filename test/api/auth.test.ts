@@ -1,0 +1,66 @@
+import t from 'tap';
+import { maskQuerySecrets, maskUrlCredentials } from '@minicloud/api';
+import { ADMIN_TOKEN, admin, testApp } from './helpers/app.js';
+
+t.test('GET /health needs no token; the docs are public', async (t) => {
+  const { app } = await testApp();
+  t.teardown(() => app.close());
+  const health = await app.inject({ method: 'GET', url: '/health' });
+  t.equal(health.statusCode, 200);
+  t.same(health.json(), { status: 'ok' });
+  t.equal((await app.inject({ method: 'GET', url: '/docs/json' })).statusCode, 200);
+  t.equal((await app.inject({ method: 'GET', url: '/docs' })).statusCode, 200);
+});
+
+t.test('a missing or wrong token gets 401 problem+json, logged without the token', async (t) => {
+  const { app, logs } = await testApp();
+  t.teardown(() => app.close());
+  for (const headers of [{}, { authorization: 'Bearer wrong-token-xyz' }, { authorization: `Basic ${ADMIN_TOKEN}` }]) {
+    const res = await app.inject({ method: 'GET', url: '/v1/apps', headers });
+    t.equal(res.statusCode, 401);
+    t.match(res.headers['content-type'], /^application\/problem\+json/);
+    t.match(res.json(), { status: 401, code: 'MC_UNAUTHORIZED', detail: /bearer token/ });
+  }
+  // Unknown routes are not revealed to strangers either.
+  t.equal((await app.inject({ method: 'GET', url: '/v1/nowhere' })).statusCode, 401);
+  const text = logs.join('');
+  t.match(text, /"reason":"missing token"/);
+  t.match(text, /"reason":"wrong token"/);
+  t.notMatch(text, /wrong-token-xyz/, 'the wrong token is not logged');
+  t.notMatch(text, new RegExp(ADMIN_TOKEN), 'the admin token is not logged');
+});
+
+t.test('the admin token opens every /v1 route; unknown routes are 404 problem+json', async (t) => {
+  const { app } = await testApp();
+  t.teardown(() => app.close());
+  t.equal((await app.inject({ method: 'GET', url: '/v1/apps', headers: admin })).statusCode, 200);
+  const res = await app.inject({ method: 'GET', url: '/v1/nowhere', headers: admin });
+  t.equal(res.statusCode, 404);
+  t.match(res.json(), { code: 'MC_NOT_FOUND' });
+});
+
+t.test('the token comparison hashes both sides (no length leak), accepting only the exact token', async (t) => {
+  const { app } = await testApp();
+  t.teardown(() => app.close());
+  for (const token of [ADMIN_TOKEN.slice(0, -1), `${ADMIN_TOKEN}x`, ADMIN_TOKEN.toUpperCase(), ` ${ADMIN_TOKEN}`]) {
+    const res = await app.inject({ method: 'GET', url: '/v1/apps', headers: { authorization: `Bearer ${token}` } });
+    t.equal(res.statusCode, 401, `near miss ${JSON.stringify(token.slice(0, 6))}... refused`);
+  }
+});
+
+t.test('logs redact credentials in URLs, webhook secrets in query strings, and auth headers', async (t) => {
+  t.equal(maskUrlCredentials('mysql://app:s3cret@db:3306/app'), 'mysql://app:[redacted]@db:3306/app');
+  t.equal(maskQuerySecrets('/v1/hooks/hello?token=mch_abc&x=1'), '/v1/hooks/hello?token=[redacted]&x=1');
+  const { app, logs } = await testApp();
+  t.teardown(() => app.close());
+  await app.inject({
+    method: 'POST',
+    url: '/v1/hooks/hello?token=mch_supersecret',
+    payload: { push_data: { tag: '2' }, repository: { repo_name: 'team/hello' } },
+  });
+  await app.inject({ method: 'GET', url: '/v1/apps?u=amqp://user:pw123@host/', headers: admin });
+  const text = logs.join('');
+  t.notMatch(text, /mch_supersecret/);
+  t.notMatch(text, /pw123/);
+  t.match(text, /token=\[redacted\]/);
+});

@@ -1,0 +1,115 @@
+import t from 'tap';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { run } from '@minicloud/cli';
+import { ADMIN_TOKEN, testApp } from './helpers/app.js';
+
+async function cli(env: Record<string, string | undefined>, ...args: string[]) {
+  let out = '';
+  let err = '';
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
+  try {
+    const code = await run(['node', 'minicloud', ...args], {
+      out: (s) => (out += s.endsWith('\n') ? s : `${s}\n`),
+      err: (s) => (err += s.endsWith('\n') ? s : `${s}\n`),
+    });
+    return { code, out, err };
+  } finally {
+    process.env = saved;
+  }
+}
+
+t.test('minicloud app ... drives a server given by flags, the environment or the config file', async (t) => {
+  const { app, apps } = await testApp({ fake: { stepMs: 5 } });
+  t.teardown(() => app.close());
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const home = t.testdir({});
+  const none = { MINICLOUD_SERVER: undefined, MINICLOUD_TOKEN: undefined, MINICLOUD_CONFIG: join(home, 'none.json') };
+  const flags = ['--server', url, '--token', ADMIN_TOKEN];
+
+  const add = await cli(
+    none,
+    'app',
+    'add',
+    'registry.example.com/team/shop:1',
+    '--domain',
+    'shop.example.com',
+    '--env',
+    'A=1',
+    ...flags,
+  );
+  t.equal(add.code, 0, add.err);
+  t.equal(add.out, 'added shop: https://shop.minicloud.localhost/ https://shop.example.com/\n');
+  t.match(add.err, /creating the database/, 'job progress goes to stderr');
+
+  const env = { ...none, MINICLOUD_SERVER: url, MINICLOUD_TOKEN: ADMIN_TOKEN };
+  const ls = await cli(env, 'app', 'ls');
+  t.equal(ls.code, 0, ls.err);
+  t.match(
+    ls.out,
+    /^NAME +HEALTH +RUNNING +IMAGE +URLS\nshop +healthy +1\/1 +registry\.example\.com\/team\/shop:1 +https:\/\/shop/,
+  );
+  const json = await cli(env, 'app', 'ls', '--json');
+  t.match(JSON.parse(json.out), [{ name: 'shop', health: 'healthy' }]);
+
+  const config = join(home, 'config.json');
+  writeFileSync(config, JSON.stringify({ server: url, token: ADMIN_TOKEN }));
+  const fromFile = { ...none, MINICLOUD_CONFIG: config };
+  const show = await cli(fromFile, 'app', 'show', 'shop');
+  t.equal(show.code, 0, show.err);
+  t.match(show.out, /name: +shop\nimage: +registry\.example\.com\/team\/shop:1\nhealth: +healthy/);
+  t.match(show.out, /SERVICE +RUNNING +TASK +STATE +NODE/);
+
+  const update = await cli(fromFile, 'app', 'update', 'shop', '--replicas', '2', '--env', 'A=');
+  t.equal(update.code, 0, update.err);
+  t.equal(update.out, 'updated shop: registry.example.com/team/shop:1, 2 replicas\n');
+  t.same(apps.records.get('shop')?.env, {});
+
+  const noWait = await cli(fromFile, 'app', 'update', 'shop', '--replicas', '1', '--no-wait', '--json');
+  t.match(JSON.parse(noWait.out), { kind: 'app.update', state: /queued|running/ });
+
+  t.equal(
+    (await cli(fromFile, 'app', 'domain', 'add', 'shop', 'www.shop.example.com')).out,
+    'www.shop.example.com routes to shop\n',
+  );
+  const domainRm = await cli(fromFile, 'app', 'domain', 'rm', 'shop', 'www.shop.example.com');
+  t.equal(domainRm.out, 'www.shop.example.com no longer routes to shop\n', domainRm.err);
+  t.equal((await cli(fromFile, 'app', 'need', 'add', 'shop', 'storage')).out, 'shop has its storage\n');
+  t.equal(
+    (await cli(fromFile, 'app', 'need', 'rm', 'shop', 'storage', '--purge')).out,
+    'shop no longer has its storage (data dropped)\n',
+  );
+  t.equal((await cli(fromFile, 'app', 'rm', 'shop', '--purge')).out, 'removed shop and its data\n');
+  t.notOk(apps.records.has('shop'));
+});
+
+t.test('API errors print as `error (CODE): message` with the fields; a missing server is explained', async (t) => {
+  const { app } = await testApp();
+  t.teardown(() => app.close());
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const home = t.testdir({});
+  const env = { MINICLOUD_SERVER: url, MINICLOUD_TOKEN: ADMIN_TOKEN, MINICLOUD_CONFIG: join(home, 'none.json') };
+  const missing = await cli(env, 'app', 'show', 'ghost');
+  t.equal(missing.code, 1);
+  t.equal(missing.err, 'error (MC_APP_NOT_FOUND): no app named ghost\n');
+  const bad = await cli(env, 'app', 'add', 'NOT VALID');
+  t.equal(bad.code, 1);
+  t.match(bad.err, /^error \(MC_BAD_REQUEST\): invalid request body\n {2}body\.image: must be an image reference/);
+  const clash = await cli(env, 'app', 'add', 'registry.example.com/team/hello:1');
+  t.equal(clash.code, 0, clash.err);
+  const again = await cli(env, 'app', 'add', 'registry.example.com/team/hello:1');
+  t.equal(again.err.split('\n').at(-2), 'error (MC_APP_EXISTS): an app named hello exists already');
+  const wrongToken = await cli({ ...env, MINICLOUD_TOKEN: 'nope' }, 'app', 'ls');
+  t.equal(wrongToken.err, 'error (MC_UNAUTHORIZED): a valid bearer token is required\n');
+  const unreachable = await cli({ ...env, MINICLOUD_SERVER: 'http://127.0.0.1:9' }, 'app', 'ls');
+  t.match(unreachable.err, /^error: cannot reach the minicloud API at http:\/\/127\.0\.0\.1:9/);
+  const nothing = await cli(
+    { MINICLOUD_SERVER: undefined, MINICLOUD_TOKEN: undefined, MINICLOUD_CONFIG: join(home, 'none.json') },
+    'app',
+    'ls',
+  );
+  t.match(nothing.err, /^error: no minicloud server configured: pass --server URL --token TOKEN/);
+  t.notMatch(wrongToken.err + missing.err, new RegExp(ADMIN_TOKEN));
+});

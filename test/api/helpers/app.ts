@@ -1,0 +1,59 @@
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { buildApp, type AppOptions } from '@minicloud/api';
+import { Sensitive } from '@minicloud/core';
+import {
+  FakeApps,
+  fakeImages,
+  fakeLogs,
+  fakeNodes,
+  fakeRegistry,
+  fakeStacks,
+  manifestFor,
+  type FakeAppsOptions,
+} from './fakes.js';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+export const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
+/** Images the fake platform knows: hello (no needs) and shop (a database). */
+export const IMAGES = {
+  'registry.example.com/team/hello': manifestFor('hello'),
+  'registry.example.com/team/shop': manifestFor('shop', ['database']),
+};
+
+export interface TestApp {
+  app: FastifyInstance;
+  apps: FakeApps;
+  nodes: ReturnType<typeof fakeNodes>;
+  stacks: ReturnType<typeof fakeStacks>;
+  /** Every log line the app wrote, as text. */
+  logs: string[];
+}
+
+/** The API with every port faked and logs captured; closed by the caller (t.teardown). */
+export async function testApp(options: Partial<AppOptions> & { fake?: FakeAppsOptions } = {}): Promise<TestApp> {
+  const { fake, ...rest } = options;
+  const apps = new FakeApps({ images: IMAGES, ...fake });
+  const nodes = fakeNodes();
+  const stacks = fakeStacks();
+  const logs: string[] = [];
+  const logStream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logs.push(chunk.toString());
+      done();
+    },
+  });
+  const app = await buildApp({
+    adminToken: new Sensitive(ADMIN_TOKEN),
+    apps,
+    nodes,
+    stacks,
+    registry: fakeRegistry(),
+    images: fakeImages(apps),
+    logs: fakeLogs(apps),
+    logStream,
+    ...rest,
+  });
+  return { app, apps, nodes, stacks, logs };
+}

@@ -1,0 +1,374 @@
+import {
+  MinicloudError,
+  type AddAppInput,
+  type AppRecord,
+  type Apps,
+  type AppStatus,
+  type DomainCertificate,
+  type Manifest,
+  type NeedName,
+  type NodeSummary,
+  type Progress,
+  type UpdateAppInput,
+  type UpdateResult,
+} from '@minicloud/core';
+import type { ImagesPort, LogsPort, NodesPort, RegistryImage, RegistryPort, StacksPort } from '@minicloud/api';
+
+// Stand-ins for the platform, for route tests, the browser test and the benchmark: they keep
+// state in memory and raise the same coded errors the real implementations do.
+
+export function manifestFor(name: string, needs: NeedName[] = []): Manifest {
+  return {
+    name,
+    expose: [{ proto: 'http', port: 80 }],
+    needs,
+    env: {},
+    runners: [],
+    healthcheck: { http: '/health', interval: '30s' },
+    resources: { memory: '64M' },
+    storage: { path: '/data' },
+  };
+}
+
+export interface FakeAppsOptions {
+  baseDomain?: string;
+  /** Image -> manifest; an image not listed has no manifest (MC_MANIFEST_NOT_FOUND). */
+  images?: Record<string, Manifest>;
+  /** Called after an add: the browser test starts a small HTTP server that "is" the app. */
+  onAdd?: (record: AppRecord) => Promise<string[] | void>;
+  /** Delay of each step of a long operation, to watch jobs run. */
+  stepMs?: number;
+}
+
+export class FakeApps implements Apps {
+  readonly records = new Map<string, AppRecord>();
+  readonly extraUrls = new Map<string, string[]>();
+  readonly calls: string[] = [];
+  readonly baseDomain: string;
+  readonly images: Record<string, Manifest>;
+
+  constructor(private readonly options: FakeAppsOptions = {}) {
+    this.baseDomain = options.baseDomain ?? 'minicloud.localhost';
+    this.images = options.images ?? {};
+  }
+
+  private async step(progress: Progress | undefined, text: string): Promise<void> {
+    progress?.(text);
+    if (this.options.stepMs) await new Promise((r) => setTimeout(r, this.options.stepMs));
+  }
+
+  private record(name: string): AppRecord {
+    const r = this.records.get(name);
+    if (!r) throw new MinicloudError('MC_APP_NOT_FOUND', `no app named ${name}`);
+    return r;
+  }
+
+  status(r: AppRecord): AppStatus {
+    return {
+      ...r,
+      urls: [...r.domains.map((d) => `https://${d}/`), ...(this.extraUrls.get(r.name) ?? [])],
+      health: r.replicas === 0 ? 'down' : 'healthy',
+      services: [
+        {
+          name: `${r.name}_web`,
+          id: `svc${r.name}`,
+          desired: r.replicas,
+          running: r.replicas,
+          image: r.image,
+          tasks: Array.from({ length: r.replicas }, (_, i) => ({
+            id: `task${i}${r.name}`.padEnd(25, '0'),
+            node: 'node1'.padEnd(25, '0'),
+            desiredState: 'running',
+            state: 'running',
+            image: r.image,
+            updatedAt: r.updatedAt,
+          })),
+        },
+      ],
+    };
+  }
+
+  private domainOwner(domain: string): string | undefined {
+    for (const r of this.records.values()) if (r.domains.includes(domain)) return r.name;
+    return undefined;
+  }
+
+  /** Puts an app in place directly (the benchmark's 100 apps). */
+  seed(name: string, image = `registry.example.com/${name}:1`): AppStatus {
+    const now = new Date().toISOString();
+    const record: AppRecord = {
+      name,
+      image,
+      domains: [`${name}.${this.baseDomain}`],
+      env: {},
+      replicas: 1,
+      needs: [],
+      manifest: manifestFor(name),
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.records.set(name, record);
+    return this.status(record);
+  }
+
+  async add(input: AddAppInput, progress?: Progress): Promise<AppStatus> {
+    this.calls.push(`add ${input.image}`);
+    await this.step(progress, `reading the manifest of ${input.image}`);
+    const manifest = this.images[input.image] ?? this.images[input.image.replace(/:[^:/]+$/, '')];
+    if (!manifest) throw new MinicloudError('MC_MANIFEST_NOT_FOUND', `image ${input.image} has no cloud manifest`);
+    const name = input.name ?? manifest.name;
+    if (this.records.has(name)) throw new MinicloudError('MC_APP_EXISTS', `an app named ${name} exists already`);
+    const domains = [`${name}.${this.baseDomain}`, ...(input.domains ?? [])];
+    for (const d of domains) {
+      const owner = this.domainOwner(d);
+      if (owner)
+        throw new MinicloudError('MC_DOMAIN_TAKEN', `${d} is routed to ${owner}`, [
+          { path: 'domains', message: `${d} is taken` },
+        ]);
+    }
+    for (const need of manifest.needs) await this.step(progress, `creating the ${need}`);
+    await this.step(progress, 'deploying the stack');
+    const now = new Date().toISOString();
+    const record: AppRecord = {
+      name,
+      image: input.image,
+      domains,
+      env: input.env ?? {},
+      replicas: input.replicas ?? 1,
+      needs: [...manifest.needs],
+      manifest: { ...manifest, name },
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.records.set(name, record);
+    const urls = await this.options.onAdd?.(record);
+    if (urls) this.extraUrls.set(name, urls);
+    await this.step(progress, 'routing the domains');
+    return this.status(record);
+  }
+
+  async list(): Promise<AppStatus[]> {
+    return [...this.records.values()].map((r) => this.status(r));
+  }
+
+  async show(name: string): Promise<AppStatus> {
+    return this.status(this.record(name));
+  }
+
+  async update(name: string, input: UpdateAppInput, progress?: Progress): Promise<UpdateResult> {
+    this.calls.push(`update ${name} ${JSON.stringify(input)}`);
+    const r = this.record(name);
+    await this.step(progress, 'deploying the new version');
+    const env = { ...r.env };
+    for (const [k, v] of Object.entries(input.env ?? {})) {
+      if (v === null) delete env[k];
+      else env[k] = v;
+    }
+    const next: AppRecord = {
+      ...r,
+      image: input.image ?? r.image,
+      replicas: input.replicas ?? r.replicas,
+      env,
+      updatedAt: new Date().toISOString(),
+    };
+    this.records.set(name, next);
+    return { app: this.status(next), rolledBack: false };
+  }
+
+  async remove(name: string, options: { purge?: boolean } = {}, progress?: Progress): Promise<void> {
+    this.calls.push(`remove ${name} purge=${options.purge ?? false}`);
+    this.record(name);
+    await this.step(progress, 'removing the stack');
+    this.records.delete(name);
+  }
+
+  async addDomain(name: string, domain: string, certificate?: DomainCertificate): Promise<AppStatus> {
+    this.calls.push(`addDomain ${name} ${domain}${certificate ? ' with certificate' : ''}`);
+    const r = this.record(name);
+    if (r.domains.includes(domain)) return this.status(r);
+    const owner = this.domainOwner(domain);
+    if (owner)
+      throw new MinicloudError('MC_DOMAIN_TAKEN', `${domain} is routed to ${owner}`, [
+        { path: 'domain', message: 'is taken' },
+      ]);
+    if (certificate && !certificate.certificatePem.includes('BEGIN CERTIFICATE'))
+      throw new MinicloudError('MC_CERT_INVALID', 'the certificate is not a PEM X.509 certificate', [
+        { path: 'certificate', message: 'is not a PEM certificate' },
+      ]);
+    const next = { ...r, domains: [...r.domains, domain] };
+    this.records.set(name, next);
+    return this.status(next);
+  }
+
+  async removeDomain(name: string, domain: string): Promise<AppStatus> {
+    const r = this.record(name);
+    if (!r.domains.includes(domain))
+      throw new MinicloudError('MC_DOMAIN_NOT_FOUND', `app ${name} has no domain ${domain}`, [
+        { path: 'domain', message: 'is not routed to this app' },
+      ]);
+    const next = { ...r, domains: r.domains.filter((d) => d !== domain) };
+    this.records.set(name, next);
+    return this.status(next);
+  }
+
+  async attachNeed(name: string, need: NeedName, progress?: Progress): Promise<AppStatus> {
+    this.calls.push(`attachNeed ${name} ${need}`);
+    const r = this.record(name);
+    if (r.needs.includes(need)) return this.status(r);
+    await this.step(progress, `creating the ${need}`);
+    await this.step(progress, 'redeploying with its credentials');
+    const order: NeedName[] = ['database', 'messagebus', 'storage'];
+    const next = { ...r, needs: order.filter((n) => n === need || r.needs.includes(n)) };
+    this.records.set(name, next);
+    return this.status(next);
+  }
+
+  async detachNeed(
+    name: string,
+    need: NeedName,
+    options: { purge?: boolean } = {},
+    progress?: Progress,
+  ): Promise<AppStatus> {
+    this.calls.push(`detachNeed ${name} ${need} purge=${options.purge ?? false}`);
+    const r = this.record(name);
+    if (r.manifest.needs.includes(need))
+      throw new MinicloudError('MC_NEED_INVALID', `the manifest of ${name} needs ${need}`, [
+        { path: 'need', message: 'is in the manifest' },
+      ]);
+    await this.step(progress, `detaching the ${need}`);
+    const next = { ...r, needs: r.needs.filter((n) => n !== need) };
+    this.records.set(name, next);
+    return this.status(next);
+  }
+}
+
+export function fakeNodes(): NodesPort & { nodes: NodeSummary[] } {
+  const nodes: NodeSummary[] = [
+    {
+      id: 'mgr1abcdef012345',
+      hostname: 'vm',
+      role: 'manager',
+      state: 'ready',
+      availability: 'active',
+      address: '10.0.0.1',
+      leader: true,
+      labels: {},
+    },
+    {
+      id: 'wrk1abcdef012345',
+      hostname: 'w1',
+      role: 'worker',
+      state: 'ready',
+      availability: 'active',
+      address: '10.0.0.2',
+      leader: false,
+      labels: { zone: 'a' },
+    },
+  ];
+  const find = (id: string) => {
+    const n = nodes.find((x) => x.id === id);
+    if (!n) throw new MinicloudError('MC_NODE_NOT_FOUND', `no node with id ${id}`);
+    return n;
+  };
+  return {
+    nodes,
+    list: async () => nodes.map((n) => ({ ...n, labels: { ...n.labels } })),
+    joinCommand: async () =>
+      "curl -fsSL -o join-worker.sh 'http://10.0.0.1/.well-known/minicloud/join-worker.sh' && bash join-worker.sh --token 'SWMTKN-1-secret'",
+    setLabels: async (id, labels) => {
+      const n = find(id);
+      for (const [k, v] of Object.entries(labels)) {
+        if (v === null) delete n.labels[k];
+        else n.labels[k] = v;
+      }
+    },
+    setAvailability: async (id, availability) => {
+      find(id).availability = availability;
+    },
+  };
+}
+
+export function fakeRegistry(): RegistryPort {
+  const images: RegistryImage[] = [
+    {
+      repository: 'team/hello',
+      tag: '1',
+      digest: 'sha256:aa',
+      size: 300,
+      blobs: [
+        { digest: 'l1', size: 200 },
+        { digest: 'c1', size: 100 },
+      ],
+    },
+    {
+      repository: 'team/hello',
+      tag: '2',
+      digest: 'sha256:bb',
+      size: 310,
+      blobs: [
+        { digest: 'l1', size: 200 },
+        { digest: 'c2', size: 110 },
+      ],
+    },
+    {
+      repository: 'tools/db',
+      tag: 'latest',
+      digest: 'sha256:cc',
+      created: '2026-01-01T00:00:00Z',
+      size: 50,
+      blobs: [{ digest: 'l9', size: 50 }],
+    },
+  ];
+  return { list: async () => images };
+}
+
+export function fakeStacks(): StacksPort & { stacks: Map<string, string> } {
+  const stacks = new Map<string, string>();
+  return {
+    stacks,
+    deploy: async (name, text, _options, progress) => {
+      if (!/services:/.test(text))
+        throw new MinicloudError('MC_COMPOSE_INVALID', `stack ${name}: services is required`, [
+          { path: 'services', message: 'is required' },
+        ]);
+      progress('deploying');
+      const created = !stacks.has(name);
+      stacks.set(name, text);
+      return {
+        actions: created ? [`create service ${name}_web`] : [],
+        services: [{ name: `${name}_web`, state: 'converged', running: 1, desired: 1 }],
+      };
+    },
+    status: async (name) =>
+      stacks.has(name) ? [{ name: `${name}_web`, id: 'svc1', desired: 1, running: 1, image: 'nginx', tasks: [] }] : [],
+    remove: async (name) => {
+      if (!stacks.delete(name))
+        throw new MinicloudError('MC_STACK_NOT_FOUND', `no stack named ${name} managed by minicloud`);
+      return [`${name}_web`, `${name}_default`];
+    },
+  };
+}
+
+export function fakeImages(apps: FakeApps): ImagesPort {
+  return {
+    manifest: async (image) => {
+      const manifest = apps.images[image] ?? apps.images[image.replace(/:[^:/]+$/, '')];
+      if (!manifest)
+        throw new MinicloudError('MC_MANIFEST_NOT_FOUND', `image ${image} has no cloud manifest at its root`);
+      const text = `name: ${manifest.name}\nexpose: [{proto: http, port: 80}]\nneeds: [${manifest.needs.join(', ')}]\n`;
+      return { manifest, text, file: 'cloud_manifest.yml' };
+    },
+  };
+}
+
+export function fakeLogs(apps: FakeApps): LogsPort {
+  return {
+    appLogs: async (app, tail) => {
+      await apps.show(app);
+      return Array.from({ length: Math.min(tail, 3) }, (_, i) => ({
+        service: `${app}_web`,
+        line: `GET / 200 <request ${i}>`,
+      }));
+    },
+  };
+}
