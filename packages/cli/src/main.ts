@@ -9,6 +9,7 @@ import { extendNodeJoinCommand, registerPlatform } from './commands/platform.js'
 import { registerPush } from './commands/push.js';
 import { registerRegistry } from './commands/registry.js';
 import { registerApp } from './commands/app.js';
+import { registerBackup } from './commands/backup.js';
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('minicloud')
@@ -26,6 +27,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerPush(program, io);
   registerRegistry(program, io);
   registerApp(program, io);
+  registerBackup(program, io);
   return program;
 }
 

@@ -38,6 +38,12 @@ export const ERROR_CODES = {
   MC_MESSAGEBUS: { status: 502, summary: 'the RabbitMQ management API refused or failed a request' },
   MC_STORAGE: { status: 500, summary: 'the app storage directory could not be created or removed' },
   MC_PROXY: { status: 502, summary: 'the proxy could not be found, checked or reloaded' },
+  MC_BACKUP: { status: 500, summary: 'a backup, restore or copy step failed; the message says which and why' },
+  MC_BACKUP_NOT_FOUND: { status: 404, summary: 'no complete backup with that id (one without backup.json is not)' },
+  MC_BACKUP_DAMAGED: { status: 422, summary: 'a backup part does not match its manifest checksum: refused' },
+  MC_BACKUP_VERIFY: { status: 500, summary: 'the test restore did not match the manifest (tables or row counts)' },
+  MC_BACKUP_KEY: { status: 400, summary: 'the backup key file is missing, or it does not decrypt the secrets' },
+  MC_BACKUP_POLICY_INVALID: { status: 400, summary: 'the backup schedule or retention settings are invalid' },
   // The API's own codes (packages/api): auth, request shape, routes, jobs and tokens.
   MC_UNAUTHORIZED: { status: 401, summary: 'a valid bearer token (or admin session) is required' },
   MC_FORBIDDEN: { status: 403, summary: 'the token is valid but not allowed to do this' },

@@ -34,3 +34,4 @@ export * from './provision/index.js';
 export * from './proxy/controller.js';
 export * from './apps/index.js';
 export { writeFileAtomic } from './util/atomic-write.js';
+export * from './backup/index.js';

@@ -1,0 +1,193 @@
+import { Transform, Writable, type Readable, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type Docker from 'dockerode';
+import { MinicloudError } from '../errors.js';
+import { engineMessage } from '../engine/client.js';
+
+// Commands run inside a service's container through the Engine API (no docker CLI): the dump
+// and the load run where the database is, and the bytes stream through this process.
+//
+// dockerode's own docker.modem.demuxStream writes to its targets without looking at what
+// write() returns, so a slow consumer (gzip, the disk) would make it buffer the whole dump
+// in memory. ExecDemux is the same frame parser as a Transform: when the file falls behind,
+// the pipeline stops reading the socket, TCP fills up and mariadb-dump blocks on its write.
+
+const STDOUT = 1;
+const STDERR = 2;
+
+/** Splits the Engine's multiplexed exec stream (8-byte frame headers) into stdout and stderr. */
+export class ExecDemux extends Transform {
+  private header = Buffer.alloc(0);
+  private remaining = 0;
+  private stream = 0;
+  private stderrChunks: Buffer[] = [];
+  private stderrBytes = 0;
+
+  constructor(private readonly stderrLimit = 64 * 1024) {
+    super();
+  }
+
+  /** What the command wrote to stderr (its last stderrLimit bytes). */
+  stderr(): string {
+    return Buffer.concat(this.stderrChunks).toString('utf8');
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    let offset = 0;
+    while (offset < chunk.length) {
+      if (this.remaining === 0) {
+        const need = 8 - this.header.length;
+        this.header = Buffer.concat([this.header, chunk.subarray(offset, offset + need)]);
+        offset += Math.min(need, chunk.length - offset);
+        if (this.header.length < 8) break;
+        this.stream = this.header[0]!;
+        this.remaining = this.header.readUInt32BE(4);
+        this.header = Buffer.alloc(0);
+        continue;
+      }
+      const take = Math.min(this.remaining, chunk.length - offset);
+      const payload = chunk.subarray(offset, offset + take);
+      offset += take;
+      this.remaining -= take;
+      if (this.stream === STDOUT) this.push(payload);
+      else if (this.stream === STDERR) this.keepStderr(payload);
+    }
+    callback();
+  }
+
+  private keepStderr(payload: Buffer): void {
+    this.stderrChunks.push(Buffer.from(payload));
+    this.stderrBytes += payload.length;
+    while (this.stderrBytes > this.stderrLimit && this.stderrChunks.length > 1) {
+      this.stderrBytes -= this.stderrChunks.shift()!.length;
+    }
+  }
+}
+
+export interface ExecSpec {
+  cmd: string[];
+  /** Extra environment of the exec'd process only (not of the container). */
+  env?: string[];
+  user?: string;
+  /** Bytes written to the command's stdin, which is closed at their end. */
+  stdin?: Readable;
+  /** Where stdout goes (with backpressure); without one it is collected and returned. */
+  stdout?: Writable;
+  /** Collected stdout is capped at this size (default 16 MiB). */
+  maxStdout?: number;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command in a running container and waits for it; never throws on a non-zero exit. */
+export async function execInContainer(docker: Docker, containerId: string, spec: ExecSpec): Promise<ExecResult> {
+  const container = docker.getContainer(containerId);
+  const exec = await container
+    .exec({
+      Cmd: spec.cmd,
+      AttachStdin: spec.stdin !== undefined,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+      ...(spec.env ? { Env: spec.env } : {}),
+      ...(spec.user ? { User: spec.user } : {}),
+    })
+    .catch((error: unknown) => {
+      throw new MinicloudError(
+        'MC_ENGINE',
+        `exec in container ${containerId.slice(0, 12)}: ${engineMessage(error)}`,
+        [],
+        {
+          cause: error,
+        },
+      );
+    });
+  const stream = (await exec.start(spec.stdin ? { hijack: true, stdin: true } : {})) as NodeJS.ReadWriteStream &
+    Readable;
+
+  const demux = new ExecDemux();
+  const collected: Buffer[] = [];
+  let collectedBytes = 0;
+  const maxStdout = spec.maxStdout ?? 16 * 1024 * 1024;
+  const sink =
+    spec.stdout ??
+    new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        collectedBytes += chunk.length;
+        if (collectedBytes > maxStdout) return callback(new Error(`the command wrote more than ${maxStdout} bytes`));
+        collected.push(chunk);
+        callback();
+      },
+    });
+
+  const writing = spec.stdin ? feed(spec.stdin, stream) : Promise.resolve();
+  // If feeding stdin fails (a damaged gzip, say), the socket is destroyed and the read side ends too.
+  const reading = pipeline(stream, demux, sink);
+  const [written, read] = await Promise.allSettled([writing, reading]);
+  if (read.status === 'rejected') throw written.status === 'rejected' ? written.reason : read.reason;
+  const exitCode = await exitCodeOf(exec);
+  // A command that fails stops reading its input: its own exit code and message say why.
+  if (written.status === 'rejected' && exitCode === 0) throw written.reason;
+  return { exitCode, stdout: Buffer.concat(collected).toString('utf8'), stderr: demux.stderr() };
+}
+
+/** Copies a source into the exec's stdin with backpressure, then half-closes it (EOF for the command). */
+async function feed(source: Readable, socket: NodeJS.ReadWriteStream & Readable): Promise<void> {
+  const target = socket as unknown as Writable;
+  try {
+    for await (const chunk of source) {
+      if (!target.write(chunk as Buffer)) await drained(target);
+    }
+    target.end();
+  } catch (error) {
+    socket.destroy(error as Error);
+    throw error;
+  }
+}
+
+/** Waits for 'drain', failing if the stream closes or errors first; leaves no listener behind. */
+function drained(stream: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const finish = (error?: Error) => {
+      stream.off('drain', onDrain);
+      stream.off('close', onClose);
+      stream.off('error', onError);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onDrain = () => finish();
+    const onClose = () => finish(new Error('the command closed its input'));
+    const onError = (error: Error) => finish(error);
+    stream.on('drain', onDrain);
+    stream.on('close', onClose);
+    stream.on('error', onError);
+  });
+}
+
+async function exitCodeOf(exec: Docker.Exec): Promise<number> {
+  for (let i = 0; i < 100; i++) {
+    const info = await exec.inspect();
+    if (!info.Running && info.ExitCode !== null) return info.ExitCode;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new MinicloudError('MC_ENGINE', 'the command closed its output but did not exit');
+}
+
+/** The id of a running container of a swarm service on this node (e.g. minicloud_mariadb). */
+export async function serviceContainer(docker: Docker, service: string): Promise<string> {
+  const found = await docker.listContainers({
+    filters: { label: [`com.docker.swarm.service.name=${service}`], status: ['running'] },
+  });
+  const id = found[0]?.Id;
+  if (!id) {
+    throw new MinicloudError(
+      'MC_BACKUP',
+      `no running container of service ${service} on this node (backups run on the manager)`,
+    );
+  }
+  return id;
+}

@@ -1,0 +1,191 @@
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MinicloudError } from '../errors.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { BACKUP_ID_PATTERN, backupIdOf, readBackupManifest, timeOfBackupId, type BackupManifest } from './manifest.js';
+
+// The backups directory (<data-dir>/backups, or a second location with the same shape):
+//
+//   <root>/<app>/<id>/            one backup: its parts, then backup.json, written last
+//   <root>/<app>/last-failure.json  the reason the last attempt failed (gone after a success)
+//   <root>/<app>/last-verify.json   the outcome of the last test restore
+//   <root>/_platform/<id>/        platform backups (app names cannot start with "_")
+
+export const PLATFORM_BACKUP_KEY = '_platform';
+const ID = new RegExp(BACKUP_ID_PATTERN);
+const FAILURE_FILE = 'last-failure.json';
+const VERIFY_FILE = 'last-verify.json';
+
+export interface BackupEntry {
+  app: string;
+  id: string;
+  dir: string;
+  /** When the backup started (its id). */
+  time: Date;
+  manifest: BackupManifest;
+}
+
+export interface BackupScan {
+  /** Complete backups, newest first. */
+  complete: BackupEntry[];
+  /** Folders without backup.json: interrupted, or under way. */
+  incomplete: { id: string; dir: string; time: Date }[];
+  /** Folders whose backup.json does not validate. */
+  damaged: { id: string; dir: string; reason: string }[];
+}
+
+export interface BackupFailure {
+  at: string;
+  reason: string;
+  code?: string;
+}
+
+export interface VerifyRecord {
+  at: string;
+  id: string;
+  ok: boolean;
+  reason?: string;
+}
+
+export class BackupStore {
+  constructor(readonly root: string) {}
+
+  appDir(app: string): string {
+    return join(this.root, app);
+  }
+
+  dir(app: string, id: string): string {
+    return join(this.root, app, id);
+  }
+
+  /** The apps (and _platform) that have a folder here. */
+  async apps(): Promise<string[]> {
+    const names = await readdir(this.root, { withFileTypes: true }).catch(() => []);
+    return names
+      .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+      .map((d) => d.name)
+      .sort();
+  }
+
+  async scan(app: string): Promise<BackupScan> {
+    const scan: BackupScan = { complete: [], incomplete: [], damaged: [] };
+    const names = await readdir(this.appDir(app), { withFileTypes: true }).catch(() => []);
+    for (const d of names) {
+      if (!d.isDirectory() || !ID.test(d.name)) continue;
+      const dir = this.dir(app, d.name);
+      try {
+        const manifest = await readBackupManifest(dir);
+        if (!manifest) scan.incomplete.push({ id: d.name, dir, time: timeOfBackupId(d.name) });
+        else if (manifest.id !== d.name || manifest.app !== app) {
+          scan.damaged.push({ id: d.name, dir, reason: `backup.json names ${manifest.app}/${manifest.id}` });
+        } else scan.complete.push({ app, id: d.name, dir, time: timeOfBackupId(d.name), manifest });
+      } catch (error) {
+        scan.damaged.push({ id: d.name, dir, reason: (error as Error).message });
+      }
+    }
+    scan.complete.sort((a, b) => b.id.localeCompare(a.id));
+    scan.incomplete.sort((a, b) => b.id.localeCompare(a.id));
+    return scan;
+  }
+
+  /** Complete backups of an app, newest first. */
+  async list(app: string): Promise<BackupEntry[]> {
+    return (await this.scan(app)).complete;
+  }
+
+  /** One complete backup; `latest` names the newest. */
+  async get(app: string, id: string): Promise<BackupEntry> {
+    if (id === 'latest') {
+      const newest = (await this.list(app))[0];
+      if (!newest) throw new MinicloudError('MC_BACKUP_NOT_FOUND', `${app} has no complete backup`);
+      return newest;
+    }
+    if (!ID.test(id))
+      throw new MinicloudError('MC_BACKUP_NOT_FOUND', `${id} is not a backup id (such as 20250131T030000.123Z)`);
+    const dir = this.dir(app, id);
+    const manifest = await readBackupManifest(dir).catch((error: unknown) => {
+      throw error instanceof MinicloudError
+        ? error
+        : new MinicloudError('MC_BACKUP_NOT_FOUND', `${app}/${id}: ${String(error)}`);
+    });
+    if (!manifest) {
+      const exists = await stat(dir).then(
+        () => true,
+        () => false,
+      );
+      throw new MinicloudError(
+        'MC_BACKUP_NOT_FOUND',
+        exists
+          ? `${app}/${id} is incomplete (no backup.json): it was interrupted or is still running`
+          : `${app} has no backup ${id}`,
+      );
+    }
+    if (manifest.app !== app || manifest.id !== id) {
+      throw new MinicloudError('MC_BACKUP_DAMAGED', `${dir}/backup.json names ${manifest.app}/${manifest.id}`);
+    }
+    return { app, id, dir, time: timeOfBackupId(id), manifest };
+  }
+
+  /** Creates the folder of a new backup, its id from `now` (a millisecond later if taken). */
+  async create(app: string, now: Date): Promise<{ id: string; dir: string }> {
+    await mkdir(this.appDir(app), { recursive: true, mode: 0o700 });
+    for (let t = now.getTime(); ; t++) {
+      const id = backupIdOf(new Date(t));
+      const dir = this.dir(app, id);
+      try {
+        await mkdir(dir, { mode: 0o700 });
+        return { id, dir };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+    }
+  }
+
+  async remove(app: string, id: string): Promise<void> {
+    if (!ID.test(id)) throw new MinicloudError('MC_BACKUP_NOT_FOUND', `${id} is not a backup id`);
+    await rm(this.dir(app, id), { recursive: true, force: true });
+  }
+
+  /** Deletes folders without backup.json started before `before` (older than any backup still running). */
+  async removeIncomplete(app: string, before: Date): Promise<string[]> {
+    const removed: string[] = [];
+    for (const folder of (await this.scan(app)).incomplete) {
+      if (folder.time.getTime() >= before.getTime()) continue;
+      await rm(folder.dir, { recursive: true, force: true });
+      removed.push(folder.id);
+    }
+    return removed;
+  }
+
+  async recordFailure(app: string, failure: BackupFailure): Promise<void> {
+    await writeFileAtomic(join(this.appDir(app), FAILURE_FILE), `${JSON.stringify(failure)}\n`, 0o600);
+  }
+
+  async clearFailure(app: string): Promise<void> {
+    await rm(join(this.appDir(app), FAILURE_FILE), { force: true });
+  }
+
+  async lastFailure(app: string): Promise<BackupFailure | undefined> {
+    const text = await readFile(join(this.appDir(app), FAILURE_FILE), 'utf8').catch(() => undefined);
+    if (text === undefined) return undefined;
+    try {
+      return JSON.parse(text) as BackupFailure;
+    } catch {
+      return { at: '', reason: 'last-failure.json is unreadable' };
+    }
+  }
+
+  async recordVerify(app: string, record: VerifyRecord): Promise<void> {
+    await writeFileAtomic(join(this.appDir(app), VERIFY_FILE), `${JSON.stringify(record)}\n`, 0o600);
+  }
+
+  async lastVerify(app: string): Promise<VerifyRecord | undefined> {
+    const text = await readFile(join(this.appDir(app), VERIFY_FILE), 'utf8').catch(() => undefined);
+    if (text === undefined) return undefined;
+    try {
+      return JSON.parse(text) as VerifyRecord;
+    } catch {
+      return { at: '', id: '', ok: false, reason: 'last-verify.json is unreadable' };
+    }
+  }
+}
