@@ -58,6 +58,12 @@ t.test('every route declares its params, body and responses; errors are problem+
     'GET /v1/stacks/{name}',
     'DELETE /v1/stacks/{name}',
     'POST /v1/images/manifest',
+    'GET /v1/apps/{name}/backups',
+    'POST /v1/apps/{name}/backups',
+    'POST /v1/apps/{name}/backups/{id}/restore',
+    'POST /v1/apps/{name}/backups/{id}/verify',
+    'GET /v1/apps/{name}/backups/policy',
+    'PUT /v1/apps/{name}/backups/policy',
   ];
   const found: string[] = [];
   for (const [path, methods] of Object.entries(doc.paths)) {

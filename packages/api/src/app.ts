@@ -15,7 +15,7 @@ import type { ApiContext } from './context.js';
 import { registerErrorHandler } from './errors.js';
 import { JobRunner, type JobRunnerOptions } from './jobs.js';
 import { loggerOptions } from './logger.js';
-import type { ImagesPort, LogsPort, NodesPort, RegistryPort, StacksPort } from './ports.js';
+import type { BackupsPort, ImagesPort, LogsPort, NodesPort, RegistryPort, StacksPort } from './ports.js';
 import { SHARED_SCHEMAS } from './schemas.js';
 import { TokenStore } from './tokens.js';
 import { validatorCompiler } from './validation.js';
@@ -24,6 +24,7 @@ import { appRoutes } from './routes/apps.js';
 import { jobRoutes } from './routes/jobs.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { imageRoutes, nodeRoutes, registryRoutes, stackRoutes } from './routes/platform.js';
+import { backupRoutes } from './routes/backups.js';
 import { webPages } from './web/pages.js';
 
 export interface AppOptions {
@@ -40,6 +41,8 @@ export interface AppOptions {
   stacks?: StacksPort;
   images?: ImagesPort;
   logs?: LogsPort;
+  /** App backups (core's backup engine): the backup routes, and `backup` in the apps' status. */
+  backups?: BackupsPort;
   /** Where deploy-token and webhook hashes are kept (api-tokens.json, 0600); memory only without. */
   secretsDir?: string;
   /** A store made beforehand (tests); else opened from secretsDir. */
@@ -107,6 +110,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         { name: 'nodes', description: 'Swarm nodes: list, join, labels, drain' },
         { name: 'registry', description: 'The private registry: repositories and tags' },
         { name: 'stacks', description: 'Raw compose stacks' },
+        { name: 'backups', description: "An app's backups: list, back up now, restore, verify, schedule" },
         { name: 'platform', description: 'The API itself' },
       ],
     },
@@ -122,6 +126,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     stacks: options.stacks,
     images: options.images,
     logs: options.logs,
+    backups: options.backups,
     jobs: options.jobs instanceof JobRunner ? options.jobs : new JobRunner(options.jobs ?? {}),
     tokens: options.tokens ?? (await TokenStore.open(options.secretsDir)),
     publicUrl: options.publicUrl?.replace(/\/+$/, ''),
@@ -138,6 +143,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registryRoutes(app, ctx);
   stackRoutes(app, ctx);
   imageRoutes(app, ctx);
+  backupRoutes(app, ctx);
   if (options.web !== false) {
     await app.register(webPages, { adminToken: options.adminToken, root: app as unknown as FastifyInstance });
   }

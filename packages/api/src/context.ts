@@ -8,7 +8,7 @@ import type {
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { MinicloudError, type Apps } from '@minicloud/core';
 import type { JobRunner } from './jobs.js';
-import type { ImagesPort, LogsPort, NodesPort, RegistryPort, StacksPort } from './ports.js';
+import type { BackupsPort, ImagesPort, LogsPort, NodesPort, RegistryPort, StacksPort } from './ports.js';
 import type { TokenStore } from './tokens.js';
 
 /** What the routes work with: the app lifecycle, the other ports, the job runner and the token store. */
@@ -19,6 +19,7 @@ export interface ApiContext {
   stacks: StacksPort | undefined;
   images: ImagesPort | undefined;
   logs: LogsPort | undefined;
+  backups: BackupsPort | undefined;
   jobs: JobRunner;
   tokens: TokenStore;
   /** How clients reach this API (https://admin.example.com), for URLs it hands out. */

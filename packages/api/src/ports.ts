@@ -1,4 +1,12 @@
-import type { Manifest, NodeSummary, Progress, ServiceStatus } from '@minicloud/core';
+import type {
+  AppBackupStatus,
+  BackupPolicy,
+  BackupPolicyInput,
+  Manifest,
+  NodeSummary,
+  Progress,
+  ServiceStatus,
+} from '@minicloud/core';
 
 // What the API needs from the platform besides the app lifecycle (`Apps`, from core). Each is
 // a small interface: the server passes adapters over core and the Docker Engine
@@ -63,4 +71,64 @@ export interface LogLine {
 export interface LogsPort {
   /** The last `tail` lines of each of the app's services, oldest first. */
   appLogs(app: string, tail: number): Promise<LogLine[]>;
+}
+
+/** One backup folder of an app, as listed: complete (backup.json written) or not. */
+export interface BackupSummary {
+  app: string;
+  id: string;
+  /** When it started (its id), ISO 8601. */
+  time: string;
+  /** Only a complete backup (its backup.json written last) is restored or verified. */
+  complete: boolean;
+  trigger?: 'manual' | 'schedule';
+  /** Its parts with their sizes as stored (none for an incomplete backup). */
+  parts: { name: string; file: string; bytes: number }[];
+  bytes: number;
+  /** Why an incomplete backup is (interrupted or still running), or how backup.json is damaged. */
+  reason?: string;
+  damaged?: boolean;
+}
+
+export interface BackupRestoreReport {
+  app: string;
+  id: string;
+  into: string;
+  parts: string[];
+  tables: { name: string; rows: number }[];
+  files?: number;
+  /** The backup taken of the target just before the restore. */
+  previous?: string;
+}
+
+export interface BackupVerifyReport {
+  app: string;
+  id: string;
+  verifiedAt: string;
+  durationMs: number;
+  tables: { name: string; rows: number }[];
+  files?: number;
+}
+
+/** Backups of apps (core's backup engine). Every method throws MC_APP_NOT_FOUND for an unknown app. */
+export interface BackupsPort {
+  /** The app's backups, newest first, incomplete and damaged ones included (complete: false). */
+  list(app: string): Promise<BackupSummary[]>;
+  create(app: string, progress: Progress): Promise<BackupSummary>;
+  /**
+   * Restores `id` (or `latest`) into the app or `into`; throws MC_BACKUP_NOT_FOUND, and
+   * MC_BACKUP_DAMAGED naming the part when a checksum differs (nothing is restored then).
+   */
+  restore(
+    app: string,
+    id: string,
+    options: { into?: string; backupFirst?: boolean },
+    progress: Progress,
+  ): Promise<BackupRestoreReport>;
+  /** Test-restores `id` (default the latest) into scratch places; MC_BACKUP_VERIFY on a mismatch. */
+  verify(app: string, id: string | undefined, progress: Progress): Promise<BackupVerifyReport>;
+  status(app: string): Promise<AppBackupStatus>;
+  getPolicy(app: string): Promise<BackupPolicy>;
+  /** Applies a change (fields left out keep their values); MC_BACKUP_POLICY_INVALID when wrong. */
+  setPolicy(app: string, change: BackupPolicyInput): Promise<BackupPolicy>;
 }

@@ -59,6 +59,7 @@ const PROBLEM_TEXT: Record<number, string> = {
   403: 'The token may not do this (a deploy token of another app)',
   404: 'No such app, job, token, node, domain or stack',
   409: 'A clash: the app or domain exists already',
+  422: 'The backup is damaged (a part does not match its checksum): refused, nothing restored',
   500: 'An unexpected error',
   502: 'The Docker Engine, the registry or a platform service failed',
   503: 'That part of the platform is not configured on this server',
@@ -134,6 +135,27 @@ export const Health = Type.Union(
   },
 );
 
+// ---- backups (what the apps' status shows; the routes' schemas are further down) ---------
+
+export const BackupState = Type.Union(
+  [Type.Literal('ok'), Type.Literal('stale'), Type.Literal('failing'), Type.Literal('off')],
+  {
+    description:
+      'ok: a recent backup and no failure; stale: none for two schedule periods (or never); ' +
+      'failing: the last attempt or test restore failed; off: no schedule',
+  },
+);
+
+export const AppBackupBrief = Type.Object(
+  {
+    lastSuccessAt: Type.Union([Type.String(), Type.Null()], { description: 'When the newest complete backup started' }),
+    ageSeconds: Type.Union([Type.Integer(), Type.Null()], { description: 'How old the newest complete backup is' }),
+    state: BackupState,
+    reason: Type.Optional(Type.String({ description: 'Why it is failing' })),
+  },
+  { description: "The app's backups at a glance (present when the server runs backups)" },
+);
+
 export const AppStatus = Type.Object(
   {
     name: Type.String(),
@@ -148,6 +170,7 @@ export const AppStatus = Type.Object(
     urls: Type.Array(Type.String()),
     health: Health,
     services: Type.Array(Type.Ref('ServiceStatus')),
+    backup: Type.Optional(AppBackupBrief),
   },
   { $id: 'AppStatus', description: 'An app with its services, tasks, replicas, health and URLs' },
 );
@@ -163,6 +186,7 @@ export const AppSummary = Type.Object(
     needs: Type.Array(NeedName),
     urls: Type.Array(Type.String(), { description: 'https://<domain>/ for each routed domain' }),
     updatedAt: Type.String(),
+    backup: Type.Optional(AppBackupBrief),
   },
   { $id: 'AppSummary', description: 'One line of the app list (GET /v1/apps/{name} has the whole app)' },
 );
@@ -224,6 +248,114 @@ export const DomainBody = Type.Object(
 );
 export const NeedBody = Type.Object({ need: NeedName }, { additionalProperties: false });
 
+// ---- backups -------------------------------------------------------------------------------
+
+export const BackupId = Type.String({
+  pattern: '^([0-9]{8}T[0-9]{6}\\.[0-9]{3}Z|latest)$',
+  'x-rule': 'must be a backup id such as 20250131T030000.123Z, or latest',
+  description: 'A backup id (its UTC start time), or `latest` for the newest complete one',
+});
+
+export const BackupParams = Type.Object({ name: AppName, id: BackupId });
+
+export const BackupSummary = Type.Object(
+  {
+    app: Type.String(),
+    id: Type.String(),
+    time: Type.String({ description: 'When it started' }),
+    complete: Type.Boolean({ description: 'backup.json was written: only a complete backup is restored' }),
+    trigger: Type.Optional(Type.Union([Type.Literal('manual'), Type.Literal('schedule')])),
+    parts: Type.Array(
+      Type.Object({
+        name: Type.String({ description: 'database, storage or messagebus' }),
+        file: Type.String(),
+        bytes: Type.Integer({ description: 'Size as stored (compressed)' }),
+      }),
+    ),
+    bytes: Type.Integer({ description: 'Size of every part together' }),
+    reason: Type.Optional(Type.String({ description: 'Why it is not complete' })),
+    damaged: Type.Optional(Type.Boolean({ description: 'Its backup.json does not validate' })),
+  },
+  { description: 'One backup of an app' },
+);
+
+export const BackupStatus = Type.Object(
+  {
+    app: Type.String(),
+    schedule: Type.String({ description: 'off, daily, daily@HH:MM or every <duration>' }),
+    last: Type.Optional(
+      Type.Object({
+        id: Type.String(),
+        at: Type.String(),
+        ageSeconds: Type.Integer(),
+        bytes: Type.Integer(),
+        trigger: Type.String(),
+      }),
+    ),
+    count: Type.Integer({ description: 'Complete backups kept' }),
+    nextDue: Type.Optional(Type.String()),
+    lastFailure: Type.Optional(
+      Type.Object({ at: Type.String(), reason: Type.String(), code: Type.Optional(Type.String()) }),
+    ),
+    lastVerify: Type.Optional(
+      Type.Object({ at: Type.String(), id: Type.String(), ok: Type.Boolean(), reason: Type.Optional(Type.String()) }),
+    ),
+    state: BackupState,
+  },
+  { description: "The app's last successful backup and its age, the last failure and test restore" },
+);
+
+export const BackupList = Type.Object({ app: Type.String(), status: BackupStatus, backups: Type.Array(BackupSummary) });
+
+export const CreateBackupBody = Type.Object(
+  {},
+  { additionalProperties: false, description: 'No fields: the backup holds what the app needs' },
+);
+export const VerifyBackupBody = Type.Object({}, { additionalProperties: false, description: 'No fields' });
+export const RestoreBackupBody = Type.Object(
+  {
+    into: Type.Optional(
+      Type.String({
+        pattern: AppName.pattern,
+        'x-rule': AppName['x-rule'] as string,
+        description: "Restore into this (existing) app's database, storage and vhost instead",
+      }),
+    ),
+    backupFirst: Type.Optional(
+      Type.Boolean({ description: 'Back up what the restore replaces first, so it can be undone (default true)' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const TableRows = Type.Array(Type.Object({ name: Type.String(), rows: Type.Integer() }));
+export const BackupRestoreResult = Type.Object({
+  app: Type.String(),
+  id: Type.String(),
+  into: Type.String({ description: 'The app whose data was replaced' }),
+  parts: Type.Array(Type.String()),
+  tables: TableRows,
+  files: Type.Optional(Type.Integer()),
+  previous: Type.Optional(Type.String({ description: 'The backup taken of the target just before' })),
+});
+export const BackupVerifyResult = Type.Object({
+  app: Type.String(),
+  id: Type.String(),
+  verifiedAt: Type.String(),
+  durationMs: Type.Integer(),
+  tables: TableRows,
+  files: Type.Optional(Type.Integer()),
+});
+
+export const BackupPolicy = Type.Object({
+  schedule: Type.String({ description: 'off, daily (03:00 UTC), daily@HH:MM (UTC) or every <duration>' }),
+  keep: Type.Object({
+    daily: Type.Integer({ description: 'The newest backup of each of the newest N days is kept' }),
+    weekly: Type.Integer({ description: 'The newest backup of each of the newest N ISO weeks is kept' }),
+  }),
+  verify: Type.Boolean({ description: 'Test-restore each scheduled backup' }),
+});
+
 // ---- jobs ----------------------------------------------------------------------------------
 
 export const JobKind = Type.Union([
@@ -233,6 +365,9 @@ export const JobKind = Type.Union([
   Type.Literal('app.need.attach'),
   Type.Literal('app.need.detach'),
   Type.Literal('stack.deploy'),
+  Type.Literal('backup.create'),
+  Type.Literal('backup.restore'),
+  Type.Literal('backup.verify'),
 ]);
 
 export const JobState = Type.Union([
@@ -267,7 +402,15 @@ export const Job = Type.Object(
     startedAt: Type.Optional(Type.String()),
     finishedAt: Type.Optional(Type.String()),
     result: Type.Optional(
-      Type.Union([Type.Ref('AppStatus'), UpdateResult, StackDeployResult, Type.Object({ removed: Type.String() })]),
+      Type.Union([
+        Type.Ref('AppStatus'),
+        UpdateResult,
+        StackDeployResult,
+        Type.Object({ removed: Type.String() }),
+        BackupRestoreResult,
+        BackupVerifyResult,
+        BackupSummary,
+      ]),
     ),
     problem: Type.Optional(Type.Ref('Problem')),
   },

@@ -1,8 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { dockerClient, openApps, platformLayout, Sensitive, type Apps } from '@minicloud/core';
+import {
+  backupContext,
+  dockerClient,
+  openApps,
+  platformLayout,
+  Sensitive,
+  type Apps,
+  type BackupContext,
+} from '@minicloud/core';
 import { buildApp } from './app.js';
 import { dockerPorts } from './adapters.js';
+import { coreBackups, startBackupScheduler } from './backup-adapter.js';
 
 // The API service's entry point in the management stack: the admin token comes from a file
 // (a swarm secret or the installer's 0600 file), never from an environment variable.
@@ -28,15 +37,38 @@ if (dataDir) {
   });
 }
 
+// Backups: the routes over core's backup engine, and its scheduler (every app daily unless its
+// policy says otherwise; MINICLOUD_BACKUP_SCHEDULER=off leaves the schedule to someone else).
+let backups: BackupContext | undefined;
+let backupsProblem: string | undefined;
+if (dataDir) {
+  backups = await backupContext(dataDir).catch((error: Error) => {
+    backupsProblem = error.message;
+    return undefined;
+  });
+}
+
 const app = await buildApp({
   adminToken,
   ...ports,
   ...(apps ? { apps } : {}),
+  ...(backups ? { backups: coreBackups(backups) } : {}),
   ...(secretsDir ? { secretsDir } : {}),
   ...(process.env['MINICLOUD_PUBLIC_URL'] ? { publicUrl: process.env['MINICLOUD_PUBLIC_URL'] } : {}),
   trustProxy: true,
 });
 if (appsProblem) app.log.error({ dataDir }, `app lifecycle unavailable: ${appsProblem}`);
+if (backupsProblem) app.log.error({ dataDir }, `backups unavailable, NO BACKUPS WILL RUN: ${backupsProblem}`);
+if (backups && process.env['MINICLOUD_BACKUP_SCHEDULER'] !== 'off') {
+  const scheduler = await startBackupScheduler(backups, app.log).catch((error: Error) => {
+    app.log.error(
+      { dataDir, reason: error.message },
+      `backup scheduler not started, NO BACKUPS WILL RUN: ${error.message}`,
+    );
+    return undefined;
+  });
+  if (scheduler) app.addHook('onClose', async () => scheduler.stop());
+}
 const port = Number(process.env['PORT'] ?? 8080);
 await app.listen({ host: '0.0.0.0', port });
 

@@ -10,6 +10,8 @@ import type { JobRecord } from '../jobs.js';
 import type { ProblemDocument } from '../problem.js';
 import { SESSION_COOKIE, Sessions, type Flash } from './sessions.js';
 import * as T from './templates.js';
+import { BACKUP_RESTORE, BACKUPS_SECTION } from './backup-templates.js';
+import { backupPages, backupSection } from './backups.js';
 
 // The admin web app: server-rendered pages over the same REST API (each form becomes one API
 // request, made in-process with app.inject), so the pages validate, fail and succeed exactly as
@@ -34,6 +36,7 @@ const VIEWS = {
   jobs: T.JOBS,
   nodes: T.NODES,
   tokens: T.TOKENS,
+  backupRestore: BACKUP_RESTORE,
   error: T.ERROR,
 } as const;
 
@@ -55,6 +58,7 @@ function compileViews() {
   hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   hbs.registerHelper('short', (s: unknown) => (typeof s === 'string' ? s.slice(0, 12) : ''));
   hbs.registerPartial('layout', T.LAYOUT);
+  hbs.registerPartial('backups', BACKUPS_SECTION);
   const out = {} as Record<View, HandlebarsTemplateDelegate>;
   for (const [name, text] of Object.entries(VIEWS)) out[name as View] = hbs.compile(text, { strict: false });
   return out;
@@ -263,6 +267,7 @@ export async function webPages(app: FastifyInstance, options: WebOptions): Promi
       missingNeeds: NEEDS.filter((n) => !answer.body.needs.includes(n)),
       tokens: tokens.ok ? tokens.body.tokens : [],
       webhook: webhook.ok ? webhook.body : { enabled: false },
+      backups: await backupSection({ api }, name),
       refresh: answer.body.health === 'starting' ? 5 : undefined,
     });
   });
@@ -374,6 +379,8 @@ export async function webPages(app: FastifyInstance, options: WebOptions): Promi
       `/apps/${enc(name)}`,
     );
   });
+
+  backupPages(app, { api, render, afterJob, afterChange, flash, page, form });
 
   // ---- jobs ----
 

@@ -255,6 +255,8 @@ export const APP = `{{#> layout}}
   {{/if}}
 </section>
 
+{{> backups}}
+
 <section class="card danger">
   <h2>Remove</h2>
   <form method="post" action="/apps/{{app.name}}/remove">
