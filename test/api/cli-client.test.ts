@@ -33,6 +33,8 @@ t.test('minicloud app ... drives a server given by flags, the environment or the
     none,
     'app',
     'add',
+    'shop',
+    '--image',
     'registry.example.com/team/shop:1',
     '--domain',
     'shop.example.com',
@@ -94,12 +96,12 @@ t.test('API errors print as `error (CODE): message` with the fields; a missing s
   const missing = await cli(env, 'app', 'show', 'ghost');
   t.equal(missing.code, 1);
   t.equal(missing.err, 'error (MC_APP_NOT_FOUND): no app named ghost\n');
-  const bad = await cli(env, 'app', 'add', 'NOT VALID');
+  const bad = await cli(env, 'app', 'add', '--image', 'NOT VALID');
   t.equal(bad.code, 1);
   t.match(bad.err, /^error \(MC_BAD_REQUEST\): invalid request body\n {2}body\.image: must be an image reference/);
-  const clash = await cli(env, 'app', 'add', 'registry.example.com/team/hello:1');
+  const clash = await cli(env, 'app', 'add', '--image', 'registry.example.com/team/hello:1');
   t.equal(clash.code, 0, clash.err);
-  const again = await cli(env, 'app', 'add', 'registry.example.com/team/hello:1');
+  const again = await cli(env, 'app', 'add', '--image', 'registry.example.com/team/hello:1');
   t.equal(again.err.split('\n').at(-2), 'error (MC_APP_EXISTS): an app named hello exists already');
   const wrongToken = await cli({ ...env, MINICLOUD_TOKEN: 'nope' }, 'app', 'ls');
   t.equal(wrongToken.err, 'error (MC_UNAUTHORIZED): a valid bearer token is required\n');

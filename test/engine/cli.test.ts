@@ -9,7 +9,6 @@ import { engineEnv } from '../helpers/engine.js';
 const env = engineEnv();
 process.env['DOCKER_HOST'] = env.dockerHost;
 
-
 const dir = mkdtempSync(join(tmpdir(), 'minicloud-cli-'));
 const file = join(dir, 'docker-compose.yml');
 writeFileSync(

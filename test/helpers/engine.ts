@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 
 const run = promisify(execFile);
@@ -108,4 +109,34 @@ export async function fetchFromNetwork(network: string, url: string): Promise<st
     },
   );
   return stdout;
+}
+
+/** Runs a command in a running container through the Engine API; returns its exit code and output. */
+export async function execIn(
+  docker: Docker,
+  containerId: string,
+  cmd: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const exec = await docker.getContainer(containerId).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  let stdout = '';
+  let stderr = '';
+  const out = new PassThrough().on('data', (c: Buffer) => (stdout += c.toString()));
+  const err = new PassThrough().on('data', (c: Buffer) => (stderr += c.toString()));
+  await new Promise<void>((resolve, reject) => {
+    docker.modem.demuxStream(stream, out, err);
+    stream.on('end', () => resolve());
+    stream.on('error', reject);
+  });
+  const info = await exec.inspect();
+  return { code: info.ExitCode ?? -1, stdout, stderr };
+}
+
+/** The container of a running task of a swarm service on the manager. */
+export async function serviceContainer(docker: Docker, service: string): Promise<string> {
+  const [c] = await docker.listContainers({
+    filters: { label: [`com.docker.swarm.service.name=${service}`], status: ['running'] },
+  });
+  if (!c) throw new Error(`no running container of ${service} on the manager`);
+  return c.Id;
 }

@@ -2,7 +2,6 @@ import t from 'tap';
 import { cli } from '../helpers/cli.js';
 import yaml from 'js-yaml';
 
-
 t.test('--help lists the commands', async (t) => {
   const { code, out } = await cli('--help');
   t.equal(code, 0);

@@ -2,7 +2,12 @@ import t from 'tap';
 import { isMinicloudError, renderProxyConfig, formatDetail, type ProxyRoute } from '@minicloud/core';
 
 const settings = { certDir: '/etc/nginx/tls/domains' };
-const shop: ProxyRoute = { app: 'shop', domains: ['shop.example.com', 'shop.minicloud.localhost'], upstream: 'shop_web', port: 3000 };
+const shop: ProxyRoute = {
+  app: 'shop',
+  domains: ['shop.example.com', 'shop.minicloud.localhost'],
+  upstream: 'shop_web',
+  port: 3000,
+};
 
 function errorsOf(routes: ProxyRoute[], s = settings): string[] {
   try {
@@ -28,12 +33,15 @@ t.test('one file per app, a redirect and a TLS server per domain, resolved per r
   t.ok(conf.indexOf('shop.example.com') < conf.indexOf('shop.minicloud.localhost'), 'domains sorted');
 });
 
-t.test('deterministic: the same routes in any order give the same bytes; apps without domains get no file', async (t) => {
-  const blog: ProxyRoute = { app: 'blog', domains: ['blog.example.com'], upstream: 'blog_web', port: 80 };
-  const idle: ProxyRoute = { app: 'idle', domains: [], upstream: 'idle_web', port: 80 };
-  t.same(renderProxyConfig([shop, blog, idle], settings), renderProxyConfig([idle, blog, shop], settings));
-  t.same(Object.keys(renderProxyConfig([shop, blog, idle], settings)), ['app-blog.conf', 'app-shop.conf']);
-});
+t.test(
+  'deterministic: the same routes in any order give the same bytes; apps without domains get no file',
+  async (t) => {
+    const blog: ProxyRoute = { app: 'blog', domains: ['blog.example.com'], upstream: 'blog_web', port: 80 };
+    const idle: ProxyRoute = { app: 'idle', domains: [], upstream: 'idle_web', port: 80 };
+    t.same(renderProxyConfig([shop, blog, idle], settings), renderProxyConfig([idle, blog, shop], settings));
+    t.same(Object.keys(renderProxyConfig([shop, blog, idle], settings)), ['app-blog.conf', 'app-shop.conf']);
+  },
+);
 
 t.test('nothing that could break out of a directive reaches the config', async (t) => {
   t.same(

@@ -41,3 +41,25 @@ t.test('exit codes are reported in the engine words; latestReason explains a tim
   );
   t.equal(latestReason([task(1, 'running')]), undefined);
 });
+
+t.test('a crash loop fails even while a replacement waits out its restart delay', async (t) => {
+  const crash = { Err: 'task: non-zero exit (3)' };
+  const loop = [
+    task(1, 'failed', crash, 'shutdown'),
+    task(2, 'failed', crash, 'shutdown'),
+    task(3, 'failed', crash, 'shutdown'),
+    task(4, 'ready'),
+  ];
+  t.equal(failureReason(loop), 'task: non-zero exit (3)');
+});
+
+t.test('failures from before the deploy are history, not evidence', async (t) => {
+  const crash = { Err: 'task: non-zero exit (1)' };
+  const old = [
+    task(1, 'failed', crash, 'shutdown'),
+    task(2, 'failed', crash, 'shutdown'),
+    task(3, 'failed', crash, 'shutdown'),
+  ];
+  t.equal(failureReason(old, 3, new Date('2026-01-01T00:00:05Z')), undefined);
+  t.equal(failureReason(old, 3, new Date('2026-01-01T00:00:00Z')), 'task: non-zero exit (1)');
+});

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { Sensitive } from '@minicloud/core';
+import { Sensitive, defaultDataDir, platformLayout } from '@minicloud/core';
 
 // Where the CLI finds the API server it drives: flags, then the environment, then a config
 // file (~/.config/minicloud/config.json: {"server": "https://admin.example.com", "token": "..."}
@@ -10,6 +10,10 @@ import { Sensitive } from '@minicloud/core';
 export interface ServerConfig {
   server: string;
   token: Sensitive<string>;
+  /** A CA to trust besides the system's (the platform's own, on its manager). */
+  ca?: string;
+  /** An address to connect to instead of resolving the server's host name. */
+  connectTo?: string;
   /** Where it came from, for messages: "flags", "environment" or the file's path. */
   source: string;
 }
@@ -47,6 +51,30 @@ async function fromFile(path: string): Promise<ServerConfig | undefined> {
   return { server: doc.server, token: new Sensitive(token), source: path };
 }
 
+/**
+ * On the manager itself (as root, or in the installed `minicloud` wrapper), the platform's
+ * data dir says it all: the admin API at https://admin.<domain>, reached on this host's own
+ * proxy, its CA, and the admin token.
+ */
+async function fromDataDir(dataDir: string): Promise<ServerConfig | undefined> {
+  const layout = platformLayout(dataDir);
+  const [platform, token, ca] = await Promise.all([
+    readFile(layout.platformFile, 'utf8').catch(() => undefined),
+    readFile(layout.secret['admin-token'], 'utf8').catch(() => undefined),
+    readFile(layout.caCert, 'utf8').catch(() => undefined),
+  ]);
+  if (platform === undefined || token === undefined || ca === undefined) return undefined;
+  const domain = (JSON.parse(platform) as { settings?: { domain?: string } }).settings?.domain;
+  if (!domain) return undefined;
+  return {
+    server: `https://admin.${domain}`,
+    token: new Sensitive(token.trim()),
+    ca,
+    connectTo: '127.0.0.1',
+    source: dataDir,
+  };
+}
+
 /** The server to use, or undefined when none is configured anywhere. */
 export async function resolveServer(
   flags: ServerFlags,
@@ -58,7 +86,7 @@ export async function resolveServer(
   const file = await fromFile(configPath(env));
   if (!file) {
     if (server || token) throw new Error('give both a server URL and a token (--server URL --token T)');
-    return undefined;
+    return fromDataDir(env['MINICLOUD_DATA_DIR'] || defaultDataDir());
   }
   return { server: server ?? file.server, token: token ? new Sensitive(token) : file.token, source: file.source };
 }

@@ -1,7 +1,10 @@
 import { ERROR_CODES, MinicloudError, type ErrorCode, type Sensitive } from '@minicloud/core';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { ServerConfig } from './config.js';
 
-// A small client of the minicloud REST API (fetch, JSON in and out). Problems come back as the
+// A small client of the minicloud REST API (JSON in and out, over node:http(s) so that a
+// platform's own CA can be trusted and its proxy reached on the manager's own address). Problems come back as the
 // same coded errors core throws, so the CLI prints `error (CODE): message` whether it ran the
 // logic itself or asked a server.
 
@@ -32,28 +35,60 @@ export class ApiClient {
   readonly server: string;
   readonly #token: Sensitive<string>;
 
-  constructor(config: Pick<ServerConfig, 'server' | 'token'>) {
+  readonly #ca: string | undefined;
+  readonly #connectTo: string | undefined;
+
+  constructor(config: Pick<ServerConfig, 'server' | 'token' | 'ca' | 'connectTo'>) {
     this.server = config.server.replace(/\/+$/, '');
     this.#token = config.token;
+    this.#ca = config.ca;
+    this.#connectTo = config.connectTo;
+  }
+
+  /** One HTTP exchange: the status and the body text. */
+  #send(method: string, path: string, body: string | undefined): Promise<{ status: number; text: string }> {
+    const url = new URL(`${this.server}${path}`);
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const req = send(
+        {
+          host: this.#connectTo ?? url.hostname,
+          port: url.port || (url.protocol === 'https:' ? 443 : 80),
+          path: `${url.pathname}${url.search}`,
+          method,
+          servername: url.hostname,
+          ...(this.#ca ? { ca: this.#ca } : {}),
+          headers: {
+            host: url.host,
+            authorization: `Bearer ${this.#token.reveal()}`,
+            accept: 'application/json',
+            ...(body !== undefined
+              ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
+              : {}),
+          },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      if (body !== undefined) req.write(body);
+      req.end();
+    });
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    let res: Response;
+    let res: { status: number; text: string };
     try {
-      res = await fetch(`${this.server}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${this.#token.reveal()}`,
-          accept: 'application/json',
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
+      res = await this.#send(method, path, body === undefined ? undefined : JSON.stringify(body));
     } catch (error) {
-      const cause = (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;
-      throw new Error(`cannot reach the minicloud API at ${this.server}: ${cause}`);
+      throw new Error(`cannot reach the minicloud API at ${this.server}: ${(error as Error).message}`);
     }
-    const text = await res.text();
+    const text = res.text;
     let parsed: unknown = undefined;
     if (text !== '') {
       try {

@@ -126,8 +126,8 @@ export function registerApp(program: Command, io: Io): void {
   app
     .command('add')
     .description('add an app from an image: reads its manifest, provisions what it needs, deploys it')
-    .argument('<image>', 'image reference, e.g. registry.example.com:5443/team/app:1.0')
-    .option('--name <name>', "instead of the manifest's name")
+    .argument('[name]', "the app's name (default: the manifest's)")
+    .requiredOption('--image <image>', 'image reference, e.g. registry.example.com:5443/team/app:1.0')
     .option('--domain <domain>', 'an extra domain (repeatable)', collect, [])
     .option('--env <KEY=value>', 'an environment variable (repeatable)', collect, [])
     .option('--replicas <n>', 'replicas of the web service', integer)
@@ -135,13 +135,14 @@ export function registerApp(program: Command, io: Io): void {
     .option('--json', 'machine-readable output')
     .action(
       async (
-        image: string,
-        flags: { name?: string; domain: string[]; env: string[]; replicas?: number; wait: boolean; json?: boolean },
+        name: string | undefined,
+        flags: { image: string; domain: string[]; env: string[]; replicas?: number; wait: boolean; json?: boolean },
         cmd: Command,
       ) => {
+        const image = flags.image;
         const body = {
           image,
-          ...(flags.name ? { name: flags.name } : {}),
+          ...(name ? { name } : {}),
           ...(flags.domain.length > 0 ? { domains: flags.domain } : {}),
           ...(flags.env.length > 0 ? { env: envPairs(flags.env, false) } : {}),
           ...(flags.replicas !== undefined ? { replicas: flags.replicas } : {}),

@@ -33,9 +33,17 @@ export class CertificateStore {
 
   async get(domain: string): Promise<CertificateFiles> {
     const p = this.paths(domain);
-    const [cert, key] = await Promise.all([readFile(p.cert, 'utf8').catch(() => undefined), readFile(p.key, 'utf8').catch(() => undefined)]);
+    const [cert, key] = await Promise.all([
+      readFile(p.cert, 'utf8').catch(() => undefined),
+      readFile(p.key, 'utf8').catch(() => undefined),
+    ]);
     if (cert !== undefined && key !== undefined) return { certificatePem: cert, privateKeyPem: new Sensitive(key) };
-    const issued = issueCertificate(await this.ca(), { commonName: domain, dnsNames: [domain], ips: [], days: APP_CERT_DAYS });
+    const issued = issueCertificate(await this.ca(), {
+      commonName: domain,
+      dnsNames: [domain],
+      ips: [],
+      days: APP_CERT_DAYS,
+    });
     await this.save(domain, issued.cert, issued.key);
     return { certificatePem: issued.cert, privateKeyPem: issued.key };
   }
@@ -46,15 +54,21 @@ export class CertificateStore {
     try {
       names = certificateInfo(certificatePem).dnsNames;
     } catch {
-      throw new MinicloudError('MC_CERT_INVALID', 'the certificate is not a PEM X.509 certificate', [{ path: 'certificate', message: 'is not a PEM certificate' }]);
+      throw new MinicloudError('MC_CERT_INVALID', 'the certificate is not a PEM X.509 certificate', [
+        { path: 'certificate', message: 'is not a PEM certificate' },
+      ]);
     }
     if (!keyMatchesCertificate(certificatePem, privateKeyPem)) {
-      throw new MinicloudError('MC_CERT_INVALID', 'the private key does not belong to the certificate', [{ path: 'privateKey', message: 'does not match the certificate' }]);
+      throw new MinicloudError('MC_CERT_INVALID', 'the private key does not belong to the certificate', [
+        { path: 'privateKey', message: 'does not match the certificate' },
+      ]);
     }
     if (!names.some((n) => nameCovers(n, domain))) {
-      throw new MinicloudError('MC_CERT_INVALID', `the certificate does not cover ${domain} (it names ${names.join(', ') || 'no host'})`, [
-        { path: 'certificate', message: `does not cover ${domain}` },
-      ]);
+      throw new MinicloudError(
+        'MC_CERT_INVALID',
+        `the certificate does not cover ${domain} (it names ${names.join(', ') || 'no host'})`,
+        [{ path: 'certificate', message: `does not cover ${domain}` }],
+      );
     }
     await this.save(domain, certificatePem, privateKeyPem);
   }

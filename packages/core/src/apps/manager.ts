@@ -69,7 +69,9 @@ export class AppManager implements Apps {
     const stack = this.compile(record, input.domains ?? []);
     record.domains = stack.domains;
     if ((await store.exists(name)) || (await stackStatus(name, docker)).length > 0) {
-      throw new MinicloudError('MC_APP_EXISTS', `an app named ${name} exists already`, [{ path: 'name', message: 'is taken' }]);
+      throw new MinicloudError('MC_APP_EXISTS', `an app named ${name} exists already`, [
+        { path: 'name', message: 'is taken' },
+      ]);
     }
     await this.checkDomainsFree(name, record.domains);
 
@@ -97,7 +99,11 @@ export class AppManager implements Apps {
 
   async list(): Promise<AppStatus[]> {
     const records = await this.ctx.store.list();
-    return Promise.all(records.map(async (r) => appStatus(r, await stackStatus(r.name, this.ctx.docker), httpPort(r.manifest) !== undefined)));
+    return Promise.all(
+      records.map(async (r) =>
+        appStatus(r, await stackStatus(r.name, this.ctx.docker), httpPort(r.manifest) !== undefined),
+      ),
+    );
   }
 
   async show(name: string): Promise<AppStatus> {
@@ -148,7 +154,11 @@ export class AppManager implements Apps {
     const rolledBack = failed.find((s) => s.state === 'rolled-back');
     if (rolledBack) {
       progress(`the new version failed and was rolled back: ${rolledBack.reason ?? ''}`);
-      return { app: await this.show(name), rolledBack: true, ...(rolledBack.reason ? { reason: rolledBack.reason } : {}) };
+      return {
+        app: await this.show(name),
+        rolledBack: true,
+        ...(rolledBack.reason ? { reason: rolledBack.reason } : {}),
+      };
     }
     if (failed.length > 0) {
       throw new MinicloudError(
@@ -156,7 +166,10 @@ export class AppManager implements Apps {
         `app ${name}: ${failed.map((s) => `${s.name} ${s.state}${s.reason ? `: ${s.reason}` : ''}`).join('; ')}`,
       );
     }
-    await store.write(record, { stackYaml: stack.yaml, ...(read ? { manifest: { text: read.text, file: read.file } } : {}) });
+    await store.write(record, {
+      stackYaml: stack.yaml,
+      ...(read ? { manifest: { text: read.text, file: read.file } } : {}),
+    });
     return { app: await this.show(name), rolledBack: false };
   }
 
@@ -182,21 +195,28 @@ export class AppManager implements Apps {
   async addDomain(name: string, domain: string, certificate?: DomainCertificate): Promise<AppStatus> {
     const record = await this.ctx.store.read(name);
     if (!HOST.test(domain)) {
-      throw new MinicloudError('MC_SETTINGS_INVALID', `${domain} is not a host name`, [{ path: 'domain', message: 'must be a lowercase host name such as app.example.com' }]);
+      throw new MinicloudError('MC_SETTINGS_INVALID', `${domain} is not a host name`, [
+        { path: 'domain', message: 'must be a lowercase host name such as app.example.com' },
+      ]);
     }
     if (record.domains.includes(domain)) return this.show(name);
     await this.checkDomainsFree(name, [domain]);
-    if (certificate) await this.ctx.certificates.upload(domain, certificate.certificatePem, new Sensitive(certificate.privateKeyPem));
+    if (certificate)
+      await this.ctx.certificates.upload(domain, certificate.certificatePem, new Sensitive(certificate.privateKeyPem));
     return this.reroute({ ...record, domains: [...record.domains, domain] });
   }
 
   async removeDomain(name: string, domain: string): Promise<AppStatus> {
     const record = await this.ctx.store.read(name);
     if (!record.domains.includes(domain)) {
-      throw new MinicloudError('MC_DOMAIN_NOT_FOUND', `app ${name} has no domain ${domain}`, [{ path: 'domain', message: 'is not routed to this app' }]);
+      throw new MinicloudError('MC_DOMAIN_NOT_FOUND', `app ${name} has no domain ${domain}`, [
+        { path: 'domain', message: 'is not routed to this app' },
+      ]);
     }
     if (domain === record.domains[0]) {
-      throw new MinicloudError('MC_SETTINGS_INVALID', `${domain} is the app's default domain and stays`, [{ path: 'domain', message: 'is the default domain' }]);
+      throw new MinicloudError('MC_SETTINGS_INVALID', `${domain} is the app's default domain and stays`, [
+        { path: 'domain', message: 'is the default domain' },
+      ]);
     }
     const status = await this.reroute({ ...record, domains: record.domains.filter((d) => d !== domain) });
     await this.ctx.certificates.remove(domain);
@@ -207,7 +227,9 @@ export class AppManager implements Apps {
     const { store } = this.ctx;
     const record = await store.read(name);
     if (record.needs.includes(need)) return this.show(name);
-    const needs = (['database', 'messagebus', 'storage'] as const).filter((n) => n === need || record.needs.includes(n));
+    const needs = (['database', 'messagebus', 'storage'] as const).filter(
+      (n) => n === need || record.needs.includes(n),
+    );
     const next: AppRecord = { ...record, needs, updatedAt: new Date().toISOString() };
     const stack = this.compile(next, record.domains);
     const undo = new Undo();
@@ -224,11 +246,18 @@ export class AppManager implements Apps {
     return this.show(name);
   }
 
-  async detachNeed(name: string, need: NeedName, options: { purge?: boolean } = {}, progress: Progress = quiet): Promise<AppStatus> {
+  async detachNeed(
+    name: string,
+    need: NeedName,
+    options: { purge?: boolean } = {},
+    progress: Progress = quiet,
+  ): Promise<AppStatus> {
     const { store } = this.ctx;
     const record = await store.read(name);
     if (!record.needs.includes(need)) {
-      throw new MinicloudError('MC_NEED_INVALID', `app ${name} does not have ${need}`, [{ path: 'need', message: 'is not attached' }]);
+      throw new MinicloudError('MC_NEED_INVALID', `app ${name} does not have ${need}`, [
+        { path: 'need', message: 'is not attached' },
+      ]);
     }
     const needs = record.needs.filter((n) => n !== need);
     const next: AppRecord = { ...record, needs, updatedAt: new Date().toISOString() };
@@ -275,7 +304,13 @@ export class AppManager implements Apps {
    * Creates the needs not yet there. Something that already existed (a database kept by an
    * earlier remove without purge) is re-keyed and reused, and is never dropped by an undo.
    */
-  private async provision(name: string, needs: NeedName[], secrets: AppSecrets, undo: Undo, progress: Progress): Promise<AppSecrets> {
+  private async provision(
+    name: string,
+    needs: NeedName[],
+    secrets: AppSecrets,
+    undo: Undo,
+    progress: Progress,
+  ): Promise<AppSecrets> {
     const out: AppSecrets = { ...secrets };
     for (const need of needs) {
       progress(`creating ${need} for ${name}`);
@@ -308,11 +343,24 @@ export class AppManager implements Apps {
     const { database, messagebus } = this.ctx;
     const urls: CredentialUrls = {};
     if (needs.includes('database') && secrets.database) {
-      const id = name.replace(/-/g, '_');
-      urls.DATABASE_URL = databaseUrl({ user: id, password: secrets.database, host: database.appHost, port: database.appPort, path: id });
+      const { user, database: db } = database.names(name);
+      urls.DATABASE_URL = databaseUrl({
+        user,
+        password: secrets.database,
+        host: database.appHost,
+        port: database.appPort,
+        path: db,
+      });
     }
     if (needs.includes('messagebus') && secrets.messagebus) {
-      urls.AMQP_URL = amqpUrl({ user: name, password: secrets.messagebus, host: messagebus.appHost, port: messagebus.appPort, path: name });
+      const { user, vhost } = messagebus.names(name);
+      urls.AMQP_URL = amqpUrl({
+        user,
+        password: secrets.messagebus,
+        host: messagebus.appHost,
+        port: messagebus.appPort,
+        path: vhost,
+      });
     }
     return renderCredentialsEnv(urls);
   }
@@ -322,9 +370,11 @@ export class AppManager implements Apps {
     for (const domain of domains) {
       const owner = others.find((r) => r.domains.includes(domain));
       if (owner || this.ctx.reservedDomains.includes(domain)) {
-        throw new MinicloudError('MC_DOMAIN_TAKEN', `${domain} is already routed to ${owner ? `app ${owner.name}` : 'the platform'}`, [
-          { path: 'domains', message: `${domain} is taken` },
-        ]);
+        throw new MinicloudError(
+          'MC_DOMAIN_TAKEN',
+          `${domain} is already routed to ${owner ? `app ${owner.name}` : 'the platform'}`,
+          [{ path: 'domains', message: `${domain} is taken` }],
+        );
       }
     }
   }

@@ -61,7 +61,9 @@ export async function openAppContext(dataDir: string, options: OpenAppsOptions =
       proxyConfD: layout.proxyConfD,
       proxyTlsDir: layout.proxyTlsDir,
     }),
-    registryAuth: [{ serveraddress: settings.registryAddr, username: settings.registryUser, password: registryPassword }],
+    registryAuth: [
+      { serveraddress: settings.registryAddr, username: settings.registryUser, password: registryPassword },
+    ],
     reservedDomains: [settings.domain, `admin.${settings.domain}`],
     ...(options.deployTimeoutMs !== undefined ? { deployTimeoutMs: options.deployTimeoutMs } : {}),
   };

@@ -11,6 +11,8 @@ export interface DatabaseAdmin {
   /** Drops the app's database and user; absent ones are fine. */
   drop(app: string): Promise<void>;
   exists(app: string): Promise<boolean>;
+  /** The app's database and user names (what DATABASE_URL names). */
+  names(app: string): { database: string; user: string };
   /** host:port apps use (on the services network), e.g. mariadb:3306. */
   readonly appHost: string;
   readonly appPort: number;
@@ -21,6 +23,8 @@ export interface MessagebusAdmin {
   ensure(app: string, password: Sensitive<string>): Promise<{ vhost: string; user: string }>;
   drop(app: string): Promise<void>;
   exists(app: string): Promise<boolean>;
+  /** The app's vhost and user names (what AMQP_URL names). */
+  names(app: string): { vhost: string; user: string };
   readonly appHost: string;
   readonly appPort: number;
 }

@@ -57,7 +57,10 @@ export class AppStore {
   }
 
   /** The record and its compiled stack; and the manifest text when it was (re)read from an image. */
-  async write(record: AppRecord, files: { stackYaml: string; manifest?: { text: string; file: string } }): Promise<void> {
+  async write(
+    record: AppRecord,
+    files: { stackYaml: string; manifest?: { text: string; file: string } },
+  ): Promise<void> {
     const dir = this.dir(record.name);
     await mkdir(dir, { recursive: true });
     if (files.manifest) await writeFileAtomic(join(dir, files.manifest.file), files.manifest.text);

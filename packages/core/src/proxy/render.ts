@@ -67,7 +67,12 @@ export function renderProxyConfig(routes: readonly ProxyRoute[], settings: Proxy
       cert: `${settings.certDir}/${name}/tls.crt`,
       key: `${settings.certDir}/${name}/tls.key`,
     }));
-    files[`${APP_CONF_PREFIX}${route.app}.conf`] = renderApp({ app: route.app, upstream: route.upstream, port: route.port, domains });
+    files[`${APP_CONF_PREFIX}${route.app}.conf`] = renderApp({
+      app: route.app,
+      upstream: route.upstream,
+      port: route.port,
+      domains,
+    });
   }
   return files;
 }

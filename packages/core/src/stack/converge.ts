@@ -15,7 +15,16 @@ export interface ServiceReport {
 export interface ConvergeOptions {
   timeoutMs?: number;
   pollMs?: number;
+  /**
+   * How long the same tasks must keep running before a changed service counts as converged:
+   * a task that crashes at once is "running" for a moment, and must not pass for a success.
+   */
+  stableMs?: number;
+  /** When the deploy began: only tasks since then count as evidence of a failure. */
+  since?: Date;
 }
+
+const STABLE_MS = 5_000;
 
 /** A service to wait for; `updatedAt` when its tasks were just asked to change. */
 export interface Awaited {
@@ -33,18 +42,38 @@ interface ServiceInfo {
 /** The engine may not have begun a requested update when we first look; give it this long. */
 const UPDATE_START_GRACE_MS = 10_000;
 
+type UpdatePhase = 'none' | 'pending' | 'rolling' | 'completed' | 'rolled-back' | 'paused';
+
 /**
- * Whether an update we asked for has visibly started: its UpdateStatus is newer than the
- * request, or tasks were created since. Until then an old "completed" status proves nothing.
+ * Where the rolling update this deploy asked for stands. Only an UpdateStatus that started
+ * after the request speaks for it: an older "completed" or "rollback_completed" is history.
+ * If none starts within the grace period, the engine saw nothing to roll ("none").
  */
-function updateSeen(info: ServiceInfo, tasks: TaskInfo[], since: Date): boolean {
-  const started = info.UpdateStatus?.StartedAt ? Date.parse(info.UpdateStatus.StartedAt) : 0;
-  const fresh = tasks.some((t) => Date.parse(t.CreatedAt ?? '') >= since.getTime() - 1000);
-  return started >= since.getTime() - 1000 || fresh;
+function updatePhase(info: ServiceInfo, since: Date | undefined): UpdatePhase {
+  if (since === undefined) return 'none';
+  const status = info.UpdateStatus;
+  const started = status?.StartedAt ? Date.parse(status.StartedAt) : 0;
+  if (started < since.getTime() - 1000)
+    return Date.now() - since.getTime() < UPDATE_START_GRACE_MS ? 'pending' : 'none';
+  switch (status?.State) {
+    case 'completed':
+      return 'completed';
+    case 'rollback_completed':
+      return 'rolled-back';
+    case 'paused':
+    case 'rollback_paused':
+      return 'paused';
+    default:
+      return 'rolling';
+  }
 }
 
 /** One look at one service: its report, and whether that report is final. */
-async function look(docker: Docker, target: Awaited): Promise<{ report: ServiceReport; done: boolean }> {
+async function look(
+  docker: Docker,
+  target: Awaited,
+  since: Date | undefined,
+): Promise<{ report: ServiceReport; done: boolean; running?: string }> {
   const { name } = target;
   const info = (await docker.getService(name).inspect()) as ServiceInfo;
   const tasks = (await docker.listTasks({ filters: { service: [name] } })) as TaskInfo[];
@@ -52,27 +81,26 @@ async function look(docker: Docker, target: Awaited): Promise<{ report: ServiceR
   const global = info.Spec?.Mode?.Global !== undefined;
   const desired = global ? live.length : (info.Spec?.Mode?.Replicated?.Replicas ?? 1);
   const running = runningCount(tasks);
-  const update = target.unchanged ? undefined : info.UpdateStatus?.State;
   const report: ServiceReport = { name, desired, running, state: 'converged' };
-  const stale = target.updatedAt !== undefined && !updateSeen(info, tasks, target.updatedAt);
-  if (update === 'rollback_completed' && !stale) {
+  const phase = target.unchanged ? 'none' : updatePhase(info, target.updatedAt);
+  if (phase === 'rolled-back') {
     return {
       report: { ...report, state: 'rolled-back', reason: info.UpdateStatus?.Message ?? 'update rolled back' },
       done: true,
     };
   }
-  if ((update === 'paused' || update === 'rollback_paused') && !stale) {
+  if (phase === 'paused') {
     return {
-      report: { ...report, state: 'failed', reason: info.UpdateStatus?.Message ?? `update ${update}` },
+      report: { ...report, state: 'failed', reason: info.UpdateStatus?.Message ?? 'update paused' },
       done: true,
     };
   }
-  const since = target.updatedAt;
-  const notYetStarted =
-    since !== undefined && !updateSeen(info, tasks, since) && Date.now() - since.getTime() < UPDATE_START_GRACE_MS;
-  const updating = update === 'updating' || update === 'rollback_started' || notYetStarted;
-  if (!updating && running >= desired && (desired > 0 || live.length === 0)) return { report, done: true };
-  const failure = updating ? undefined : failureReason(tasks);
+  const updating = phase === 'pending' || phase === 'rolling';
+  if (!updating && running >= desired && (desired > 0 || live.length === 0)) {
+    const ids = tasks.filter((t) => t.DesiredState === 'running' && t.Status?.State === 'running').map((t) => t.ID);
+    return { report, done: true, running: ids.sort().join(',') };
+  }
+  const failure = updating ? undefined : failureReason(tasks, 3, since);
   if (failure) return { report: { ...report, state: 'failed', reason: failure }, done: true };
   const reason = latestReason(tasks);
   return { report: { ...report, state: 'timeout', ...(reason ? { reason } : {}) }, done: false };
@@ -90,13 +118,34 @@ export async function waitForServices(
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   const poll = options.pollMs ?? 500;
   const names = targets.map((t) => t.name);
+  const stableMs = options.stableMs ?? STABLE_MS;
   const final = new Map<string, ServiceReport>();
+  // Per service: which tasks were running when it first looked converged, and since when.
+  const steady = new Map<string, { tasks: string; since: number }>();
   let latest: ServiceReport[] = [];
   for (;;) {
     const pending = targets.filter((t) => !final.has(t.name));
-    const looks = await Promise.all(pending.map((t) => look(docker, t)));
-    looks.forEach((l) => l.done && final.set(l.report.name, l.report));
-    latest = looks.filter((l) => !l.done).map((l) => l.report);
+    const looks = await Promise.all(
+      pending.map(async (t) => ({ target: t, ...(await look(docker, t, options.since)) })),
+    );
+    latest = [];
+    for (const l of looks) {
+      const name = l.report.name;
+      if (!l.done) {
+        steady.delete(name);
+        latest.push(l.report);
+        continue;
+      }
+      if (l.running === undefined || l.target.unchanged) {
+        final.set(name, l.report);
+        continue;
+      }
+      const seen = steady.get(name);
+      if (seen?.tasks !== l.running) steady.set(name, { tasks: l.running, since: Date.now() });
+      else if (Date.now() - seen.since >= stableMs) final.set(name, l.report);
+      if (!final.has(name))
+        latest.push({ ...l.report, state: 'timeout', reason: 'running, not yet for long enough to be sure' });
+    }
     if (latest.length === 0 || Date.now() >= deadline) break;
     await new Promise((r) => setTimeout(r, poll));
   }

@@ -82,11 +82,10 @@ export async function deployStack(
       unchanged: a.op === 'unchanged',
     }));
   if (options.wait === false) return { plan, services: [] };
-  const services = await waitForServices(
-    docker,
-    targets,
-    options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {},
-  );
+  const services = await waitForServices(docker, targets, {
+    since: startedAt,
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+  });
   const bad = services.filter((s) => s.state !== 'converged');
   if (bad.length > 0 && options.throwOnFailure !== false) {
     throw new MinicloudError(

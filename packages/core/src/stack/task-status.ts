@@ -29,24 +29,20 @@ const newestFirst = (a: TaskInfo, b: TaskInfo) =>
   (b.UpdatedAt ?? b.CreatedAt ?? '').localeCompare(a.UpdatedAt ?? a.CreatedAt ?? '');
 
 /**
- * A service is failing, not merely slow, when nothing runs and its newest tasks keep failing
- * for a reason, or a task waits for a node none can give (`no suitable node`).
+ * A service is failing, not merely slow, when nothing runs and its last few tasks all ended
+ * in failure with a reason, or a task waits for a node none can give (`no suitable node`).
+ * Only tasks created since `since` (the deploy) count: older failures are history. Tasks not
+ * yet finished (a replacement waiting out its restart delay) are not evidence either way.
  */
-export function failureReason(tasks: readonly TaskInfo[], attempts = 3): string | undefined {
+export function failureReason(tasks: readonly TaskInfo[], attempts = 3, since?: Date): string | undefined {
   if (runningCount(tasks) > 0) return undefined;
-  const sorted = [...tasks].sort(newestFirst);
+  const recentEnough = (t: TaskInfo) => since === undefined || Date.parse(t.CreatedAt ?? '') >= since.getTime() - 1000;
+  const sorted = tasks.filter(recentEnough).sort(newestFirst);
   const pending = sorted.find((t) => t.Status?.State === 'pending' && t.Status.Err);
   if (pending?.Status?.Err && /no suitable node/.test(pending.Status.Err)) return pending.Status.Err;
-  const recent = sorted.slice(0, attempts);
-  if (recent.length < attempts) return undefined;
-  const reasons = recent.map(taskReason);
-  if (
-    reasons.every((r) => r !== undefined) &&
-    recent.every((t) => FAILED.has(t.Status?.State ?? '') || t.DesiredState === 'shutdown')
-  ) {
-    return reasons[0];
-  }
-  return undefined;
+  const failed = sorted.filter((t) => FAILED.has(t.Status?.State ?? '')).slice(0, attempts);
+  if (failed.length < attempts) return undefined;
+  return taskReason(failed[0]!);
 }
 
 /** The most recent reason any task gave, to explain a timeout. */

@@ -1,0 +1,334 @@
+import t from 'tap';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { engineEnv, execIn, managerDocker, serviceContainer, waitFor } from '../helpers/engine.js';
+import { api, CLI, DATA, DOMAIN, httpsTo, INSTALL, REGISTRY, REPO, sh } from '../helpers/platform.js';
+
+// Issue 5 end to end: apps added from images in the platform's registry, through the admin
+// API over HTTPS, get their own database, vhost and storage, are served by their domains,
+// roll back a failing update, come back after the engine restarts, and are removed and purged
+// without a trace. Refused adds leave nothing behind.
+const env = engineEnv();
+const docker = managerDocker(env);
+const NOTES = `${REGISTRY}/mc-e2e/notes:1`;
+
+interface Problem {
+  code?: string;
+  detail?: string;
+  errors?: { field: string; message: string }[];
+}
+
+/** Builds a test image from the example app with the given manifest and pushes it. */
+async function buildAndPush(name: string, manifest: string | undefined, from = 'minicloud/testapp:1'): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'mc-apps-image-'));
+  writeFileSync(
+    join(dir, 'Dockerfile'),
+    `FROM ${from}\n${manifest === undefined ? 'RUN rm -f /cloud_manifest.yml\n' : 'COPY cloud_manifest.yml /cloud_manifest.yml\n'}`,
+  );
+  if (manifest !== undefined) writeFileSync(join(dir, 'cloud_manifest.yml'), manifest);
+  const local = `mc-e2e-local/${name}`;
+  const build = await sh('/usr/bin/docker', ['build', '-q', '-t', local, dir], { env: { DOCKER_BUILDKIT: '0' } });
+  if (build.code !== 0) throw new Error(`docker build ${name}: ${build.stderr}`);
+  const push = await sh(CLI, ['push', local, '--name', `mc-e2e/${name}`]);
+  if (push.code !== 0) throw new Error(`minicloud push ${name}: ${push.stderr}`);
+  return `${REGISTRY}/mc-e2e/${name}`;
+}
+
+/** Runs a script with mysql2 and amqplib in a container on the services network. */
+async function probe(script: string, vars: Record<string, string>): Promise<Record<string, unknown>> {
+  const args = [
+    'run',
+    '--rm',
+    '--network',
+    'minicloud-services',
+    '-v',
+    `${REPO}/node_modules:/nm:ro`,
+    '-e',
+    'NODE_PATH=/nm',
+  ];
+  for (const [k, v] of Object.entries(vars)) args.push('-e', `${k}=${v}`);
+  const res = await sh('/usr/bin/docker', [...args, 'minicloud/node:20', 'node', '-e', script], { timeout: 120_000 });
+  if (res.code !== 0) throw new Error(`probe failed: ${res.stderr}`);
+  return JSON.parse(res.stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
+}
+
+const DB_PROBE = `
+const mysql = require('mysql2/promise');
+const attempt = async (url, sql) => { try { const c = await mysql.createConnection(url); try { const [rows] = await c.query(sql); return { ok: true, rows } } finally { await c.end() } } catch (e) { return { ok: false, error: e.code || e.message } } };
+(async () => {
+  const own = await attempt(process.env.A_URL, 'CREATE TABLE IF NOT EXISTS notes (id INT PRIMARY KEY AUTO_INCREMENT, body TEXT)');
+  const other = new URL(process.env.B_URL); const cross = new URL(process.env.A_URL); cross.pathname = other.pathname;
+  const foreign = await attempt(cross.toString(), 'SELECT 1');
+  console.log(JSON.stringify({ own: own.ok, ownError: own.error, foreign: foreign.ok, foreignError: foreign.error }));
+})();`;
+
+const MQ_PROBE = `
+const amqp = require('amqplib');
+const attempt = async (url) => { try { const c = await amqp.connect(url); const ch = await c.createChannel(); await ch.assertQueue('q'); ch.sendToQueue('q', Buffer.from('x')); await ch.close(); await c.close(); return { ok: true } } catch (e) { return { ok: false, error: String(e.message).slice(0, 200) } } };
+(async () => {
+  const own = await attempt(process.env.A_URL);
+  const other = new URL(process.env.B_URL); const cross = new URL(process.env.A_URL); cross.pathname = other.pathname;
+  const foreign = await attempt(cross.toString());
+  console.log(JSON.stringify({ own: own.ok, ownError: own.error, foreign: foreign.ok, foreignError: foreign.error }));
+})();`;
+
+function credentials(app: string): Record<string, string> {
+  const text = readFileSync(`${DATA}/secrets/apps/${app}.env`, 'utf8');
+  return Object.fromEntries(
+    text
+      .trim()
+      .split('\n')
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+}
+
+async function served(host: string): Promise<Record<string, unknown>> {
+  return waitFor(
+    `${host} to be served`,
+    async () => {
+      const res = await httpsTo(host, '/');
+      if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${res.body.slice(0, 200)}`);
+      return JSON.parse(res.body) as Record<string, unknown>;
+    },
+    90_000,
+  );
+}
+
+/** What the platform holds for an app name, everywhere it could leave a trace. */
+async function traces(app: string): Promise<string[]> {
+  const found: string[] = [];
+  if (existsSync(`${DATA}/config/apps/${app}`)) found.push('config record');
+  if (existsSync(`${DATA}/secrets/apps/${app}.env`)) found.push('credentials file');
+  if (existsSync(`${DATA}/storage/${app}`)) found.push('storage dir');
+  if (existsSync(`${DATA}/config/management/proxy/conf.d/app-${app}.conf`)) found.push('proxy vhost');
+  const services = await docker.listServices({ filters: { label: [`com.docker.stack.namespace=${app}`] } });
+  if (services.length > 0) found.push('stack services');
+  const id = app.replace(/-/g, '_');
+  // MariaDB may still be starting (after the engine restart): the probe waits for it.
+  const db = await waitFor(
+    'mariadb and rabbitmq to answer',
+    () =>
+      probe(
+        `const m = require('mysql2/promise'); (async () => { const c = await m.createConnection({ host: 'mariadb', user: 'root', password: process.env.PW }); const [d] = await c.query('SHOW DATABASES LIKE ?', [process.env.ID]); const [u] = await c.query('SELECT User FROM mysql.user WHERE User = ?', [process.env.ID]); await c.end(); const mq = await fetch('http://rabbitmq:15672/api/vhosts/' + encodeURIComponent(process.env.ID), { headers: { authorization: 'Basic ' + Buffer.from(process.env.MQU + ':' + process.env.MQP).toString('base64') } }); console.log(JSON.stringify({ db: d.length, user: u.length, vhost: mq.status })) })()`,
+        {
+          PW: readFileSync(`${DATA}/secrets/mariadb-root-password`, 'utf8').trim(),
+          ID: id,
+          MQU: JSON.parse(readFileSync(`${DATA}/config/platform.json`, 'utf8')).settings.rabbitmqUser as string,
+          MQP: readFileSync(`${DATA}/secrets/rabbitmq-password`, 'utf8').trim(),
+        },
+      ),
+    120_000,
+  );
+  if (db['db']) found.push('database');
+  if (db['user']) found.push('database user');
+  if (db['vhost'] === 200) found.push('vhost');
+  return found;
+}
+
+t.before(async () => {
+  const install = await sh('bash', INSTALL, { timeout: 900_000 });
+  if (install.code !== 0) throw new Error(`install.sh failed: ${install.stderr.slice(-3000)}`);
+  await buildAndPush(
+    'notes:1',
+    'name: notes\nexpose: [{proto: http, port: 80}]\nneeds: [database, messagebus, storage]\nhealthcheck: {http: /health, interval: 3s, retries: 2, start_period: 3s}\n',
+  );
+});
+
+t.test('two apps from one image: each gets its own database, vhost and storage, served by its domain', async (t) => {
+  for (const name of ['notes-a', 'notes-b']) {
+    const res = await api('POST', '/v1/apps?wait=true', { image: NOTES, name });
+    t.equal(res.status, 201, `add ${name}: ${JSON.stringify(res.json).slice(0, 500)}`);
+    t.match(res.json, {
+      name,
+      health: 'healthy',
+      needs: ['database', 'messagebus', 'storage'],
+      urls: [`https://${name}.${DOMAIN}/`],
+    });
+  }
+  for (const name of ['notes-a', 'notes-b'])
+    t.match(await served(`${name}.${DOMAIN}`), { app: 'hello' }, `${name} over HTTPS by its domain`);
+  const http = await sh('curl', [
+    '-s',
+    '-o',
+    '/dev/null',
+    '-w',
+    '%{http_code} %{redirect_url}',
+    '-H',
+    `Host: notes-a.${DOMAIN}`,
+    `http://${env.swarmAddr}/x`,
+  ]);
+  t.equal(http.stdout, `301 https://notes-a.${DOMAIN}/x`, 'HTTP redirects to HTTPS');
+
+  const a = credentials('notes-a');
+  const b = credentials('notes-b');
+  t.match(a['DATABASE_URL'], /^mysql:\/\/notes_a:[^@]+@mariadb:3306\/notes_a$/);
+  t.match(a['AMQP_URL'], /^amqp:\/\/notes_a:[^@]+@rabbitmq:5672\/notes_a$/);
+  const container = await serviceContainer(docker, 'notes-a_web');
+  const printed = await execIn(docker, container, ['printenv', 'DATABASE_URL', 'AMQP_URL']);
+  t.equal(printed.stdout, `${a['DATABASE_URL']}\n${a['AMQP_URL']}\n`, 'the app runs with its credentials');
+
+  const db = await probe(DB_PROBE, { A_URL: a['DATABASE_URL']!, B_URL: b['DATABASE_URL']! });
+  t.match(
+    db,
+    { own: true, foreign: false, foreignError: 'ER_DBACCESS_DENIED_ERROR' },
+    `database: own works, other refused ${JSON.stringify(db)}`,
+  );
+  const mq = await probe(MQ_PROBE, { A_URL: a['AMQP_URL']!, B_URL: b['AMQP_URL']! });
+  t.match(mq, { own: true, foreign: false }, `messagebus: own vhost works, other refused ${JSON.stringify(mq)}`);
+
+  // The installed `minicloud` command on the manager finds the API, its CA and token by itself.
+  const ls = await sh(CLI, ['app', 'ls', '--json']);
+  t.equal(ls.code, 0, `minicloud app ls ${ls.stderr}`);
+  t.same(
+    (JSON.parse(ls.stdout || '[]') as { name: string }[]).map((x) => x.name),
+    ['notes-a', 'notes-b'],
+    'the CLI lists both apps',
+  );
+
+  const write = await execIn(docker, container, ['sh', '-c', 'echo kept > /data/probe.txt']);
+  t.equal(write.code, 0);
+  t.equal(
+    readFileSync(`${DATA}/storage/notes-a/probe.txt`, 'utf8'),
+    'kept\n',
+    'storage under the data dir on its node',
+  );
+});
+
+t.test('a custom domain is added with its own certificate and removed again', async (t) => {
+  const add = await api('POST', '/v1/apps/notes-a/domains?wait=true', { domain: 'notes.example.test' });
+  t.ok(add.status === 200 || add.status === 201, `add domain: ${JSON.stringify(add.json).slice(0, 300)}`);
+  t.match(
+    await served('notes.example.test'),
+    { app: 'hello' },
+    'served on the custom domain, certificate from the platform CA',
+  );
+  const taken = await api('POST', '/v1/apps/notes-b/domains?wait=true', { domain: 'notes.example.test' });
+  t.equal(taken.status, 409, 'another app cannot take it');
+  t.equal((taken.json as Problem).code, 'MC_DOMAIN_TAKEN');
+  const rm = await api('DELETE', '/v1/apps/notes-a/domains/notes.example.test?wait=true');
+  t.ok(rm.status < 300, `remove domain ${rm.status}`);
+  // nginx finishes a reload in the background: old workers may take a moment to hand over.
+  const gone = await waitFor(
+    'the default server to answer for the removed domain',
+    async () => {
+      const res = await httpsTo('notes.example.test', '/', { insecure: true });
+      if (res.status !== 404) throw new Error(`HTTP ${res.status}`);
+      return res;
+    },
+    15_000,
+  );
+  t.equal(gone.status, 404, 'the custom domain is no longer routed: the default server answers');
+  t.notOk(existsSync(`${DATA}/secrets/certs/notes.example.test`), 'and its certificate is gone with it');
+  t.match(await served(`notes-a.${DOMAIN}`), { app: 'hello' }, 'the default domain still is');
+});
+
+t.test('an update whose new version fails its healthcheck is rolled back and reported', async (t) => {
+  const res = await api('PATCH', '/v1/apps/notes-a?wait=true', { env: { HEALTH_FAIL: '1' } });
+  t.equal(res.status, 200, JSON.stringify(res.json).slice(0, 500));
+  t.match(res.json, { rolledBack: true }, `reported as rolled back: ${JSON.stringify(res.json).slice(0, 1500)}`);
+  const show = await api('GET', '/v1/apps/notes-a');
+  t.notOk(
+    ((show.json as { env: Record<string, string> }).env ?? {})['HEALTH_FAIL'],
+    'the record keeps the working version',
+  );
+  t.match(await served(`notes-a.${DOMAIN}`), { app: 'hello' }, 'and the app still serves');
+});
+
+t.test('refused adds leave nothing behind: name clash, no manifest, invalid manifest, failed deploy', async (t) => {
+  const clash = await api('POST', '/v1/apps?wait=true', { image: NOTES, name: 'notes-a' });
+  t.equal(clash.status, 409);
+  t.equal((clash.json as Problem).code, 'MC_APP_EXISTS');
+
+  const plain = await buildAndPush('plain:1', undefined);
+  const none = await api('POST', '/v1/apps?wait=true', { image: plain, name: 'plain' });
+  t.equal(none.status, 404);
+  t.equal((none.json as Problem).code, 'MC_MANIFEST_NOT_FOUND');
+  t.same(await traces('plain'), []);
+
+  const broken = await buildAndPush(
+    'broken:1',
+    'name: Broken\nexpose: [{proto: http, port: 0}]\nneeds: [database, cache]\n',
+  );
+  const invalid = await api('POST', '/v1/apps?wait=true', { image: broken });
+  t.equal(invalid.status, 400);
+  t.equal((invalid.json as Problem).code, 'MC_MANIFEST_INVALID');
+  const fields = ((invalid.json as Problem).errors ?? []).map((e) => `${e.field}: ${e.message}`);
+  t.ok(fields.includes('expose[0].port: must be an integer from 1 to 65535'), `names each field: ${fields.join('; ')}`);
+  t.ok(fields.includes('needs[1]: must be one of: database, messagebus, storage'));
+  t.same(await traces('broken'), []);
+
+  const crashing = await buildAndPush(
+    'crashing:1',
+    'name: crashing\nexpose: [{proto: http, port: 80}]\nneeds: [database, messagebus, storage]\nrunners: [{name: crash, command: ["sh", "-c", "exit 3"]}]\n',
+  );
+  const failed = await api('POST', '/v1/apps?wait=true', { image: crashing });
+  t.equal(failed.status, 502, JSON.stringify(failed.json).slice(0, 300));
+  t.equal((failed.json as Problem).code, 'MC_DEPLOY_FAILED');
+  t.match((failed.json as Problem).detail, /crashing_crash failed: .*exit \(3\)/, 'with the engine reason');
+  t.same(await traces('crashing'), [], 'its database, user, vhost, storage, stack, record and vhost file are undone');
+});
+
+t.test('after the manager engine restarts, the proxy and the apps come back by themselves', async (t) => {
+  const pid = Number(readFileSync('/var/lib/minicloud-test/run/dockerd.pid', 'utf8'));
+  process.kill(pid, 'SIGTERM');
+  await waitFor(
+    'dockerd to stop',
+    async () => {
+      try {
+        process.kill(pid, 0);
+        return undefined;
+      } catch {
+        return true;
+      }
+    },
+    60_000,
+  );
+  const up = await sh('bash', [`${REPO}/scripts/engine/up.sh`], { timeout: 300_000 });
+  t.equal(up.code, 0, `the engine starts again ${up.stderr.slice(-500)}`);
+  for (const name of ['notes-a', 'notes-b'])
+    t.match(await served(`${name}.${DOMAIN}`), { app: 'hello' }, `${name} is served again`);
+  const apps = await waitFor(
+    'the admin API to report both apps healthy',
+    async () => {
+      const res = await api('GET', '/v1/apps');
+      const list = (res.json as { apps?: { name: string; health: string }[] }).apps ?? [];
+      if (res.status !== 200 || list.some((a) => a.health !== 'healthy'))
+        throw new Error(`${res.status} ${JSON.stringify(res.json)}`);
+      return list;
+    },
+    180_000,
+  );
+  t.same(
+    apps.map((a) => a.name),
+    ['notes-a', 'notes-b'],
+    'and the admin API, with both apps healthy',
+  );
+});
+
+t.test('remove keeps the data; purge removes every trace', async (t) => {
+  const rm = await api('DELETE', '/v1/apps/notes-b?wait=true');
+  t.equal(rm.status, 204, JSON.stringify(rm.json));
+  t.same(
+    await traces('notes-b'),
+    ['credentials file', 'storage dir', 'database', 'database user', 'vhost'],
+    'stack, record and routes gone; data kept',
+  );
+  const gone = await httpsTo(`notes-b.${DOMAIN}`, '/');
+  t.equal(gone.status, 404, 'no longer routed');
+
+  const purge = await api('DELETE', '/v1/apps/notes-a?purge=true&wait=true');
+  t.equal(purge.status, 204, JSON.stringify(purge.json));
+  t.same(await traces('notes-a'), [], 'nothing left of notes-a');
+  const list = await api('GET', '/v1/apps');
+  t.same(
+    (list.json as { apps: { name: string }[] }).apps.map((a) => a.name),
+    [],
+    'no apps left',
+  );
+});
+
+t.teardown(async () => {
+  for (const name of ['notes-a', 'notes-b', 'crashing', 'plain'])
+    await api('DELETE', `/v1/apps/${name}?purge=true&wait=true`).catch(() => undefined);
+});
