@@ -1,4 +1,5 @@
-import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readIfExists, writeFileAtomic } from '../util/atomic-write.js';
+import { chmod, mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MinicloudError } from '../errors.js';
@@ -55,23 +56,6 @@ const SERVER_CERT_DAYS = 397;
 
 export function defaultJoinScript(): string {
   return fileURLToPath(new URL('../../../../install/join-worker.sh', import.meta.url));
-}
-
-async function readText(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
-
-/** Write to a temporary file, then rename: a crash never leaves half a file. */
-async function writeAtomic(path: string, text: string, mode: number): Promise<void> {
-  const tmp = join(dirname(path), `.${Date.now()}.${process.pid}.tmp`);
-  await writeFile(tmp, text, { mode });
-  await chmod(tmp, mode);
-  await rename(tmp, path);
 }
 
 /** The registry's and the proxy's certificate requests, from the settings. */
@@ -136,7 +120,7 @@ async function ensureDirs(layout: PlatformLayout): Promise<void> {
 }
 
 async function ensureSecret(path: string, rec: Recorder): Promise<Sensitive<string>> {
-  const existing = await readText(path);
+  const existing = await readIfExists(path);
   if (existing !== undefined) {
     if (existing.trim() === '')
       throw new MinicloudError('MC_PLATFORM_INVALID', `${path} is empty; delete it to have a new secret made`);
@@ -159,12 +143,12 @@ async function ensureHtpasswd(
   password: Sensitive<string>,
   rec: Recorder,
 ): Promise<void> {
-  const existing = await readText(layout.registryHtpasswd);
+  const existing = await readIfExists(layout.registryHtpasswd);
   if (existing !== undefined && htpasswdMatches(existing, user, password)) {
     rec.add(layout.registryHtpasswd, 'kept');
     return;
   }
-  await writeAtomic(layout.registryHtpasswd, `${htpasswdLine(user, password)}\n`, 0o600);
+  await writeFileAtomic(layout.registryHtpasswd, `${htpasswdLine(user, password)}\n`, 0o600);
   rec.add(
     layout.registryHtpasswd,
     existing === undefined ? 'created' : 'updated',
@@ -173,8 +157,8 @@ async function ensureHtpasswd(
 }
 
 async function ensureCa(layout: PlatformLayout, now: Date, rec: Recorder): Promise<CertAndKey> {
-  const cert = await readText(layout.caCert);
-  const key = await readText(layout.caKey);
+  const cert = await readIfExists(layout.caCert);
+  const key = await readIfExists(layout.caKey);
   if (cert !== undefined && key !== undefined) {
     if (!keyMatchesCertificate(cert, new Sensitive(key)))
       throw new MinicloudError(
@@ -191,7 +175,7 @@ async function ensureCa(layout: PlatformLayout, now: Date, rec: Recorder): Promi
     );
   const ca = createCa(now);
   await writeFile(layout.caKey, ca.key.reveal(), { mode: 0o600, flag: 'wx' });
-  await writeAtomic(layout.caCert, ca.cert, 0o644);
+  await writeFileAtomic(layout.caCert, ca.cert, 0o644);
   rec.add(layout.caKey, 'created');
   rec.add(layout.caCert, 'created');
   return ca;
@@ -206,8 +190,8 @@ async function ensureServerCert(
 ): Promise<void> {
   const certPath = join(dir, 'tls.crt');
   const keyPath = join(dir, 'tls.key');
-  const cert = await readText(certPath);
-  const key = await readText(keyPath);
+  const cert = await readIfExists(certPath);
+  const key = await readIfExists(keyPath);
   const problem = certificateProblem(
     { cert, key: key === undefined ? undefined : new Sensitive(key) },
     request,
@@ -219,8 +203,8 @@ async function ensureServerCert(
     return;
   }
   const issued = issueCertificate(ca, request, now);
-  await writeAtomic(keyPath, issued.key.reveal(), 0o600);
-  await writeAtomic(certPath, issued.cert, 0o644);
+  await writeFileAtomic(keyPath, issued.key.reveal(), 0o600);
+  await writeFileAtomic(certPath, issued.cert, 0o644);
   const action = cert === undefined ? 'created' : 'updated';
   rec.add(keyPath, action, problem === 'missing' ? undefined : problem);
   rec.add(certPath, action, problem === 'missing' ? undefined : problem);
@@ -228,18 +212,18 @@ async function ensureServerCert(
 
 /** Writes text unless the file already holds it. */
 async function ensureText(path: string, text: string, mode: number, rec: Recorder): Promise<void> {
-  const existing = await readText(path);
+  const existing = await readIfExists(path);
   if (existing === text) {
     rec.add(path, 'kept');
     return;
   }
   await mkdir(dirname(path), { recursive: true });
-  await writeAtomic(path, text, mode);
+  await writeFileAtomic(path, text, mode);
   rec.add(path, existing === undefined ? 'created' : 'updated');
 }
 
 async function readPlatformFile(path: string): Promise<PlatformFile | undefined> {
-  const text = await readText(path);
+  const text = await readIfExists(path);
   if (text === undefined) return undefined;
   try {
     return JSON.parse(text) as PlatformFile;
@@ -266,7 +250,7 @@ export async function initPlatform(settings: PlatformSettings, options: InitOpti
   await ensureServerCert(layout.registryTlsDir, ca, requests.registry, now, rec);
   await ensureText(join(layout.publicDir, 'ca.crt'), ca.cert, 0o644, rec);
   const joinScript = options.joinScript ?? defaultJoinScript();
-  const script = await readText(joinScript);
+  const script = await readIfExists(joinScript);
   if (script === undefined) throw new MinicloudError('MC_PLATFORM_INVALID', `join script ${joinScript} not found`);
   await ensureText(join(layout.publicDir, 'join-worker.sh'), script, 0o755, rec);
 
@@ -274,19 +258,19 @@ export async function initPlatform(settings: PlatformSettings, options: InitOpti
   const hashes: Record<string, string> = {};
   for (const [name, text] of Object.entries(rendered)) {
     const path = join(layout.managementDir, name);
-    const existing = await readText(path);
+    const existing = await readIfExists(path);
     const ours = previous?.rendered[name];
     hashes[name] = sha256Hex(text);
     if (existing === text) {
       rec.add(path, 'kept');
     } else if (existing === undefined || ours === undefined || sha256Hex(existing) === ours) {
       await mkdir(dirname(path), { recursive: true });
-      await writeAtomic(path, text, 0o644);
+      await writeFileAtomic(path, text, 0o644);
       rec.add(path, existing === undefined ? 'created' : 'updated');
     } else {
       // Edited by hand since we last wrote it: keep the edit, offer ours beside it, and
       // remember the hash of what is deployed so the next run still sees the edit.
-      await writeAtomic(`${path}.minicloud-new`, text, 0o644);
+      await writeFileAtomic(`${path}.minicloud-new`, text, 0o644);
       hashes[name] = ours;
       rec.add(path, 'customized', `edited by hand; the new version is ${name}.minicloud-new`);
     }

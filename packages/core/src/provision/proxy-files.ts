@@ -1,7 +1,7 @@
 import { cp, mkdir, mkdtemp, readdir, rm, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { APP_CONF_PREFIX } from '../proxy/render.js';
-import { readIfExists, writeFileAtomic } from './atomic-file.js';
+import { readIfExists, writeFileAtomic } from '../util/atomic-write.js';
 import type { LiveProxyFiles, ProxyPlan } from './proxy-plan.js';
 
 // The proxy's files on disk: reading what is live, staging a candidate copy for `nginx -t`,
