@@ -23,3 +23,4 @@ set -a && . .engine/env && set +a
 echo "== engine tests (serial: they share one swarm)"
 npx tap --jobs=1 test/engine
 echo "== API tests against the engine" && npx tap --jobs=1 test/api/engine
+echo "== browser tests against the installed platform" && bash scripts/browser-platform.sh

@@ -84,3 +84,6 @@ const during = (await underLoad).during;
 console.log(
   `  ${changes} domain changes in ${changeSeconds.toFixed(1)} s under load: ${during.total} requests, ${during.errors} errors, ${during.non2xx} non-2xx (target 0 failed)`,
 );
+
+// Leave the platform as it was found: the bench app and its data go.
+await api('DELETE', `/v1/apps/${APP}?purge=true&wait=true`);

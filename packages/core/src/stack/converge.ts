@@ -35,7 +35,10 @@ export interface Awaited {
 }
 
 interface ServiceInfo {
-  Spec?: { Mode?: { Replicated?: { Replicas?: number }; Global?: object } };
+  Spec?: {
+    Mode?: { Replicated?: { Replicas?: number }; Global?: object };
+    TaskTemplate?: { ContainerSpec?: { Healthcheck?: { Test?: string[] } } };
+  };
   UpdateStatus?: { State?: string; Message?: string; StartedAt?: string };
 }
 
@@ -97,6 +100,10 @@ async function look(
   }
   const updating = phase === 'pending' || phase === 'rolling';
   if (!updating && running >= desired && (desired > 0 || live.length === 0)) {
+    // With a healthcheck, swarm reports a task running only once it is healthy: that is the
+    // proof. Without one, the same tasks must keep running a while (see stableMs).
+    const test = info.Spec?.TaskTemplate?.ContainerSpec?.Healthcheck?.Test ?? [];
+    if (test.length > 0 && test[0] !== 'NONE') return { report, done: true };
     const ids = tasks.filter((t) => t.DesiredState === 'running' && t.Status?.State === 'running').map((t) => t.ID);
     return { report, done: true, running: ids.sort().join(',') };
   }
