@@ -208,15 +208,19 @@ t.test('the proxy controller drives a real nginx', async (t) => {
   const helloRoute: ProxyRoute = { app: 'hello', domains: [HELLO], upstream: 'hello-web', port: 80 };
   const helloCert = certFor(HELLO);
   /**
-   * The pid of nginx's one worker (worker_processes 1): a reload replaces it, so an unchanged
-   * pid means no reload happened. Workers of an earlier reload may still be finishing
-   * ("shutting down"); wait until only the current one is left.
+   * The pids of nginx's workers (one per core): a reload replaces them all, so unchanged pids
+   * mean no reload happened. Workers of an earlier reload may still be finishing ("shutting
+   * down"); wait until only the current ones are left.
    */
   const worker = () =>
-    waitFor('one nginx worker', async () => {
+    waitFor('the current nginx workers', async () => {
       const { Processes } = (await proxy.top({ ps_args: '-eo pid,args' })) as { Processes: string[][] };
       const rows = Processes.filter((p) => p.join(' ').includes('worker process'));
-      return rows.length === 1 && !rows[0]!.join(' ').includes('shutting down') ? rows[0]![0] : undefined;
+      if (rows.length === 0 || rows.some((r) => r.join(' ').includes('shutting down'))) return undefined;
+      return rows
+        .map((r) => r[0]!)
+        .sort()
+        .join(',');
     });
   const confD = async () => (await readdir(layout.proxyConfD)).sort();
   const servesHello = async () => {
