@@ -1,35 +1,16 @@
 # Shared by install.sh and uninstall.sh. Sourced, never run.
-# shellcheck shell=bash disable=SC2034  # settings are read by the sourcing scripts
+# shellcheck shell=bash source-path=SCRIPTDIR disable=SC2034  # settings are read by the sourcing scripts
 
 MC_PROG=${MC_PROG:-minicloud}
-MC_STEP=init
+# log, step, fail, on_err and unmount_under, with messages prefixed by MC_PROG.
+# shellcheck source=steps.sh
+. "$(dirname "${BASH_SOURCE[0]}")/steps.sh"
+
 STACK=minicloud
 NETWORKS=(minicloud-proxy minicloud-services)
 SERVICES=(proxy registry mariadb rabbitmq api)
 REGISTRY_PORT=5443
 MANAGED_LABEL=minicloud.managed=true
-
-log() { printf '%s: %s\n' "$MC_PROG" "$*" >&2; }
-
-step() {
-  MC_STEP=$1
-  log "$1"
-}
-
-fail() {
-  printf "%s: step '%s' failed: %s\n" "$MC_PROG" "$MC_STEP" "$*" >&2
-  exit 1
-}
-
-# With `set -E` this fires for any unhandled failing command, so even a bare `set -e` exit
-# names the step that broke.
-on_err() {
-  local rc=$1 line=$2 cmd=$3
-  trap - ERR
-  printf "%s: step '%s' failed: command \`%s\` exited %s (%s line %s)\n" \
-    "$MC_PROG" "$MC_STEP" "$cmd" "$rc" "${BASH_SOURCE[1]##*/}" "$line" >&2
-  exit "$rc"
-}
 
 # The Debian client when there is one: /usr/local/bin/docker may be a newer CLI whose
 # `build` needs buildx. DOCKER may be set to choose another.
@@ -43,7 +24,8 @@ dk() { timeout "${DK_TIMEOUT:-120}" "$DOCKER" "$@"; }
 
 engine_up() { [ -n "${DOCKER:-}" ] && dk version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 
-# wait_until SECONDS CMD... : poll CMD until it succeeds or time runs out.
+# wait_until SECONDS CMD... : poll CMD until it succeeds or time runs out. Install's own:
+# scripts/engine/lib.sh's polls every 0.3 s, this one every 0.5 s.
 wait_until() {
   local limit=$1 start=$SECONDS
   shift
@@ -65,11 +47,3 @@ service_container() {
   dk ps -q --filter "label=com.docker.swarm.service.name=$STACK_PREFIX$1" --filter status=running | head -n 1
 }
 STACK_PREFIX="${STACK}_"
-
-# debootstrap leaves /proc and /sys mounted in a rootfs if it dies half-way; the image
-# builds (scripts/engine/images.sh) call this before removing one.
-unmount_under() {
-  local dir=$1
-  findmnt -rn -o TARGET | awk -v d="$dir/" 'index($0, d) == 1' | sort -r |
-    while read -r m; do umount -l "$m" 2>/dev/null || true; done
-}

@@ -1,5 +1,9 @@
-# Shared by up.sh and down.sh. Sourced, never run.
-# shellcheck shell=bash disable=SC2034  # the settings below are read by the sourcing scripts
+# Shared by up.sh, down.sh and test/engine/worker-node.sh. Sourced, never run.
+# shellcheck shell=bash source-path=SCRIPTDIR disable=SC2034  # the settings below are read by the sourcing scripts
+
+# The step and log helpers: the installer's, with messages under this script's MC_PROG.
+# shellcheck source=../../install/lib/steps.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../install/lib/steps.sh"
 
 MC_ROOT=/var/lib/minicloud-test
 MC_RUN="$MC_ROOT/run"
@@ -34,31 +38,6 @@ REGISTRY_VOLUME=minicloud-test-registry
 # Only the Debian client: /usr/local/bin/docker may be a newer CLI whose `build`
 # needs buildx, which this machine cannot download.
 DOCKER=/usr/bin/docker
-
-MC_PROG=${MC_PROG:-engine}
-MC_STEP=init
-
-log() { printf '%s: %s\n' "$MC_PROG" "$*" >&2; }
-
-step() {
-  MC_STEP=$1
-  log "$1"
-}
-
-fail() {
-  printf "%s: step '%s' failed: %s\n" "$MC_PROG" "$MC_STEP" "$*" >&2
-  exit 1
-}
-
-# With `set -E` this fires for any unhandled failing command, so a bare
-# `set -e` exit still names the step that broke.
-on_err() {
-  local rc=$1 line=$2 cmd=$3
-  trap - ERR
-  printf "%s: step '%s' failed: command \`%s\` exited %s (%s line %s)\n" \
-    "$MC_PROG" "$MC_STEP" "$cmd" "$rc" "${BASH_SOURCE[1]##*/}" "$line" >&2
-  exit "$rc"
-}
 
 # Every docker call is bounded: a wedged daemon must turn into an error,
 # never into a CI run that hangs until its global timeout.
@@ -119,11 +98,3 @@ stop_pid() {
 }
 
 pid_gone() { ! kill -0 "$1" 2>/dev/null; }
-
-# A killed dockerd leaves overlay and netns mounts under its roots; they keep
-# rm -rf from working and can confuse the next daemon's startup.
-unmount_under() {
-  local dir=$1
-  findmnt -rn -o TARGET | awk -v d="$dir/" 'index($0, d) == 1' | sort -r |
-    while read -r m; do umount -l "$m" 2>/dev/null || true; done
-}
