@@ -3,24 +3,14 @@ import { MinicloudError } from '@minicloud/core';
 import * as backupTemplates from '../../packages/api/dist/web/backup-templates.js';
 import { humanAge, humanBytes } from '../../packages/api/dist/web/backups.js';
 import { ADMIN_TOKEN, testApp } from './helpers/app.js';
-import { fakeBackups } from './helpers/fake-backups.js';
+import { backupsApp, NEW, OLD } from './helpers/backups-app.js';
 import { WebClient, text } from './helpers/web.js';
 
 // The Backups section of an app's page and the restore confirmation, over a fake backups port.
 
-const OLD = '20260228T030000.000Z';
-const NEW = '20260301T030000.000Z';
-
+/** backupsApp(t), and a web client logged in as the admin. */
 async function setup(t: Test) {
-  const backups = fakeBackups();
-  const { app, apps } = await testApp({ backups });
-  t.teardown(() => app.close());
-  backups.knows = (name) => apps.records.has(name);
-  apps.seed('blog');
-  apps.seed('copy');
-  backups.seed('blog', OLD);
-  backups.seed('blog', NEW);
-  backups.damagedParts.set(`blog/${OLD}`, 'database');
+  const { app, apps, backups } = await backupsApp(t);
   const web = new WebClient(app);
   await web.login(ADMIN_TOKEN);
   return { app, apps, backups, web };

@@ -1,4 +1,4 @@
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,27 +9,10 @@ import { pino } from 'pino';
 import { coreBackups, schedulerLogger } from '@minicloud/api';
 import { backupContext, MinicloudError, type BackupManifest } from '@minicloud/core';
 import { admin, testApp } from './helpers/app.js';
-import { fakeBackups } from './helpers/fake-backups.js';
-
-const OLD = '20260228T030000.000Z';
-const NEW = '20260301T030000.000Z';
-
-/** The API with a fake backups port, apps `blog` and `copy`, two backups of blog (the older one damaged). */
-async function setup(t: Test) {
-  const backups = fakeBackups();
-  const { app, apps } = await testApp({ backups });
-  t.teardown(() => app.close());
-  backups.knows = (name) => apps.records.has(name);
-  apps.seed('blog');
-  apps.seed('copy');
-  backups.seed('blog', OLD);
-  backups.seed('blog', NEW);
-  backups.damagedParts.set(`blog/${OLD}`, 'database');
-  return { app, apps, backups };
-}
+import { backupsApp, NEW, OLD } from './helpers/backups-app.js';
 
 t.test('GET /v1/apps/{name}/backups: backups newest first with parts and sizes, and the status', async (t) => {
-  const { app, backups } = await setup(t);
+  const { app, backups } = await backupsApp(t);
   backups.seed('blog', '20260301T040000.000Z', { complete: false, parts: [], bytes: 0, reason: 'no backup.json' });
   delete backups.backups.get('blog')![0]!.trigger;
   const res = await app.inject({ method: 'GET', url: '/v1/apps/blog/backups', headers: admin });
@@ -69,7 +52,7 @@ t.test('GET /v1/apps/{name}/backups: backups newest first with parts and sizes, 
 });
 
 t.test('auth: the admin token opens the backup routes; none is 401, a deploy token is 403', async (t) => {
-  const { app, backups } = await setup(t);
+  const { app, backups } = await backupsApp(t);
   const { token } = (
     await app.inject({ method: 'POST', url: '/v1/tokens', headers: admin, payload: { app: 'blog' } })
   ).json();
@@ -96,7 +79,7 @@ t.test('auth: the admin token opens the backup routes; none is 401, a deploy tok
 });
 
 t.test('POST /v1/apps/{name}/backups backs up now: a job, or 201 with ?wait=true', async (t) => {
-  const { app, backups } = await setup(t);
+  const { app, backups } = await backupsApp(t);
   const res = await app.inject({ method: 'POST', url: '/v1/apps/blog/backups', headers: admin, payload: {} });
   t.equal(res.statusCode, 202);
   const job = res.json();
@@ -138,7 +121,7 @@ t.test('POST /v1/apps/{name}/backups backs up now: a job, or 201 with ?wait=true
 });
 
 t.test('validation: bad names, ids and bodies are 400 naming the field; unknown apps 404', async (t) => {
-  const { app, backups } = await setup(t);
+  const { app, backups } = await backupsApp(t);
   const cases: [string, string, unknown, string][] = [
     ['GET', '/v1/apps/Not_An_App/backups', undefined, 'params.name'],
     ['POST', '/v1/apps/blog/backups', { parts: ['database'] }, 'body.parts'],
@@ -191,7 +174,7 @@ t.test('validation: bad names, ids and bodies are 400 naming the field; unknown 
 });
 
 t.test('POST .../restore restores into the app or another one, as a job', async (t) => {
-  const { app, backups } = await setup(t);
+  const { app, backups } = await backupsApp(t);
   const res = await app.inject({
     method: 'POST',
     url: `/v1/apps/blog/backups/${NEW}/restore`,
@@ -241,7 +224,7 @@ t.test('POST .../restore restores into the app or another one, as a job', async 
 });
 
 t.test('restore: an unknown backup is 404, a damaged one 422 naming the part, and nothing is restored', async (t) => {
-  const { app, backups } = await setup(t);
+  const { app, backups } = await backupsApp(t);
   backups.seed('blog', '20260301T050000.000Z', { complete: false, parts: [], bytes: 0 });
   backups.seed('blog', '20260301T060000.000Z', {
     complete: false,
@@ -310,7 +293,7 @@ t.test('restore: an unknown backup is 404, a damaged one 422 naming the part, an
 });
 
 t.test('POST .../verify test-restores a backup, as a job', async (t) => {
-  const { app, backups } = await setup(t);
+  const { app, backups } = await backupsApp(t);
   const ok = await app.inject({
     method: 'POST',
     url: '/v1/apps/blog/backups/latest/verify?wait=true',
@@ -341,7 +324,7 @@ t.test('POST .../verify test-restores a backup, as a job', async (t) => {
 });
 
 t.test('GET/PUT .../backups/policy: schedule and retention, changes merged and checked by core', async (t) => {
-  const { app, backups } = await setup(t);
+  const { app, backups } = await backupsApp(t);
   const got = await app.inject({ method: 'GET', url: '/v1/apps/blog/backups/policy', headers: admin });
   t.equal(got.statusCode, 200);
   t.same(got.json(), { schedule: 'daily', keep: { daily: 7, weekly: 4 }, verify: true });
@@ -364,7 +347,7 @@ t.test('GET/PUT .../backups/policy: schedule and retention, changes merged and c
 });
 
 t.test("the apps' status gains backup: last success, age and state", async (t) => {
-  const { app, backups } = await setup(t);
+  const { app, backups } = await backupsApp(t);
   const one = await app.inject({ method: 'GET', url: '/v1/apps/blog', headers: admin });
   t.equal(one.statusCode, 200);
   t.same(one.json().backup, { lastSuccessAt: '2026-03-01T03:00:00.000Z', ageSeconds: 32400, state: 'ok' });

@@ -1,10 +1,8 @@
 import t from 'tap';
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { promisify } from 'node:util';
 import {
   appBackupStatus,
   backupContext,
@@ -13,45 +11,20 @@ import {
   restoreAppBackup,
   type BackupContext,
 } from '@minicloud/core';
+import { ensureDebianImages, removeContainer, startServer } from '../helpers/backup-servers.js';
 import { engineEnv, managerDocker, waitFor } from '../helpers/engine.js';
 
 // Issue 7: a backup started while the app writes is consistent (one snapshot), an
 // interrupted one is never taken for a complete one, and retention deletes exactly what it
 // should, on a real MariaDB container (the platform's Debian image) reached through exec.
 
-const execFileP = promisify(execFile);
 const env = engineEnv();
 const docker = managerDocker(env);
-const repo = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 const MARIADB = 'mc-backup-consistency-mariadb';
 const work = mkdtempSync(join(tmpdir(), 'mc-backup-consistency-'));
 const dataDir = join(work, 'data');
 const SEED = 300_000;
 let ctx: BackupContext;
-
-async function ensureImage(): Promise<void> {
-  const script = [
-    'set -e',
-    `REPO=${repo}`,
-    'MC_PROG=backup-test',
-    `MC_LOGS=${work}/logs`,
-    `MC_BUILD=${work}/build`,
-    'mkdir -p "$MC_LOGS" "$MC_BUILD"',
-    '. "$REPO/install/lib/common.sh"',
-    'DOCKER=/usr/bin/docker',
-    '. "$REPO/install/lib/images.sh"',
-    'build_base',
-    'build_debian_service mariadb',
-  ].join('\n');
-  await execFileP('bash', ['-c', script], { env: { ...process.env, DOCKER_HOST: env.dockerHost }, timeout: 600_000 });
-}
-
-async function removeContainer(name: string): Promise<void> {
-  await docker
-    .getContainer(name)
-    .remove({ force: true, v: true })
-    .catch(() => undefined);
-}
 
 async function sql(query: string, database = 'shop'): Promise<string[][]> {
   return ctx.mariadb.query(query, database);
@@ -62,14 +35,10 @@ async function count(query: string, database = 'shop'): Promise<number> {
 }
 
 t.before(async () => {
-  await ensureImage();
-  await removeContainer(MARIADB);
+  await ensureDebianImages(env, work, ['mariadb']);
   const pwFile = join(work, 'mariadb-root-password');
   writeFileSync(pwFile, 'root-pw-for-consistency-tests', { mode: 0o600 });
-  const container = await docker.createContainer({
-    name: MARIADB,
-    Image: 'minicloud/mariadb:bookworm',
-    Labels: { 'minicloud.test': 'backup' },
+  await startServer(docker, MARIADB, 'minicloud/mariadb:bookworm', {
     Env: ['MARIADB_ROOT_PASSWORD_FILE=/run/secrets/mariadb-root-password'],
     // A fast writer: commits reach the log without an fsync each.
     Cmd: [
@@ -78,9 +47,8 @@ t.before(async () => {
       '--performance-schema=off',
       '--innodb-flush-log-at-trx-commit=2',
     ],
-    HostConfig: { NetworkMode: 'none', Binds: [`${pwFile}:/run/secrets/mariadb-root-password:ro`] },
+    HostConfig: { Binds: [`${pwFile}:/run/secrets/mariadb-root-password:ro`] },
   });
-  await container.start();
   mkdirSync(dataDir, { recursive: true });
   ctx = await backupContext(dataDir, { docker, mariadb: { container: MARIADB } });
   await waitFor('MariaDB', async () => ((await sql('SELECT 1', 'mysql'))[0]?.[0] === '1' ? true : undefined), 90_000);
@@ -119,7 +87,7 @@ DELIMITER ;
 });
 
 t.teardown(async () => {
-  await removeContainer(MARIADB);
+  await removeContainer(docker, MARIADB);
   rmSync(work, { recursive: true, force: true });
 });
 

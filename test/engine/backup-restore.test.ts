@@ -1,5 +1,4 @@
 import t from 'tap';
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   mkdirSync,
@@ -15,8 +14,6 @@ import {
 import { tmpdir } from 'node:os';
 import { Readable } from 'node:stream';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import type Docker from 'dockerode';
 import { run as cli } from '@minicloud/cli';
 import {
   appBackupStatus,
@@ -30,6 +27,7 @@ import {
   type BackupEntry,
   type VhostDefinitions,
 } from '@minicloud/core';
+import { ensureDebianImages, removeContainer, startServer } from '../helpers/backup-servers.js';
 import { engineEnv, managerDocker, waitFor } from '../helpers/engine.js';
 
 // Issue 7 end to end against real servers: a MariaDB and a RabbitMQ container of the
@@ -38,58 +36,13 @@ import { engineEnv, managerDocker, waitFor } from '../helpers/engine.js';
 // up, destroyed and restored identical (checksums); restored into a new app too; the test
 // restore proves the dump and drops its scratch database; an altered file is refused.
 
-const execFileP = promisify(execFile);
 const env = engineEnv();
 const docker = managerDocker(env);
-const repo = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 const MARIADB = 'mc-backup-e2e-mariadb';
 const RABBITMQ = 'mc-backup-e2e-rabbitmq';
 const work = mkdtempSync(join(tmpdir(), 'mc-backup-e2e-'));
 const dataDir = join(work, 'data');
 let ctx: BackupContext;
-
-/** The platform's Debian images, built the way install.sh builds them (a no-op when current). */
-async function ensureImages(): Promise<void> {
-  const script = [
-    'set -e',
-    `REPO=${repo}`,
-    'MC_PROG=backup-test',
-    `MC_LOGS=${work}/logs`,
-    `MC_BUILD=${work}/build`,
-    'mkdir -p "$MC_LOGS" "$MC_BUILD"',
-    '. "$REPO/install/lib/common.sh"',
-    'DOCKER=/usr/bin/docker',
-    '. "$REPO/install/lib/images.sh"',
-    'build_base',
-    'build_debian_service mariadb',
-    'build_debian_service rabbitmq',
-  ].join('\n');
-  await execFileP('bash', ['-c', script], { env: { ...process.env, DOCKER_HOST: env.dockerHost }, timeout: 600_000 });
-}
-
-async function removeContainer(name: string): Promise<void> {
-  await docker
-    .getContainer(name)
-    .remove({ force: true, v: true })
-    .catch(() => undefined);
-}
-
-/** A server container without any network: only exec through the Engine API reaches it. */
-async function startServer(
-  name: string,
-  image: string,
-  options: Partial<Docker.ContainerCreateOptions>,
-): Promise<void> {
-  await removeContainer(name);
-  const container = await docker.createContainer({
-    name,
-    Image: image,
-    Labels: { 'minicloud.test': 'backup' },
-    ...options,
-    HostConfig: { NetworkMode: 'none', ...options.HostConfig },
-  });
-  await container.start();
-}
 
 async function sql(query: string, database?: string): Promise<string[][]> {
   return ctx.mariadb.query(query, database);
@@ -207,19 +160,19 @@ async function seedApp(database: string, storage: string): Promise<void> {
 }
 
 t.before(async () => {
-  await ensureImages();
+  await ensureDebianImages(env, work, ['mariadb', 'rabbitmq']);
   const pwFile = join(work, 'mariadb-root-password');
   const rabbitPw = join(work, 'rabbitmq-password');
   writeFileSync(pwFile, 'root-pw-for-backup-tests', { mode: 0o600 });
   writeFileSync(rabbitPw, 'rabbit-pw-for-backup-tests', { mode: 0o600 });
   await Promise.all([
-    startServer(MARIADB, 'minicloud/mariadb:bookworm', {
+    startServer(docker, MARIADB, 'minicloud/mariadb:bookworm', {
       Env: ['MARIADB_ROOT_PASSWORD_FILE=/run/secrets/mariadb-root-password'],
       Cmd: ['mariadbd', '--innodb-buffer-pool-size=64M', '--performance-schema=off'],
       HostConfig: { Binds: [`${pwFile}:/run/secrets/mariadb-root-password:ro`] },
     }),
     // As the management stack runs it: the password from the swarm secret's path.
-    startServer(RABBITMQ, 'minicloud/rabbitmq:bookworm', {
+    startServer(docker, RABBITMQ, 'minicloud/rabbitmq:bookworm', {
       Env: ['RABBITMQ_DEFAULT_USER=minicloud'],
       Entrypoint: [
         '/bin/sh',
@@ -240,8 +193,8 @@ t.before(async () => {
 });
 
 t.teardown(async () => {
-  await removeContainer(MARIADB);
-  await removeContainer(RABBITMQ);
+  await removeContainer(docker, MARIADB);
+  await removeContainer(docker, RABBITMQ);
   rmSync(work, { recursive: true, force: true });
 });
 

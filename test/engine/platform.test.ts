@@ -1,11 +1,21 @@
 import t from 'tap';
-import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { engineEnv, managerDocker, waitFor } from '../helpers/engine.js';
+import {
+  ADDR,
+  CLI,
+  DATA,
+  DOMAIN,
+  INSTALL,
+  REGISTRY,
+  REPO,
+  platformSecret as secret,
+  sh,
+  type Result,
+} from '../helpers/platform.js';
 
 // Issue 4's checks, end to end on the test swarm: install.sh brings the platform up (debian
 // images), the admin API answers over HTTPS through the proxy, a second run is a no-op, a
@@ -14,56 +24,17 @@ import { engineEnv, managerDocker, waitFor } from '../helpers/engine.js';
 // refused, the registry clean-up keeps what runs, the footprint is under target, and
 // uninstall.sh --purge takes it all away again (so every run installs from scratch).
 
-const run = promisify(execFile);
+// Where install.sh puts the platform (DATA, CLI, DOMAIN, ...), INSTALL, sh() and secret() are
+// test/helpers/platform.ts's, shared with apps.test.ts, which tests the same installed platform.
 const env = engineEnv();
 const docker = managerDocker(env);
-const repo = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
-const DATA = '/var/lib/minicloud-test/platform';
-const CLI = '/var/lib/minicloud-test/bin/minicloud';
-const DOMAIN = 'minicloud.test';
-const ADDR = env.swarmAddr;
-const REGISTRY = `${ADDR}:5443`;
 const W2_HOST = 'unix:///var/lib/minicloud-test/w2/docker.sock';
 const SERVICES = ['proxy', 'registry', 'mariadb', 'rabbitmq', 'api'];
-const INSTALL = [
-  `${repo}/install/install.sh`,
-  '--images=debian',
-  `--data-dir=${DATA}`,
-  `--domain=${DOMAIN}`,
-  `--advertise-addr=${ADDR}`,
-  `--cli-path=${CLI}`,
-  '--timeout=300',
-];
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function sh(
-  file: string,
-  args: string[],
-  options: { env?: Record<string, string>; timeout?: number } = {},
-): Promise<Result> {
-  try {
-    const { stdout, stderr } = await run(file, args, {
-      env: { ...process.env, DOCKER_HOST: env.dockerHost, ...options.env },
-      timeout: options.timeout ?? 120_000,
-      maxBuffer: 32 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string; message: string };
-    return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? e.message };
-  }
-}
 
 const docker_ = (args: string[], host = env.dockerHost) => sh('/usr/bin/docker', args, { env: { DOCKER_HOST: host } });
 const curl = (args: string[]) => sh('curl', ['-s', '--noproxy', '*', '--max-time', '20', ...args]);
 const https = (host: string, path: string, extra: string[] = []) =>
   curl(['--resolve', `${host}:443:${ADDR}`, '--cacert', `${DATA}/pki/ca.crt`, ...extra, `https://${host}${path}`]);
-const secret = (name: string) => readFileSync(join(DATA, 'secrets', name), 'utf8').trim();
 
 async function install(extraEnv: Record<string, string> = {}, args = INSTALL): Promise<Result & { seconds: number }> {
   const start = Date.now();
@@ -104,7 +75,7 @@ async function serviceRow(name: string) {
 t.teardown(async () => {
   await docker_(['service', 'rm', 'mc-platform-hello']);
   rmSync(`${DATA}/config/management/proxy/conf.d/mc-platform-hello.conf`, { force: true });
-  await sh('bash', [`${repo}/test/engine/worker-node.sh`, 'down'], { timeout: 180_000 });
+  await sh('bash', [`${REPO}/test/engine/worker-node.sh`, 'down'], { timeout: 180_000 });
   for (const tag of ['platform-test/hello:1', 'platform-test/hello:2', 'platform-test/random:1'])
     await docker_(['rmi', `${REGISTRY}/${tag}`]);
   await docker_(['rmi', 'minicloud-test/random:1']);
@@ -127,7 +98,7 @@ let installed = false;
 
 t.test('install.sh --images=debian brings the platform up', async (t) => {
   // A leftover of an interrupted run would make this a re-run; start from nothing.
-  await sh('bash', [`${repo}/install/uninstall.sh`, `--data-dir=${DATA}`, '--purge'], { timeout: 300_000 });
+  await sh('bash', [`${REPO}/install/uninstall.sh`, `--data-dir=${DATA}`, '--purge'], { timeout: 300_000 });
   const first = await install();
   t.equal(first.code, 0, `install exits 0${first.code ? `: ${first.stderr.slice(-2000)}` : ''}`);
   t.comment(`install (images cached, everything else from scratch): ${first.seconds.toFixed(1)} s`);
@@ -292,7 +263,7 @@ t.test('with --images=auto and no Docker Hub, install falls back to debian image
     'bash',
     [
       '-c',
-      `REPO=${repo}; . ${repo}/install/lib/common.sh; DOCKER=/usr/bin/docker; . ${repo}/install/lib/images.sh; detect_images_mode`,
+      `REPO=${REPO}; . ${REPO}/install/lib/common.sh; DOCKER=/usr/bin/docker; . ${REPO}/install/lib/images.sh; detect_images_mode`,
     ],
     {
       env: { MINICLOUD_HUB_PROBE_URL: 'http://127.0.0.1:9/v2/' },
@@ -314,7 +285,7 @@ let workerId = '';
 
 t.test('a worker joins with join-worker.sh', async (t) => {
   if (!installed) return t.fail('not installed');
-  const up = await sh('bash', [`${repo}/test/engine/worker-node.sh`, 'up'], { timeout: 180_000 });
+  const up = await sh('bash', [`${REPO}/test/engine/worker-node.sh`, 'up'], { timeout: 180_000 });
   t.equal(up.code, 0, `a bare second machine (netns mc-w2, own dockerd) is up ${up.stderr}`);
   const command = await sh(CLI, ['node', 'join-command']);
   t.equal(command.code, 0, `minicloud node join-command ${command.stderr}`);
@@ -560,7 +531,7 @@ function duKiB(dir: string): number {
 
 t.test('bench/footprint: the management stack idles under 400 MiB', async (t) => {
   if (!installed) return t.fail('not installed');
-  const bench = await sh('node', [`${repo}/bench/footprint/run.js`]);
+  const bench = await sh('node', [`${REPO}/bench/footprint/run.js`]);
   t.comment(bench.stdout.trim());
   t.equal(bench.code, 0, `under target ${bench.stderr}`);
   t.match(bench.stdout, /total\s+[\d.]+\s+target: under 400 MiB: ok/);
@@ -571,13 +542,13 @@ t.test('uninstall.sh keeps the data dir; --purge deletes it', async (t) => {
   await docker_(['service', 'rm', 'mc-platform-hello']);
   rmSync(`${DATA}/config/management/proxy/conf.d/mc-platform-hello.conf`, { force: true });
   const token = secret('admin-token');
-  const keep = await sh('bash', [`${repo}/install/uninstall.sh`, `--data-dir=${DATA}`], { timeout: 300_000 });
+  const keep = await sh('bash', [`${REPO}/install/uninstall.sh`, `--data-dir=${DATA}`], { timeout: 300_000 });
   t.equal(keep.code, 0, `uninstall exits 0 ${keep.stderr}`);
   t.same(await stackContainers(), [], 'the management stack is gone');
   t.equal(secret('admin-token'), token, 'the data dir (secrets, config, data) is kept');
   t.notOk(existsSync(`/etc/docker/certs.d/${REGISTRY}/ca.crt`), 'the registry trust is removed');
   t.notOk(existsSync(CLI), 'and the minicloud command');
-  const purge = await sh('bash', [`${repo}/install/uninstall.sh`, `--data-dir=${DATA}`, '--purge'], {
+  const purge = await sh('bash', [`${REPO}/install/uninstall.sh`, `--data-dir=${DATA}`, '--purge'], {
     timeout: 300_000,
   });
   t.equal(purge.code, 0, `uninstall --purge exits 0 ${purge.stderr}`);
