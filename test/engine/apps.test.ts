@@ -2,6 +2,7 @@ import t from 'tap';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readUpstreamAddresses } from '@minicloud/core';
 import { engineEnv, execIn, managerDocker, serviceContainer, waitFor } from '../helpers/engine.js';
 import { api, CLI, DATA, DOMAIN, httpsTo, INSTALL, REGISTRY, REPO, sh } from '../helpers/platform.js';
 
@@ -220,6 +221,52 @@ t.test('a custom domain is added with its own certificate and removed again', as
   t.match(await served(`notes-a.${DOMAIN}`), { app: 'hello' }, 'the default domain still is');
 });
 
+/** The task addresses the proxy's upstream block for an app keeps connections to. */
+function upstreamServers(app: string): string[] {
+  const conf = readFileSync(`${DATA}/config/management/proxy/conf.d/app-${app}.conf`, 'utf8');
+  return [...conf.matchAll(/^\s*server (\d+\.\d+\.\d+\.\d+):\d+ /gm)].map((m) => m[1]!).sort();
+}
+
+t.test('a rolling update drops no request, and the proxy follows the app to its new task', async (t) => {
+  const service = 'notes-b_web';
+  const running = async () => (await readUpstreamAddresses(docker, [service], 'minicloud-proxy')).get(service) ?? [];
+  const before = await running();
+  t.equal(before.length, 1, `one running task before: ${before.join(', ')}`);
+  t.same(upstreamServers('notes-b'), before, 'the upstream block names it');
+
+  // Requests one after another, each on a new client connection, for as long as the update
+  // runs: the old task stops and the new one takes over behind the proxy meanwhile.
+  let updating = true;
+  const update = api('PATCH', '/v1/apps/notes-b?wait=true', { env: { ROLLED: '1' } }).finally(() => (updating = false));
+  const statuses = new Map<string, number>();
+  while (updating) {
+    const status = await httpsTo(`notes-b.${DOMAIN}`, '/').then(
+      (r) => String(r.status),
+      (e: Error) => e.message,
+    );
+    statuses.set(status, (statuses.get(status) ?? 0) + 1);
+  }
+  const res = await update;
+  t.equal(res.status, 200, JSON.stringify(res.json).slice(0, 500));
+  t.match(res.json, { rolledBack: false });
+  t.same([...statuses.keys()], ['200'], `every request answered 200: ${JSON.stringify([...statuses])}`);
+  t.ok((statuses.get('200') ?? 0) > 20, `${statuses.get('200')} requests during the update`);
+
+  const after = await running();
+  t.equal(after.length, 1, `one running task after: ${after.join(', ')}`);
+  t.not(after[0], before[0], 'the new task has another address');
+  await waitFor(
+    'the upstream block to name the new task',
+    async () => {
+      const servers = upstreamServers('notes-b');
+      if (JSON.stringify(servers) !== JSON.stringify(after)) throw new Error(`names ${servers.join(', ')}`);
+      return true;
+    },
+    15_000,
+  );
+  t.pass('the upstream block names exactly the new task');
+});
+
 t.test('an update whose new version fails its healthcheck is rolled back and reported', async (t) => {
   const res = await api('PATCH', '/v1/apps/notes-a?wait=true', { env: { HEALTH_FAIL: '1' } });
   t.equal(res.status, 200, JSON.stringify(res.json).slice(0, 500));
@@ -300,6 +347,21 @@ t.test('after the manager engine restarts, the proxy and the apps come back by t
     ['notes-a', 'notes-b'].every((n) => apps.some((a) => a.name === n)),
     'and the admin API, with both apps healthy',
   );
+  for (const name of ['notes-a', 'notes-b']) {
+    const service = `${name}_web`;
+    await waitFor(
+      `the upstream block of ${name} to name its task after the restart`,
+      async () => {
+        const tasks = (await readUpstreamAddresses(docker, [service], 'minicloud-proxy')).get(service) ?? [];
+        const servers = upstreamServers(name);
+        if (tasks.length === 0 || JSON.stringify(servers) !== JSON.stringify(tasks))
+          throw new Error(`tasks ${tasks.join(', ')}, upstream ${servers.join(', ')}`);
+        return true;
+      },
+      30_000,
+    );
+  }
+  t.pass('the proxy keeps connections to the tasks that run now, not to those from before');
 });
 
 t.test('remove keeps the data; purge removes every trace', async (t) => {

@@ -1,5 +1,11 @@
 import t from 'tap';
-import { isMinicloudError, renderProxyConfig, formatDetail, type ProxyRoute } from '@minicloud/core';
+import {
+  DNS_FALLBACK_SOCKET,
+  isMinicloudError,
+  renderProxyConfig,
+  formatDetail,
+  type ProxyRoute,
+} from '@minicloud/core';
 
 const settings = { certDir: '/etc/nginx/tls/domains' };
 const shop: ProxyRoute = {
@@ -19,7 +25,7 @@ function errorsOf(routes: ProxyRoute[], s = settings): string[] {
   }
 }
 
-t.test('one file per app, a redirect and a TLS server per domain, resolved per request', async (t) => {
+t.test('one file per app, a redirect and a TLS server per domain, to the app upstream', async (t) => {
   const files = renderProxyConfig([shop], settings);
   t.same(Object.keys(files), ['app-shop.conf']);
   const conf = files['app-shop.conf']!;
@@ -29,8 +35,43 @@ t.test('one file per app, a redirect and a TLS server per domain, resolved per r
   t.match(conf, 'ssl_certificate /etc/nginx/tls/domains/shop.example.com/tls.crt;');
   t.match(conf, 'ssl_certificate_key /etc/nginx/tls/domains/shop.example.com/tls.key;');
   t.match(conf, 'return 301 https://$host$request_uri;');
-  t.match(conf, 'set $upstream http://shop_web:3000;\n    proxy_pass $upstream;');
+  t.equal(conf.match(/proxy_pass http:\/\/app-shop;/g)?.length, 2, 'each TLS server to the upstream block');
   t.ok(conf.indexOf('shop.example.com') < conf.indexOf('shop.minicloud.localhost'), 'domains sorted');
+});
+
+t.test('no addresses known: the upstream is the DNS fallback server alone', async (t) => {
+  const conf = renderProxyConfig([shop], settings)['app-shop.conf']!;
+  const upstream = /upstream app-shop \{([^}]*)\}/.exec(conf)?.[1] ?? '';
+  t.same(
+    upstream.match(/^\s*server .*$/gm)?.map((l) => l.trim()),
+    [`server unix:${DNS_FALLBACK_SOCKET};`],
+  );
+  t.match(upstream, 'keepalive 16;');
+});
+
+t.test('known addresses: kept-alive servers in numeric order, the DNS fallback as backup', async (t) => {
+  const conf = renderProxyConfig([{ ...shop, addresses: ['10.0.1.10', '10.0.1.9', '10.0.1.10'] }], settings)[
+    'app-shop.conf'
+  ]!;
+  const upstream = /upstream app-shop \{([^}]*)\}/.exec(conf)?.[1] ?? '';
+  t.same(
+    upstream.match(/^\s*server .*$/gm)?.map((l) => l.trim()),
+    [
+      'server 10.0.1.9:3000 max_fails=1 fail_timeout=10s;',
+      'server 10.0.1.10:3000 max_fails=1 fail_timeout=10s;',
+      `server unix:${DNS_FALLBACK_SOCKET} backup;`,
+    ],
+  );
+});
+
+t.test('the DNS fallback server: same domains, resolved per request, the client as the first hop saw it', async (t) => {
+  const conf = renderProxyConfig([shop], settings)['app-shop.conf']!;
+  const fallback = conf.slice(conf.indexOf(`listen unix:${DNS_FALLBACK_SOCKET};`));
+  t.match(fallback, 'server_name shop.example.com shop.minicloud.localhost;');
+  t.match(fallback, 'set $upstream http://shop_web:3000;\n    proxy_pass $upstream;');
+  t.match(fallback, 'proxy_set_header X-Real-IP $http_x_real_ip;');
+  t.match(fallback, 'proxy_set_header X-Forwarded-For $http_x_forwarded_for;');
+  t.match(fallback, 'proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto;');
 });
 
 t.test(
@@ -48,6 +89,7 @@ t.test('nothing that could break out of a directive reaches the config', async (
     errorsOf([
       { app: 'evil', domains: ['a.com; include /etc/passwd', 'b.com}'], upstream: 'x_web;', port: 0 },
       { app: 'Bad App', domains: ['ok.example.com'], upstream: 'ok_web', port: 80 },
+      { app: 'ips', domains: ['ips.example.com'], upstream: 'ips_web', port: 80, addresses: ['10.0.0.1:80; x', '::1'] },
     ]),
     [
       'routes[0].upstream: must be a service name',
@@ -55,6 +97,8 @@ t.test('nothing that could break out of a directive reaches the config', async (
       'routes[0].domains[0]: must be a lowercase host name',
       'routes[0].domains[1]: must be a lowercase host name',
       'routes[1].app: must be an app name',
+      'routes[2].addresses[0]: must be an IPv4 address',
+      'routes[2].addresses[1]: must be an IPv4 address',
     ],
   );
   t.same(errorsOf([shop], { certDir: '/etc/nginx/tls; evil' }), ['certDir: must be an absolute path']);

@@ -5,8 +5,9 @@ import {
   dockerClient,
   openApps,
   platformLayout,
+  startUpstreamSync,
   Sensitive,
-  type Apps,
+  type AppManager,
   type BackupContext,
 } from '@minicloud/core';
 import { buildApp } from './app.js';
@@ -28,7 +29,7 @@ const secretsDir =
 // The app lifecycle: core's AppManager over the platform in the data dir (its settings, the
 // passwords it provisions with, the CA). If that cannot be opened, the app routes answer 503
 // MC_UNAVAILABLE with the reason in the log, and the rest of the API still works.
-let apps: Apps | undefined;
+let apps: AppManager | undefined;
 let appsProblem: string | undefined;
 if (dataDir) {
   apps = await openApps(dataDir).catch((error: Error) => {
@@ -58,6 +59,16 @@ const app = await buildApp({
   trustProxy: true,
 });
 if (appsProblem) app.log.error({ dataDir }, `app lifecycle unavailable: ${appsProblem}`);
+if (apps) {
+  // The proxy keeps connections open to the apps' task addresses; when tasks move (updates,
+  // restarts, rescheduling) its upstream blocks follow within a second or two.
+  const manager = apps;
+  const upstreamSync = startUpstreamSync(() => manager.syncUpstreams(), {
+    onChange: () => app.log.info('proxy upstreams follow moved app tasks'),
+    onError: (error) => app.log.warn({ reason: error.message }, `proxy upstream sync failed: ${error.message}`),
+  });
+  app.addHook('onClose', async () => upstreamSync.stop());
+}
 if (backupsProblem) app.log.error({ dataDir }, `backups unavailable, NO BACKUPS WILL RUN: ${backupsProblem}`);
 if (backups && process.env['MINICLOUD_BACKUP_SCHEDULER'] !== 'off') {
   const scheduler = await startBackupScheduler(backups, app.log).catch((error: Error) => {

@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import type { RegistryAuth } from '../engine/registry-auth.js';
 import type { AppStore } from './store.js';
 import type { CertificateStore } from './certificates.js';
-import type { DatabaseAdmin, MessagebusAdmin, ProxyController, StorageAdmin } from './ports.js';
+import type { DatabaseAdmin, MessagebusAdmin, ProxyController, StorageAdmin, UpstreamLocator } from './ports.js';
 
 /** Everything the app lifecycle needs from the platform it runs on. */
 export interface AppContext {
@@ -16,6 +16,11 @@ export interface AppContext {
   messagebus: MessagebusAdmin;
   storage: StorageAdmin;
   proxy: ProxyController;
+  /**
+   * Where the proxy reaches the apps' services, for its upstream blocks. Absent: the proxy
+   * resolves every request through the swarm's DNS.
+   */
+  upstreams?: UpstreamLocator;
   /** Credentials for the private registry, passed to the swarm with every deploy. */
   registryAuth: RegistryAuth[];
   /** Host names the platform itself answers on (admin.<base>): never an app's. */

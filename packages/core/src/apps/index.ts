@@ -6,3 +6,4 @@ export * from './certificates.js';
 export * from './status.js';
 export * from './manager.js';
 export * from './open.js';
+export * from './upstream-sync.js';

@@ -10,6 +10,7 @@ import { composeOfCompiled, deployStack } from '../stack/deploy.js';
 import { removeStack } from '../stack/remove.js';
 import { stackStatus } from '../stack/status.js';
 import type { ProxyRoute } from '../proxy/render.js';
+import type { UpstreamAddresses } from '../proxy/upstream-addresses.js';
 import { generateSecret } from '../platform/credentials.js';
 import type { AppContext } from './context.js';
 import type { AppSecrets } from './store.js';
@@ -46,6 +47,9 @@ class Undo {
  * and a failure part-way undoes what this change created, so nothing half-made is left.
  */
 export class AppManager implements Apps {
+  /** The addresses the last route() gave the proxy, to tell whether the tasks moved since. */
+  private routedAddresses: string | undefined;
+
   constructor(private readonly ctx: AppContext) {}
 
   async add(input: AddAppInput, progress: Progress = quiet): Promise<AppStatus> {
@@ -388,23 +392,51 @@ export class AppManager implements Apps {
     return this.show(record.name);
   }
 
+  /**
+   * Re-routes when the apps' tasks moved (an update, a restart, a rescheduled task) since the
+   * proxy's upstream blocks were last written; the API calls this every few seconds.
+   * Resolves whether it re-routed.
+   */
+  async syncUpstreams(): Promise<boolean> {
+    if (!this.ctx.upstreams) return false;
+    const routes = await this.routes();
+    const addresses = await this.ctx.upstreams.addresses(routes.map((r) => r.upstream));
+    if (addressKey(addresses) === this.routedAddresses) return false;
+    await this.route();
+    return true;
+  }
+
   /** The proxy serves exactly the apps in the store, each on all its domains. */
   private async route(): Promise<void> {
-    const records = await this.ctx.store.list();
-    const routes: ProxyRoute[] = [];
+    const routes = await this.routes();
+    const addresses = (await this.ctx.upstreams?.addresses(routes.map((r) => r.upstream))) ?? new Map();
     const certs = new Map<string, CertificateFiles>();
-    for (const r of records) {
+    for (const r of routes) for (const d of r.domains) certs.set(d, await this.ctx.certificates.get(d));
+    await this.ctx.proxy.apply(
+      routes.map((r) => ({ ...r, addresses: addresses.get(r.upstream) ?? [] })),
+      certs,
+    );
+    this.routedAddresses = addressKey(addresses);
+  }
+
+  /** Every app in the store that serves http, on all its domains. */
+  private async routes(): Promise<ProxyRoute[]> {
+    const routes: ProxyRoute[] = [];
+    for (const r of await this.ctx.store.list()) {
       const port = httpPort(r.manifest);
-      if (port === undefined) continue;
-      routes.push({ app: r.name, domains: r.domains, upstream: `${r.name}_web`, port });
-      for (const d of r.domains) certs.set(d, await this.ctx.certificates.get(d));
+      if (port !== undefined) routes.push({ app: r.name, domains: r.domains, upstream: `${r.name}_web`, port });
     }
-    await this.ctx.proxy.apply(routes, certs);
+    return routes;
   }
 
   private registryAuthFor(image: string) {
     return this.ctx.registryAuth.find((a) => image.startsWith(`${a.serveraddress}/`));
   }
+}
+
+/** A stable text of an address map, for comparing two of them. */
+function addressKey(addresses: UpstreamAddresses): string {
+  return JSON.stringify([...addresses].sort(([a], [b]) => a.localeCompare(b)));
 }
 
 function httpPort(manifest: Manifest): number | undefined {

@@ -9,6 +9,8 @@ import { MariaDbAdmin } from '../provision/database.js';
 import { RabbitMqAdmin } from '../provision/messagebus.js';
 import { LocalStorageAdmin } from '../provision/storage.js';
 import { NginxProxyController } from '../proxy/controller.js';
+import { readUpstreamAddresses } from '../proxy/upstream-addresses.js';
+import { DEFAULTS } from '../compiler/settings.js';
 import { AppStore } from './store.js';
 import { CertificateStore } from './certificates.js';
 import { AppManager } from './manager.js';
@@ -61,6 +63,7 @@ export async function openAppContext(dataDir: string, options: OpenAppsOptions =
       proxyConfD: layout.proxyConfD,
       proxyTlsDir: layout.proxyTlsDir,
     }),
+    upstreams: { addresses: (services) => readUpstreamAddresses(docker, services, DEFAULTS.proxyNetwork) },
     registryAuth: [
       { serveraddress: settings.registryAddr, username: settings.registryUser, password: registryPassword },
     ],

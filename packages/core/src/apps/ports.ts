@@ -1,5 +1,6 @@
 import type { Sensitive } from '../sensitive.js';
 import type { ProxyRoute } from '../proxy/render.js';
+import type { UpstreamAddresses } from '../proxy/upstream-addresses.js';
 
 // The effectful edges the app lifecycle drives. Each is a small interface so the lifecycle
 // reads as a sequence of steps, and each adapter is tested on its own against a real server.
@@ -52,4 +53,9 @@ export interface ProxyController {
    * An invalid configuration throws and leaves the running one untouched.
    */
   apply(routes: readonly ProxyRoute[], certificates: ReadonlyMap<string, CertificateFiles>): Promise<void>;
+}
+
+/** The services' current addresses on the proxy network (running tasks, or the VIP). */
+export interface UpstreamLocator {
+  addresses(services: readonly string[]): Promise<UpstreamAddresses>;
 }

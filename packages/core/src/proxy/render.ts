@@ -1,3 +1,4 @@
+import { isIPv4 } from 'node:net';
 import Handlebars from 'handlebars';
 import { MinicloudError, type ErrorDetail } from '../errors.js';
 import { HOSTNAME_PATTERN } from '../compiler/settings.js';
@@ -10,6 +11,12 @@ export interface ProxyRoute {
   /** Swarm service name the proxy sends requests to, e.g. `shop_web`. */
   upstream: string;
   port: number;
+  /**
+   * The upstream service's addresses on the proxy network as last seen (running tasks in
+   * dnsrr mode, the VIP otherwise): nginx keeps connections to them open. Empty or absent:
+   * every request is resolved through the swarm's DNS.
+   */
+  addresses?: readonly string[];
 }
 
 export interface ProxySettings {
@@ -41,6 +48,9 @@ function checkRoutes(routes: readonly ProxyRoute[], settings: ProxySettings): vo
     if (!Number.isInteger(r.port) || r.port < 1 || r.port > 65535) {
       details.push({ path: `routes[${i}].port`, message: 'must be an integer from 1 to 65535' });
     }
+    (r.addresses ?? []).forEach((a, j) => {
+      if (!isIPv4(a)) details.push({ path: `routes[${i}].addresses[${j}]`, message: 'must be an IPv4 address' });
+    });
     r.domains.forEach((d, j) => {
       if (!HOST.test(d)) details.push({ path: `routes[${i}].domains[${j}]`, message: 'must be a lowercase host name' });
       const other = owner.get(d);
@@ -51,6 +61,14 @@ function checkRoutes(routes: readonly ProxyRoute[], settings: ProxySettings): vo
     });
   });
   if (details.length > 0) throw new MinicloudError('MC_PROXY_INVALID', 'the proxy configuration is invalid', details);
+}
+
+/** Numeric order, so 10.0.0.9 comes before 10.0.0.10. */
+function compareIPv4(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < 4; i++) if (pa[i] !== pb[i]) return pa[i]! - pb[i]!;
+  return 0;
 }
 
 /**
@@ -69,8 +87,12 @@ export function renderProxyConfig(routes: readonly ProxyRoute[], settings: Proxy
     }));
     files[`${APP_CONF_PREFIX}${route.app}.conf`] = renderApp({
       app: route.app,
+      // No underscore, unlike every stack service name (`<stack>_<service>`): a variable
+      // proxy_pass naming a service can never be taken for this block.
+      upstreamName: `app-${route.app}`,
       upstream: route.upstream,
       port: route.port,
+      addresses: [...new Set(route.addresses ?? [])].sort(compareIPv4),
       domains,
     });
   }
