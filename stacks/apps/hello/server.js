@@ -10,18 +10,39 @@ const identity = JSON.stringify({
   hostname: os.hostname(),
 });
 
-function send(res, status, body) {
+function send(res, status, body, type = 'application/json') {
   res.writeHead(status, {
-    'content-type': 'application/json',
+    'content-type': type,
     'content-length': Buffer.byteLength(body),
   });
   res.end(body);
 }
 
+// GET /page?rows=N: a server-rendered HTML page, the work a typical dynamic page does per
+// request (build rows from data, escape every value, join them), so bench/proxy can weigh
+// the proxy against an app that does something, not only against an empty answer.
+const escapeHtml = (v) =>
+  String(v).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+function page(rows) {
+  const items = [];
+  for (let i = 0; i < rows; i++) {
+    const item = { id: i, name: `Item <${i}> & "co"`, price: ((i * 7919) % 10000) / 100, tags: ['a', 'b', 'c'] };
+    items.push(
+      `<tr><td>${item.id}</td><td>${escapeHtml(item.name)}</td><td>${item.price.toFixed(2)}</td>` +
+        `<td>${item.tags.map(escapeHtml).join(', ')}</td></tr>`,
+    );
+  }
+  return `<!doctype html><html><head><title>hello</title></head><body><table>${items.join('')}</table></body></html>`;
+}
+
 const server = http.createServer((req, res) => {
-  const path = (req.url || '/').split('?')[0];
+  const [path, query = ''] = (req.url || '/').split('?');
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, '{"error":"method not allowed"}');
   if (path === '/') return send(res, 200, identity);
+  if (path === '/page') {
+    const rows = Math.min(Number(new URLSearchParams(query).get('rows')) || 100, 10000);
+    return send(res, 200, page(rows), 'text/html; charset=utf-8');
+  }
   // HEALTH_FAIL=1 makes a version that never turns healthy: the tests' failed update.
   if (path === '/health') {
     return process.env.HEALTH_FAIL === '1' ? send(res, 503, '{"status":"failing"}') : send(res, 200, '{"status":"ok"}');
