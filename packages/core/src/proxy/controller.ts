@@ -42,6 +42,8 @@ export interface NginxProxyControllerOptions {
   image?: string;
   /** How long `nginx -t` may take; default 30 s. */
   checkTimeoutMs?: number;
+  /** How long a reload may take to start the new workers; default 10 s. */
+  reloadTimeoutMs?: number;
 }
 
 export interface ProxyApplyResult {
@@ -73,6 +75,7 @@ export class NginxProxyController implements ProxyController {
   readonly #service: string;
   readonly #image: string | undefined;
   readonly #checkTimeoutMs: number;
+  readonly #reloadTimeoutMs: number;
   /** One apply at a time: two interleaved ones could each validate a state the other replaces. */
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -89,6 +92,7 @@ export class NginxProxyController implements ProxyController {
     this.#service = options.serviceName ?? 'minicloud_proxy';
     this.#image = options.image;
     this.#checkTimeoutMs = options.checkTimeoutMs ?? 30_000;
+    this.#reloadTimeoutMs = options.reloadTimeoutMs ?? 10_000;
   }
 
   async apply(routes: readonly ProxyRoute[], certificates: ReadonlyMap<string, CertificateFiles>): Promise<void> {
@@ -184,13 +188,40 @@ export class NginxProxyController implements ProxyController {
     return image;
   }
 
-  /** Graceful: the master starts workers on the new config, old workers finish their requests. */
+  /**
+   * Graceful: the master starts workers on the new config, old workers finish their requests.
+   * Resolves once the new workers run, so the new routes are served when the caller answers;
+   * a master that kept its old workers (it could not apply the new config) is an error.
+   */
   async #reload(containerId: string): Promise<void> {
+    const before = await this.#workers(containerId);
     // -c: nginx finds the master's pid file through the config (pid /tmp/nginx.pid there).
     const result = await execInContainer(this.#docker, containerId, ['nginx', '-s', 'reload', '-c', NGINX_CONF]);
     if (result.exitCode !== 0) {
       throw new MinicloudError('MC_PROXY', `nginx -s reload failed in the proxy: ${nginxComplaint(result.output)}`);
     }
+    const deadline = Date.now() + this.#reloadTimeoutMs;
+    for (;;) {
+      const now = await this.#workers(containerId);
+      if (now.length > 0 && now.every((pid) => !before.includes(pid))) return;
+      if (Date.now() > deadline) {
+        throw new MinicloudError(
+          'MC_PROXY',
+          `nginx did not start workers on the new configuration within ${this.#reloadTimeoutMs / 1000} s; its log says why`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** The pids of the proxy's current workers: not those of an earlier reload still finishing. */
+  async #workers(containerId: string): Promise<string[]> {
+    const top = (await this.#engine('list the proxy processes', () =>
+      this.#docker.getContainer(containerId).top({ ps_args: '-eo pid,args' }),
+    )) as { Processes?: string[][] };
+    return (top.Processes ?? [])
+      .filter((row) => /nginx: worker process/.test(row.join(' ')) && !/shutting down/.test(row.join(' ')))
+      .map((row) => row[0]!);
   }
 
   async #engine<T>(what: string, call: () => Promise<T>): Promise<T> {
