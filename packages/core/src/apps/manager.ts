@@ -47,8 +47,8 @@ class Undo {
  * and a failure part-way undoes what this change created, so nothing half-made is left.
  */
 export class AppManager implements Apps {
-  /** The addresses the last route() gave the proxy, to tell whether the tasks moved since. */
-  private routedAddresses: string | undefined;
+  /** What the last route() gave the proxy, to tell whether the tasks moved since. */
+  private routed: { routes: ProxyRoute[]; addresses: string } | undefined;
 
   constructor(private readonly ctx: AppContext) {}
 
@@ -399,9 +399,11 @@ export class AppManager implements Apps {
    */
   async syncUpstreams(): Promise<boolean> {
     if (!this.ctx.upstreams) return false;
-    const routes = await this.routes();
+    // The routes the proxy has (every change of them goes through route()); before the first
+    // route() of this process, the store's.
+    const routes = this.routed?.routes ?? (await this.routes());
     const addresses = await this.ctx.upstreams.addresses(routes.map((r) => r.upstream));
-    if (addressKey(addresses) === this.routedAddresses) return false;
+    if (this.routed && addressKey(addresses) === this.routed.addresses) return false;
     await this.route();
     return true;
   }
@@ -416,7 +418,7 @@ export class AppManager implements Apps {
       routes.map((r) => ({ ...r, addresses: addresses.get(r.upstream) ?? [] })),
       certs,
     );
-    this.routedAddresses = addressKey(addresses);
+    this.routed = { routes, addresses: addressKey(addresses) };
   }
 
   /** Every app in the store that serves http, on all its domains. */
