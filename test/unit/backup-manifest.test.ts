@@ -266,6 +266,25 @@ t.test('retention on real folders deletes exactly what the plan says', async (t)
   t.same(result.incomplete, [interrupted.id], 'the interrupted folder is gone too');
 });
 
+t.test('listing reads each backup.json once, and again whenever the file changed', async (t) => {
+  const data = t.testdir({});
+  const store = new BackupStore(join(data, 'backups'));
+  const time = new Date('2025-01-01T03:00:00Z');
+  const { id, dir } = await store.create('shop', time);
+  await writeBackupManifest(dir, { ...validManifest, id, startedAt: time.toISOString() });
+  const first = (await store.list('shop'))[0]!;
+  t.equal((await store.list('shop'))[0]!.manifest, first.manifest, 'the second listing reuses the parsed file');
+  // A hand edit in place (same inode) with another size or time is read and judged again.
+  const file = join(dir, BACKUP_MANIFEST_FILE);
+  writeFileSync(file, readFileSync(file, 'utf8').replace(`"${id}"`, '"20250101T040000.000Z"'));
+  const scan = await store.scan('shop');
+  t.same(scan.complete, [], 'no longer listed as complete');
+  t.match(scan.damaged, [{ id, reason: /backup\.json names shop\/20250101T040000\.000Z/ }]);
+  writeFileSync(file, 'not json');
+  utimesSync(file, new Date(), new Date(Date.now() + 5000));
+  t.match((await store.scan('shop')).damaged, [{ id, reason: /is not JSON/ }]);
+});
+
 t.test('copy to a second location: checked there, manifest last', async (t) => {
   const data = t.testdir({});
   mkdirSync(join(data, 'storage/shop'), { recursive: true });

@@ -2,7 +2,14 @@ import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MinicloudError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { BACKUP_ID_PATTERN, backupIdOf, readBackupManifest, timeOfBackupId, type BackupManifest } from './manifest.js';
+import {
+  BACKUP_ID_PATTERN,
+  BACKUP_MANIFEST_FILE,
+  backupIdOf,
+  readBackupManifest,
+  timeOfBackupId,
+  type BackupManifest,
+} from './manifest.js';
 
 // The backups directory (<data-dir>/backups, or a second location with the same shape):
 //
@@ -48,7 +55,34 @@ export interface VerifyRecord {
 }
 
 export class BackupStore {
+  /**
+   * backup.json as last read, by folder, with the file's identity (inode, size, mtime): every
+   * app list in the API shows each app's backup status, and re-reading and validating every
+   * backup.json of every app each time would make that list cost grow with the backups kept.
+   * backup.json is written once, last, and replaced only by a rename, so an unchanged identity
+   * means unchanged content; any change (even a hand edit) is read and validated again.
+   */
+  readonly #manifests = new Map<string, { identity: string; manifest: BackupManifest | undefined }>();
+
   constructor(readonly root: string) {}
+
+  /** readBackupManifest(dir), through the cache. */
+  async #manifest(dir: string): Promise<BackupManifest | undefined> {
+    const info = await stat(join(dir, BACKUP_MANIFEST_FILE)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (!info) {
+      this.#manifests.delete(dir);
+      return undefined;
+    }
+    const identity = `${info.ino}:${info.size}:${info.mtimeMs}`;
+    const cached = this.#manifests.get(dir);
+    if (cached?.identity === identity) return cached.manifest;
+    const manifest = await readBackupManifest(dir);
+    this.#manifests.set(dir, { identity, manifest });
+    return manifest;
+  }
 
   appDir(app: string): string {
     return join(this.root, app);
@@ -70,11 +104,13 @@ export class BackupStore {
   async scan(app: string): Promise<BackupScan> {
     const scan: BackupScan = { complete: [], incomplete: [], damaged: [] };
     const names = await readdir(this.appDir(app), { withFileTypes: true }).catch(() => []);
+    const seen = new Set<string>();
     for (const d of names) {
       if (!d.isDirectory() || !ID.test(d.name)) continue;
       const dir = this.dir(app, d.name);
+      seen.add(dir);
       try {
-        const manifest = await readBackupManifest(dir);
+        const manifest = await this.#manifest(dir);
         if (!manifest) scan.incomplete.push({ id: d.name, dir, time: timeOfBackupId(d.name) });
         else if (manifest.id !== d.name || manifest.app !== app) {
           scan.damaged.push({ id: d.name, dir, reason: `backup.json names ${manifest.app}/${manifest.id}` });
@@ -83,6 +119,9 @@ export class BackupStore {
         scan.damaged.push({ id: d.name, dir, reason: (error as Error).message });
       }
     }
+    // Folders gone (retention, a purge) leave the cache with them.
+    const prefix = join(this.appDir(app), '/');
+    for (const dir of this.#manifests.keys()) if (dir.startsWith(prefix) && !seen.has(dir)) this.#manifests.delete(dir);
     scan.complete.sort((a, b) => b.id.localeCompare(a.id));
     scan.incomplete.sort((a, b) => b.id.localeCompare(a.id));
     return scan;
