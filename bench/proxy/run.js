@@ -11,6 +11,7 @@
 // request; `/page` renders a 10 KB HTML table, a typical dynamic page.
 // Targets (issue 5): ratio >= 0.85; zero failed requests during the domain changes.
 import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dockerClient, readUpstreamAddresses } from '@minicloud/core';
 import { api, DATA, domain, ensurePlatform, pushHello } from '../lib/platform.js';
 
@@ -41,16 +42,48 @@ const [appIp] =
   (await readUpstreamAddresses(dockerClient(), [`${APP}_web`], 'minicloud-proxy')).get(`${APP}_web`) ?? [];
 if (!appIp) throw new Error(`no running task of ${APP}_web on minicloud-proxy`);
 const onProxyNet = ['run', '--rm', '--network', 'minicloud-proxy', '--add-host', `${host}:${proxyIp}`];
+const appTask = (await dockerClient().listTasks({ filters: { service: [`${APP}_web`], 'desired-state': ['running'] } }))
+  .map((task) => task.Status?.ContainerStatus?.ContainerID)
+  .find(Boolean);
+const proxyId = docker(['inspect', '-f', '{{.Id}}', proxyContainer.split('\n')[0]]);
 
-/** One bounded wrk run: requests/s, latency and every kind of failure wrk counts. */
+/**
+ * CPU time a container has used, in ns, from its cgroup on this host (cgroup v1 or v2; the
+ * worker node's containers are on this kernel too). Undefined where neither layout is found.
+ */
+function cpuNs(id) {
+  const read = (path) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  const v1 = read(`/sys/fs/cgroup/cpuacct/docker/${id}/cpuacct.usage`);
+  if (v1 !== undefined) return Number(v1);
+  const v2 = read(`/sys/fs/cgroup/system.slice/docker-${id}.scope/cpu.stat`);
+  const usec = v2 && /usage_usec (\d+)/.exec(v2)?.[1];
+  return usec ? Number(usec) * 1000 : undefined;
+}
+
+/** One bounded wrk run: requests/s, latency, every kind of failure wrk counts, CPU per request. */
 function wrk(url) {
+  const before = [cpuNs(proxyId), appTask && cpuNs(appTask)];
   const out = docker([...onProxyNet, LOADGEN, 'wrk', '-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, '--latency', url]);
+  const after = [cpuNs(proxyId), appTask && cpuNs(appTask)];
   const num = (re) => Number(re.exec(out)?.[1] ?? 0);
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const requests = num(/(\d+) requests in/);
+  const perRequest = (i) =>
+    before[i] === undefined || after[i] === undefined || !requests
+      ? '   n/a'
+      : `${((after[i] - before[i]) / requests / 1000).toFixed(0).padStart(4)} us`;
   return {
     rps: num(/Requests\/sec:\s+([\d.]+)/),
     p99: /99%\s+(\S+)/.exec(out)?.[1] ?? '?',
     failed: num(/Non-2xx or 3xx responses: (\d+)/) + (socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0),
+    proxyCpu: perRequest(0),
+    appCpu: perRequest(1),
   };
 }
 
@@ -67,7 +100,8 @@ for (const [label, path] of [
     ['proxied', proxied],
   ]) {
     console.log(
-      `    ${name.padEnd(8)} ${f.rps.toFixed(0).padStart(6)} req/s  p99 ${f.p99.padStart(8)}  failed ${f.failed}`,
+      `    ${name.padEnd(8)} ${f.rps.toFixed(0).padStart(6)} req/s  p99 ${f.p99.padStart(8)}  failed ${f.failed}` +
+        `  CPU per request: app ${f.appCpu}, proxy ${f.proxyCpu}`,
     );
   }
   console.log(`    ratio proxied/direct: ${(proxied.rps / direct.rps).toFixed(2)} (target >= 0.85)`);
