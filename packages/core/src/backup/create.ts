@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { open, readFile, rm, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, Readable, Writable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -158,15 +158,7 @@ export async function createAppBackup(
     await ctx.store.clearFailure(app);
     return entry;
   } catch (error) {
-    if (folder) await rm(folder.dir, { recursive: true, force: true }).catch(() => undefined);
-    const failure =
-      error instanceof MinicloudError
-        ? error
-        : new MinicloudError('MC_BACKUP', `backup of ${app}: ${(error as Error).message}`, [], { cause: error });
-    await ctx.store
-      .recordFailure(app, { at: now().toISOString(), reason: failure.message, code: failure.code })
-      .catch(() => undefined);
-    throw failure;
+    throw await ctx.store.abandon(app, folder?.dir, error, `backup of ${app}`, now());
   }
 }
 

@@ -86,15 +86,7 @@ export async function createPlatformBackup(ctx: BackupContext, options: Platform
     await ctx.store.clearFailure(app);
     return entry;
   } catch (error) {
-    if (folder) await rm(folder.dir, { recursive: true, force: true }).catch(() => undefined);
-    const failure =
-      error instanceof MinicloudError
-        ? error
-        : new MinicloudError('MC_BACKUP', `platform backup: ${(error as Error).message}`, [], { cause: error });
-    await ctx.store
-      .recordFailure(app, { at: now().toISOString(), reason: failure.message, code: failure.code })
-      .catch(() => undefined);
-    throw failure;
+    throw await ctx.store.abandon(app, folder?.dir, error, 'platform backup', now());
   }
 }
 

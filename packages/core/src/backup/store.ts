@@ -196,6 +196,23 @@ export class BackupStore {
     return removed;
   }
 
+  /**
+   * A backup attempt failed: its half-written folder (if any) goes, the reason is recorded for
+   * the status (best effort: the error itself matters more), and the error to throw comes back,
+   * a MinicloudError as it was or MC_BACKUP naming `what`.
+   */
+  async abandon(app: string, dir: string | undefined, error: unknown, what: string, at: Date): Promise<MinicloudError> {
+    if (dir) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    const failure =
+      error instanceof MinicloudError
+        ? error
+        : new MinicloudError('MC_BACKUP', `${what}: ${(error as Error).message}`, [], { cause: error });
+    await this.recordFailure(app, { at: at.toISOString(), reason: failure.message, code: failure.code }).catch(
+      () => undefined,
+    );
+    return failure;
+  }
+
   async recordFailure(app: string, failure: BackupFailure): Promise<void> {
     await writeFileAtomic(join(this.appDir(app), FAILURE_FILE), `${JSON.stringify(failure)}\n`, 0o600);
   }
