@@ -103,6 +103,7 @@ async function traces(app: string): Promise<string[]> {
   if (existsSync(`${DATA}/secrets/apps/${app}.env`)) found.push('credentials file');
   if (existsSync(`${DATA}/storage/${app}`)) found.push('storage dir');
   if (existsSync(`${DATA}/config/management/proxy/conf.d/app-${app}.conf`)) found.push('proxy vhost');
+  if (existsSync(`${DATA}/config/management/proxy/conf.d/app-${app}.upstream.conf`)) found.push('proxy upstream');
   const services = await docker.listServices({ filters: { label: [`com.docker.stack.namespace=${app}`] } });
   if (services.length > 0) found.push('stack services');
   const id = app.replace(/-/g, '_');
@@ -217,7 +218,7 @@ t.test('a custom domain is added with its own certificate and removed again', as
 
 /** The task addresses the proxy's upstream block for an app keeps connections to. */
 function upstreamServers(app: string): string[] {
-  const conf = readFileSync(`${DATA}/config/management/proxy/conf.d/app-${app}.conf`, 'utf8');
+  const conf = readFileSync(`${DATA}/config/management/proxy/conf.d/app-${app}.upstream.conf`, 'utf8');
   return [...conf.matchAll(/^\s*server (\d+\.\d+\.\d+\.\d+):\d+ /gm)].map((m) => m[1]!).sort();
 }
 

@@ -230,7 +230,7 @@ t.test('the proxy controller drives a real nginx', async (t) => {
 
   await t.test('a route with its certificate is served over HTTPS, and HTTP redirects', async (t) => {
     const result = await controller.reconcile([helloRoute], new Map([[HELLO, helloCert]]));
-    t.same(result, { changed: [`domains/${HELLO}`, 'app-hello.conf'], reloaded: true });
+    t.same(result, { changed: [`domains/${HELLO}`, 'app-hello.conf', 'app-hello.upstream.conf'], reloaded: true });
     const answer = await waitFor('nginx to serve the new route', servesHello, 10_000, 100);
     t.match(JSON.parse(answer.body), { app: 'hello', version: '1' });
     t.equal(answer.peerCn, HELLO, "the domain's own certificate, checked against the test CA");
@@ -238,7 +238,7 @@ t.test('the proxy controller drives a real nginx', async (t) => {
     t.equal(redirect.status, 301);
     t.equal(redirect.location, `https://${HELLO}/some/path?q=1`);
     t.equal((await stat(join(layout.proxyTlsDir, 'domains', HELLO, 'tls.key'))).mode & 0o777, 0o600, 'key is 0600');
-    t.same(await confD(), ['00-default.conf', 'admin.conf', 'app-hello.conf']);
+    t.same(await confD(), ['.gitignore', '00-default.conf', 'admin.conf', 'app-hello.conf', 'app-hello.upstream.conf']);
   });
 
   await t.test('the same routes again change nothing and do not reload', async (t) => {
@@ -293,7 +293,7 @@ t.test('the proxy controller drives a real nginx', async (t) => {
 
   await t.test('removing the route makes the domain 404 and keeps the platform files', async (t) => {
     t.same(await controller.reconcile([], new Map()), {
-      changed: ['app-hello.conf', `domains/${HELLO} (removed)`],
+      changed: ['app-hello.conf', 'app-hello.upstream.conf', `domains/${HELLO} (removed)`],
       reloaded: true,
     });
     const gone = await waitFor(
@@ -306,7 +306,7 @@ t.test('the proxy controller drives a real nginx', async (t) => {
       100,
     );
     t.match(gone.body, /no app answers on this host name/);
-    t.same(await confD(), ['00-default.conf', 'admin.conf']);
+    t.same(await confD(), ['.gitignore', '00-default.conf', 'admin.conf']);
     t.same(await readdir(join(layout.proxyTlsDir, 'domains')), [], 'its certificate was pruned');
   });
 
@@ -331,7 +331,7 @@ t.test('the proxy controller drives a real nginx', async (t) => {
     const noCert: ProxyRoute = { app: 'other', domains: [OTHER], upstream: 'hello-web', port: 80 };
     t.match(await messageOf(idle.reconcile([noCert], new Map())), /^MC_PROXY_INVALID: .*cannot load certificate/);
     t.same(await idle.reconcile([helloRoute], new Map([[HELLO, helloCert]])), {
-      changed: [`domains/${HELLO}`, 'app-hello.conf'],
+      changed: [`domains/${HELLO}`, 'app-hello.conf', 'app-hello.upstream.conf'],
       reloaded: false,
     });
     t.equal(await worker(), pid, 'the running test proxy (another service name) was not reloaded');
@@ -348,7 +348,7 @@ t.test('the proxy controller drives a real nginx', async (t) => {
       await messageOf(missing.reconcile([helloRoute], new Map([[HELLO, helloCert]]))),
       /^MC_PROXY: inspect service mc-proxytest-\d+-none: /,
     );
-    t.same(await confD(), ['00-default.conf', 'admin.conf']);
+    t.same(await confD(), ['.gitignore', '00-default.conf', 'admin.conf']);
   });
 
   await t.test('reloads under load drop no request', async (t) => {

@@ -92,6 +92,7 @@ t.test('the management stack template renders into a valid stack', async (t) => 
   t.same(Object.keys(files).sort(), [
     'mariadb/minicloud.cnf',
     'minicloud.yml',
+    'proxy/conf.d/.gitignore',
     'proxy/conf.d/00-default.conf',
     'proxy/conf.d/admin.conf',
     'proxy/nginx.conf',
@@ -365,6 +366,7 @@ t.test(
 
 t.test('which service restarts for which changed file', async (t) => {
   t.equal(restartFor('config/management/proxy/conf.d/admin.conf'), 'proxy');
+  t.equal(restartFor('config/management/proxy/conf.d/.gitignore'), undefined, 'a dotfile restarts nothing');
   t.equal(restartFor('pki/proxy/tls.crt'), 'proxy');
   t.equal(restartFor('pki/registry/tls.key'), 'registry');
   t.equal(restartFor('config/management/rabbitmq/minicloud.conf'), 'rabbitmq');

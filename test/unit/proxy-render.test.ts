@@ -27,7 +27,7 @@ function errorsOf(routes: ProxyRoute[], s = settings): string[] {
 
 t.test('one file per app, a redirect and a TLS server per domain, to the app upstream', async (t) => {
   const files = renderProxyConfig([shop], settings);
-  t.same(Object.keys(files), ['app-shop.conf']);
+  t.same(Object.keys(files), ['app-shop.conf', 'app-shop.upstream.conf'], 'vhosts, and the upstream apart');
   const conf = files['app-shop.conf']!;
   t.equal(conf.match(/listen 80;/g)?.length, 2);
   t.equal(conf.match(/listen 443 ssl http2;/g)?.length, 2);
@@ -40,7 +40,7 @@ t.test('one file per app, a redirect and a TLS server per domain, to the app ups
 });
 
 t.test('no addresses known: the upstream is the DNS fallback server alone', async (t) => {
-  const conf = renderProxyConfig([shop], settings)['app-shop.conf']!;
+  const conf = renderProxyConfig([shop], settings)['app-shop.upstream.conf']!;
   const upstream = /upstream app-shop \{([^}]*)\}/.exec(conf)?.[1] ?? '';
   t.same(
     upstream.match(/^\s*server .*$/gm)?.map((l) => l.trim()),
@@ -50,9 +50,9 @@ t.test('no addresses known: the upstream is the DNS fallback server alone', asyn
 });
 
 t.test('known addresses: kept-alive servers in numeric order, the DNS fallback as backup', async (t) => {
-  const conf = renderProxyConfig([{ ...shop, addresses: ['10.0.1.10', '10.0.1.9', '10.0.1.10'] }], settings)[
-    'app-shop.conf'
-  ]!;
+  const files = renderProxyConfig([{ ...shop, addresses: ['10.0.1.10', '10.0.1.9', '10.0.1.10'] }], settings);
+  t.same(files['app-shop.conf'], renderProxyConfig([shop], settings)['app-shop.conf'], 'the vhosts do not change');
+  const conf = files['app-shop.upstream.conf']!;
   const upstream = /upstream app-shop \{([^}]*)\}/.exec(conf)?.[1] ?? '';
   t.same(
     upstream.match(/^\s*server .*$/gm)?.map((l) => l.trim()),
@@ -80,7 +80,12 @@ t.test(
     const blog: ProxyRoute = { app: 'blog', domains: ['blog.example.com'], upstream: 'blog_web', port: 80 };
     const idle: ProxyRoute = { app: 'idle', domains: [], upstream: 'idle_web', port: 80 };
     t.same(renderProxyConfig([shop, blog, idle], settings), renderProxyConfig([idle, blog, shop], settings));
-    t.same(Object.keys(renderProxyConfig([shop, blog, idle], settings)), ['app-blog.conf', 'app-shop.conf']);
+    t.same(Object.keys(renderProxyConfig([shop, blog, idle], settings)), [
+      'app-blog.conf',
+      'app-blog.upstream.conf',
+      'app-shop.conf',
+      'app-shop.upstream.conf',
+    ]);
   },
 );
 

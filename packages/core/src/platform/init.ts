@@ -80,6 +80,8 @@ export function certificateRequests(settings: PlatformSettings): { proxy: CertRe
 
 /** Which service must restart when a file under the data dir changed (by relative path). */
 export function restartFor(path: string): ManagementService | undefined {
+  // Dotfiles (conf.d/.gitignore) are for git, not for the service.
+  if (path.split('/').at(-1)?.startsWith('.')) return undefined;
   if (path.startsWith('config/management/proxy/') || path.startsWith('pki/proxy/')) return 'proxy';
   if (path.startsWith('config/management/mariadb/')) return 'mariadb';
   if (path.startsWith('config/management/rabbitmq/')) return 'rabbitmq';

@@ -2,7 +2,7 @@ import { isIPv4 } from 'node:net';
 import Handlebars from 'handlebars';
 import { MinicloudError, type ErrorDetail } from '../errors.js';
 import { HOSTNAME_PATTERN } from '../compiler/settings.js';
-import { APP_TEMPLATE } from './templates.js';
+import { APP_TEMPLATE, UPSTREAM_TEMPLATE } from './templates.js';
 
 export interface ProxyRoute {
   /** App name: names the config file. */
@@ -30,7 +30,11 @@ export type ProxyFiles = Record<string, string>;
 /** Prefix of the files this renderer owns in conf.d; others (admin, default) are left alone. */
 export const APP_CONF_PREFIX = 'app-';
 
+/** The per-app file holding its upstream block (conf.d/.gitignore leaves these out of git). */
+export const UPSTREAM_CONF_SUFFIX = '.upstream.conf';
+
 const renderApp = Handlebars.compile(APP_TEMPLATE, { noEscape: true, strict: true });
+const renderUpstream = Handlebars.compile(UPSTREAM_TEMPLATE, { noEscape: true, strict: true });
 
 const HOST = new RegExp(HOSTNAME_PATTERN);
 const SERVICE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
@@ -85,7 +89,7 @@ export function renderProxyConfig(routes: readonly ProxyRoute[], settings: Proxy
       cert: `${settings.certDir}/${name}/tls.crt`,
       key: `${settings.certDir}/${name}/tls.key`,
     }));
-    files[`${APP_CONF_PREFIX}${route.app}.conf`] = renderApp({
+    const values = {
       app: route.app,
       // No underscore, unlike every stack service name (`<stack>_<service>`): a variable
       // proxy_pass naming a service can never be taken for this block.
@@ -94,7 +98,9 @@ export function renderProxyConfig(routes: readonly ProxyRoute[], settings: Proxy
       port: route.port,
       addresses: [...new Set(route.addresses ?? [])].sort(compareIPv4),
       domains,
-    });
+    };
+    files[`${APP_CONF_PREFIX}${route.app}.conf`] = renderApp(values);
+    files[`${APP_CONF_PREFIX}${route.app}${UPSTREAM_CONF_SUFFIX}`] = renderUpstream(values);
   }
   return files;
 }

@@ -14,7 +14,11 @@
 // POST that already reached a task is never sent twice.
 export const DNS_FALLBACK_SOCKET = '/tmp/minicloud-dns-fallback.sock';
 
-export const APP_TEMPLATE = `# minicloud app "{{app}}": generated from its domains and its tasks; do not edit by hand.
+// The upstream block lives in a file of its own (app-<name>.upstream.conf): the task
+// addresses change with every update or restart, the vhosts only when the operator changes
+// something, and the configuration directory may be a git repository, which is told to
+// ignore the upstream files (conf.d/.gitignore) so that only real changes show up there.
+export const UPSTREAM_TEMPLATE = `# minicloud app "{{app}}": where its tasks are now; rewritten when they move. Do not edit.
 upstream {{upstreamName}} {
 {{#each addresses}}
   server {{this}}:{{../port}} max_fails=1 fail_timeout=10s;
@@ -25,8 +29,11 @@ upstream {{upstreamName}} {
   # idle connection before the app does and never writes into one the app just closed.
   keepalive_timeout 1s;
 }
-{{#each domains}}
+`;
 
+export const APP_TEMPLATE = `# minicloud app "{{app}}": generated from its domains; do not edit by hand.
+# Its upstream block, {{upstreamName}}, is in app-{{app}}.upstream.conf.
+{{#each domains}}
 server {
   listen 80;
   server_name {{name}};
@@ -48,7 +55,8 @@ server {
 }
 {{/each}}
 
-# The backup server: the same domains, resolved per request (see the top of this file).
+# The upstream's backup server: the same domains, the service resolved per request through the
+# swarm's DNS, for while the addresses in the upstream block are stale or not known yet.
 server {
   listen unix:${DNS_FALLBACK_SOCKET};
   server_name{{#each domains}} {{name}}{{/each}};
