@@ -4,6 +4,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import {
+  DNS_FALLBACK_SOCKET,
   certificateInfo,
   certificateProblem,
   certificateRequests,
@@ -98,6 +99,11 @@ t.test('the management stack template renders into a valid stack', async (t) => 
     'proxy/nginx.conf',
     'rabbitmq/minicloud.conf',
   ]);
+  t.match(
+    files['proxy/conf.d/00-default.conf'],
+    `listen unix:${DNS_FALLBACK_SOCKET} default_server;`,
+    'the default server on the socket the apps fall back to',
+  );
   for (const [name, text] of Object.entries(files)) t.notMatch(text, /\{\{/, `${name}: every placeholder is filled`);
   const stack = yaml.load(files['minicloud.yml']!) as {
     services: Record<

@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { MinicloudError } from '../errors.js';
+import { DNS_FALLBACK_SOCKET } from '../proxy/templates.js';
 import { platformLayout } from './layout.js';
 import type { PlatformSettings } from './settings.js';
 
@@ -60,6 +61,8 @@ export function templateValues(settings: PlatformSettings): Record<string, unkno
     rabbitmqPasswordFile: layout.secret['rabbitmq-password'],
     registryPasswordFile: layout.secret['registry-password'],
     registryHtpasswdFile: layout.registryHtpasswd,
+    // The apps' DNS fallback socket: 00-default.conf refuses what no app claims on it.
+    dnsFallbackSocket: DNS_FALLBACK_SOCKET,
   };
 }
 
