@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { deployStack, dockerClient, removeStack } from '@minicloud/core';
+import { idleServices } from '../lib/idle-services.js';
 
 const envFile = new URL('../../.engine/env', import.meta.url);
 for (const m of readFileSync(envFile, 'utf8').matchAll(/^export ([A-Z_]+)=(.*)$/gm)) process.env[m[1]] ??= m[2];
@@ -20,23 +21,11 @@ const cli = (...args) => execFileSync('/usr/bin/docker', args, { env: process.en
 
 /** N idle services on the manager from a local image: no pulls, so only deploy work is timed. */
 function compose(n) {
-  const services = {};
-  for (let i = 0; i < n; i++) {
-    services[`s${i}`] = {
-      image: 'minicloud/debian:bookworm',
-      command: ['sleep', 'infinity'],
-      environment: { INDEX: String(i) },
-      labels: { 'minicloud.managed': 'true' },
-      deploy: {
-        replicas: 1,
-        endpoint_mode: process.env.MINICLOUD_ENDPOINT_MODE ?? 'dnsrr',
-        labels: { 'minicloud.managed': 'true' },
-        placement: { constraints: ['node.role == manager'] },
-        resources: { limits: { memory: '16M' } },
-      },
-    };
-  }
-  return { version: '3.8', services, networks: { default: { labels: { 'minicloud.managed': 'true' } } } };
+  return {
+    version: '3.8',
+    services: idleServices(n),
+    networks: { default: { labels: { 'minicloud.managed': 'true' } } },
+  };
 }
 
 async function time(fn) {

@@ -7,6 +7,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { deployStack, dockerClient, readUpstreamAddresses, removeStack } from '@minicloud/core';
+import { idleServices } from '../lib/idle-services.js';
 import { ensurePlatform } from '../lib/platform.js';
 
 const N = Number(process.env.SERVICES ?? 100);
@@ -15,23 +16,7 @@ const STACK = 'bench-upstreams';
 ensurePlatform();
 const docker = dockerClient(process.env.DOCKER_HOST);
 
-const services = {};
-for (let i = 0; i < N; i++) {
-  services[`s${i}`] = {
-    image: 'minicloud/debian:bookworm',
-    command: ['sleep', 'infinity'],
-    networks: ['proxy'],
-    labels: { 'minicloud.managed': 'true' },
-    deploy: {
-      replicas: 1,
-      endpoint_mode: process.env.MINICLOUD_ENDPOINT_MODE ?? 'dnsrr',
-      labels: { 'minicloud.managed': 'true' },
-      // The image is built on the manager only (the test worker has none of its own).
-      placement: { constraints: ['node.role == manager'] },
-      resources: { limits: { memory: '8M' } },
-    },
-  };
-}
+const services = idleServices(N, { networks: ['proxy'] });
 const compose = { version: '3.8', services, networks: { proxy: { external: true, name: 'minicloud-proxy' } } };
 const names = Object.keys(services).map((s) => `${STACK}_${s}`);
 
