@@ -88,27 +88,47 @@ ensure_packages() {
   apt_install curl ca-certificates coreutils util-linux iproute2
 }
 
-# Docker Engine: reuse a running one; install Debian's docker.io if there is none; start it
-# with systemd where it runs, directly where it does not (containers, minimal hosts).
+# Docker Engine: reuse a running one; install Debian's docker.io where there is no engine to
+# start (a docker client alone is not an engine); start it with systemd where it runs,
+# directly where it does not (containers, minimal hosts).
 ensure_docker() {
   pick_docker
-  if [ -z "$DOCKER" ]; then
+  engine_up && return 0
+  [ -z "${DOCKER_HOST:-}" ] || fail "the Docker Engine at DOCKER_HOST=$DOCKER_HOST does not answer"
+  if ! command -v dockerd >/dev/null; then
+    if [ -n "$DOCKER" ]; then
+      log "found the docker client $DOCKER ($("$DOCKER" --version 2>/dev/null | head -n 1)) but no engine (dockerd): installing Debian's docker.io"
+    else
+      log "no Docker Engine here: installing Debian's docker.io"
+    fi
     apt_install docker.io
+    # /usr/bin/docker, the engine's own client, from now on.
     DOCKER=''
     pick_docker
     [ -n "$DOCKER" ] || fail "docker.io installed but no docker command found"
+    command -v dockerd >/dev/null || fail "docker.io installed but no dockerd found"
+    # Its postinst may have started the engine already.
+    wait_until 5 engine_up && return 0
   fi
-  engine_up && return 0
-  [ -z "${DOCKER_HOST:-}" ] || fail "the Docker Engine at DOCKER_HOST=$DOCKER_HOST does not answer"
   if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
     log "starting docker (systemd)"
     systemctl enable --now docker >>"$MC_LOGS/dockerd.log" 2>&1 || systemctl start docker
   else
-    command -v dockerd >/dev/null || fail "no dockerd binary to start"
     log "no systemd: starting dockerd in the background (log $MC_LOGS/dockerd.log)"
     setsid dockerd </dev/null >>"$MC_LOGS/dockerd.log" 2>&1 9>&- &
   fi
   wait_until 60 engine_up || fail "the Docker Engine did not answer within 60 s; see $MC_LOGS/dockerd.log"
+}
+
+# The engine's socket on this host: the API and the CLI wrapper get it mounted. From
+# DOCKER_HOST when it names a unix socket (a second engine on the same machine, such as
+# the test swarm's), else Docker's default.
+engine_socket() {
+  case "${DOCKER_HOST:-}" in
+    '') echo /var/run/docker.sock ;;
+    unix://*) echo "${DOCKER_HOST#unix://}" ;;
+    *) fail "DOCKER_HOST=$DOCKER_HOST: minicloud needs the engine's unix socket (unix:///path)" ;;
+  esac
 }
 
 swarm_state() { dk info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}} {{.Swarm.NodeAddr}}'; }
@@ -176,7 +196,8 @@ cli() {
 
 platform_init() {
   local out args=(platform init --data-dir "$DATA_DIR" --domain "$DOMAIN" --registry-addr "$REGISTRY_ADDR"
-    --endpoint-mode "$ENDPOINT_MODE" --images "$IMAGES_MODE" ${OPT_KEEP:+--registry-keep "$OPT_KEEP"})
+    --endpoint-mode "$ENDPOINT_MODE" --images "$IMAGES_MODE" --engine-socket "$ENGINE_SOCK"
+    ${OPT_KEEP:+--registry-keep "$OPT_KEEP"})
   local s
   for s in "${SERVICES[@]}"; do args+=(--image "$s=${IMAGE[$s]}"); done
   out=$(cli --network none -- "${args[@]}" 2>&1) || fail "platform init failed: $out"
@@ -278,8 +299,8 @@ ensure_cli() {
 $CLI_MARKER
 # Runs the minicloud CLI in its image with the Docker socket, the data dir and the current dir.
 tty=; [ -t 0 ] && [ -t 1 ] && tty=-t
-exec $DOCKER run --rm -i \$tty --network host --label $MANAGED_LABEL \\
-  -v /var/run/docker.sock:/var/run/docker.sock -v $DATA_DIR:$DATA_DIR -v "\$PWD:\$PWD" -w "\$PWD" \\
+exec $DOCKER -H unix://$ENGINE_SOCK run --rm -i \$tty --network host --label $MANAGED_LABEL \\
+  -v $ENGINE_SOCK:/var/run/docker.sock -v $DATA_DIR:$DATA_DIR -v "\$PWD:\$PWD" -w "\$PWD" \\
   -e MINICLOUD_DATA_DIR=$DATA_DIR ${IMAGE[api]} node /app/packages/cli/bin/minicloud.js "\$@"
 EOF
   )
@@ -298,7 +319,7 @@ write_state() {
 
 summary() {
   local join
-  join=$(cli -v /var/run/docker.sock:/var/run/docker.sock -- platform join-command --data-dir "$DATA_DIR" 2>&1) ||
+  join=$(cli -v "$ENGINE_SOCK:/var/run/docker.sock" -- platform join-command --data-dir "$DATA_DIR" 2>&1) ||
     join="(could not compute it: $join)"
   cat <<EOF
 
@@ -331,6 +352,7 @@ main() {
 
   step packages;            ensure_packages
   step 'docker engine';     ensure_docker
+  ENGINE_SOCK=$(engine_socket)
   step swarm;               ensure_swarm
   REGISTRY_ADDR="$ADDR:$REGISTRY_PORT"
   [ -z "$previous_addr" ] || [ "$previous_addr" = "$REGISTRY_ADDR" ] ||

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# Brings up the real two-node swarm the integration tests run against:
-# a manager dockerd on the host, a worker dockerd in network namespace mc-w1,
-# locally built images and a plain-HTTP fixture registry on 10.77.0.1:5000.
+# Brings up the real two-node swarm the integration tests run against: a manager and a
+# worker, each a dockerd in a network namespace of its own on bridge mc-test-br (see
+# lib.sh), locally built images and a plain-HTTP fixture registry on the manager's :5000.
+# Nothing of it uses the host's own Docker socket, network namespace or ports.
 # Idempotent: each step checks what is there and repairs only what is not.
 set -Eeuo pipefail
 
@@ -17,7 +18,7 @@ trap 'on_err $? $LINENO "$BASH_COMMAND"' ERR
 # point the client elsewhere, and BuildKit is not what the images were tested with.
 unset DOCKER_CONTEXT DOCKER_TLS_VERIFY DOCKER_CERT_PATH
 export DOCKER_BUILDKIT=0
-# A proxy from the environment must never see test traffic to 10.77.0.x.
+# A proxy from the environment must never see test traffic to the test hosts.
 export NO_PROXY="${NO_PROXY:+$NO_PROXY,}$HOST_IP,$W1_IP" no_proxy="${no_proxy:+$no_proxy,}$HOST_IP,$W1_IP"
 
 PACKAGES=(docker.io debootstrap iproute2 curl iptables ca-certificates debian-archive-keyring gpgv)
@@ -43,86 +44,27 @@ ensure_packages() {
   [ "$rc" = 0 ] || fail "apt-get install ${missing[*]} exited $rc: $(tail -n 5 "$MC_LOGS/apt.log")"
 }
 
-veth_ok() {
-  [ "$(cat "/sys/class/net/$VETH_HOST/operstate" 2>/dev/null)" = up ] &&
-    ip -o -4 addr show dev "$VETH_HOST" | grep -q "inet $HOST_IP/24" &&
-    ip -n "$NETNS" -o -4 addr show dev "$VETH_W1" 2>/dev/null | grep -q "inet $W1_IP/24" &&
-    ip -n "$NETNS" route show default | grep -q "via $HOST_IP" &&
-    ip -n "$NETNS" -o link show dev lo | grep -q 'UP'
-}
-
 ensure_network() {
-  # After a reboot the file under /var/run/netns survives but no longer has a
-  # namespace mounted on it; nsenter then fails and the name must be freed.
-  if [ -e "$NETNS_PATH" ] && ! nsenter --net="$NETNS_PATH" true 2>/dev/null; then
-    log "stale netns file $NETNS_PATH, recreating the namespace"
-    ip netns delete "$NETNS" 2>/dev/null || rm -f "$NETNS_PATH"
-  fi
-  [ -e "$NETNS_PATH" ] || ip netns add "$NETNS"
-  if ! veth_ok; then
-    log "creating veth $VETH_HOST <-> $NETNS/$VETH_W1"
-    ip link del "$VETH_HOST" 2>/dev/null || true
-    ip -n "$NETNS" link del "$VETH_W1" 2>/dev/null || true
-    ip link add "$VETH_HOST" type veth peer name "$VETH_W1" netns "$NETNS"
-    ip addr add "$HOST_IP/24" dev "$VETH_HOST"
-    ip link set "$VETH_HOST" up
-    ip -n "$NETNS" addr add "$W1_IP/24" dev "$VETH_W1"
-    ip -n "$NETNS" link set "$VETH_W1" up
-    ip -n "$NETNS" link set lo up
-    ip -n "$NETNS" route add default via "$HOST_IP"
-    wait_until 10 veth_ok || fail "veth $VETH_HOST did not come up"
-  fi
-  [ "$(cat /proc/sys/net/ipv4/ip_forward)" = 1 ] || sysctl -qw net.ipv4.ip_forward=1
-}
-
-# start_dockerd LABEL SOCK PIDFILE LOG COMMAND...
-# Returns 1 with the reason in START_ERR, so the caller can choose to repair.
-# fd 9 holds the engine lock: closing it for the daemon keeps the lock from
-# living on in a process that outlasts this script.
-start_dockerd() {
-  local label=$1 sock=$2 pidfile=$3 logfile=$4
-  shift 4
-  log "starting $label"
-  rm -f "$pidfile"
-  printf '\n==== %s start %s\n' "$MC_PROG" "$(date -Is)" >>"$logfile"
-  setsid "$@" </dev/null >>"$logfile" 2>&1 9>&- &
-  local pid=$! start=$SECONDS
-  until ping_sock "$sock"; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      START_ERR="$label exited during startup; last log lines:"$'\n'"$(tail -n 8 "$logfile")"
-      return 1
-    fi
-    if [ $((SECONDS - start)) -ge 60 ]; then
-      stop_pid "$pid" "$label"
-      START_ERR="$label did not answer $sock/_ping within 60 s; see $logfile"
-      return 1
-    fi
-    sleep 0.2
-  done
+  ensure_bridge
+  ensure_host_net "$MGR" "$MGR_IP"
+  ensure_host_net "$W1" "$W1_IP"
 }
 
 ensure_manager() {
   local pid
   if ! ping_sock "$MGR_SOCK"; then
-    if pid=$(find_dockerd "$MGR_PIDFILE" "$MGR_DATA"); then
+    if pid=$(host_dockerd_pid "$MGR"); then
       log "manager dockerd (pid $pid) is alive but silent; giving it 20 s"
       wait_until 20 ping_sock "$MGR_SOCK" || { stop_pid "$pid" "manager dockerd"; }
     fi
   fi
-  if ! ping_sock "$MGR_SOCK"; then
-    mkdir -p "$MGR_DATA"
-    clear_stale_containerd_pid /var/run/docker/containerd/containerd.pid
-    start_dockerd "manager dockerd" "$MGR_SOCK" "$MGR_PIDFILE" "$MGR_LOG" \
-      dockerd --data-root "$MGR_DATA" --pidfile "$MGR_PIDFILE" -H "unix://$MGR_SOCK" \
-      --insecure-registry "$REGISTRY_ADDR" || fail "$START_ERR"
-  fi
-  local secure
-  secure=$(dk info --format "{{with index .RegistryConfig.IndexConfigs \"$REGISTRY_ADDR\"}}{{.Secure}}{{end}}")
-  [ "$secure" = false ] ||
-    fail "the dockerd answering $MGR_SOCK was not started by engine:up and lacks --insecure-registry $REGISTRY_ADDR; add it to its config or stop it"
+  ping_sock "$MGR_SOCK" && return 0
+  # iptables on: the manager's own namespace has its own tables (NAT for build containers
+  # and published ports), which touch nothing of the host's.
+  start_host_dockerd "$MGR" mc-mgr --insecure-registry "$REGISTRY_ADDR" || fail "$START_ERR"
 }
 
-# Swarm's default pool is 10.0.0.0/8, which contains the veth's 10.77.0.0/24.
+# Swarm's default pool is 10.0.0.0/8, which contains the test net.
 ADDR_POOL=10.10.0.0/16
 
 swarm_state() { dk info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}} {{.Swarm.NodeAddr}}'; }
@@ -152,17 +94,7 @@ ensure_swarm() {
 }
 
 launch_worker() {
-  mkdir -p "$W1_DATA" "$W1_EXEC"
-  clear_stale_containerd_pid "$W1_EXEC/containerd/containerd.pid"
-  # shellcheck disable=SC2016 # $0/$@ belong to the inner sh
-  # nsenter, not `ip netns exec`: the latter remounts /sys and dockerd then
-  # fails with "Devices cgroup isn't mounted". The own UTS namespace only
-  # gives the worker a hostname of its own in `docker node ls`.
-  start_dockerd "worker dockerd" "$W1_SOCK" "$W1_PIDFILE" "$W1_LOG" \
-    nsenter --net="$NETNS_PATH" -- unshare --uts -- \
-    sh -c 'hostname "$0" && exec "$@"' "$W1_HOSTNAME" \
-    dockerd --data-root "$W1_DATA" --exec-root "$W1_EXEC" --pidfile "$W1_PIDFILE" \
-    -H "unix://$W1_SOCK" --iptables=false --insecure-registry "$REGISTRY_ADDR"
+  start_host_dockerd "$W1" "$W1_HOSTNAME" --iptables=false --insecure-registry "$REGISTRY_ADDR"
 }
 
 # The worker holds nothing that the registry and the manager cannot give it
@@ -172,22 +104,19 @@ start_worker() {
   launch_worker && return 0
   log "$START_ERR"
   log "wiping the worker's data dir $W1_DATA and starting again"
-  unmount_under "$W1_DIR"
-  rm -rf --one-file-system "$W1_DATA" "$W1_EXEC"
+  unmount_under "$(host_dir "$W1")"
+  rm -rf --one-file-system "$(host_dir "$W1")/data" "$(host_dir "$W1")/exec"
   launch_worker || fail "$START_ERR"
 }
 
-stop_worker() {
-  local pid
-  if pid=$(find_dockerd "$W1_PIDFILE" "$W1_DATA"); then stop_pid "$pid" "worker dockerd"; fi
-}
+stop_worker() { stop_host_dockerd "$W1"; }
 
 ensure_worker_daemon() {
   local pid
-  if pid=$(find_dockerd "$W1_PIDFILE" "$W1_DATA"); then
+  if pid=$(host_dockerd_pid "$W1"); then
     # A daemon left in a namespace that was since recreated is cut off from
     # the veth: it answers on its socket but can reach no manager.
-    if [ "$(stat -L -c %i "/proc/$pid/ns/net")" != "$(stat -L -c %i "$NETNS_PATH")" ]; then
+    if [ "$(stat -L -c %i "/proc/$pid/ns/net")" != "$(stat -L -c %i "$(host_netns_path "$W1")")" ]; then
       log "worker dockerd (pid $pid) runs in an old network namespace; restarting it"
       stop_pid "$pid" "worker dockerd"
     elif ! wait_until 20 ping_sock "$W1_SOCK"; then
@@ -204,7 +133,7 @@ worker_settled() { [ "$(wk info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null
 join_worker() {
   local token
   token=$(dk swarm join-token -q worker)
-  wk swarm join --token "$token" --advertise-addr "$W1_IP" "$HOST_IP:2377" >/dev/null 2>>"$W1_LOG"
+  wk swarm join --token "$token" --advertise-addr "$W1_IP" "$HOST_IP:2377" >/dev/null 2>>"$(host_log "$W1")"
 }
 
 # Last resort for a worker whose swarm state cannot be left cleanly: its
@@ -212,7 +141,7 @@ join_worker() {
 wipe_worker_swarm() {
   log "wiping the worker's swarm state and re-joining"
   stop_worker
-  unmount_under "$W1_EXEC"
+  unmount_under "$(host_dir "$W1")/exec"
   rm -rf "$W1_DATA/swarm"
   start_worker
 }
@@ -236,7 +165,7 @@ ensure_worker_joined() {
     DK_TIMEOUT=30 wk swarm leave --force >/dev/null 2>&1 || wipe_worker_swarm
   fi
   join_worker || { wipe_worker_swarm && join_worker; } ||
-    fail "could not join $W1_SOCK to the swarm at $HOST_IP:2377; see $W1_LOG"
+    fail "could not join $W1_SOCK to the swarm at $HOST_IP:2377; see $(host_log "$W1")"
 }
 
 worker_ready() { [ "$(dk node inspect -f '{{.Status.State}}' "$1" 2>/dev/null)" = ready ]; }
@@ -248,9 +177,9 @@ ensure_nodes() {
   if ! wait_until 45 worker_ready "$nid"; then
     log "worker node $nid not Ready after 45 s"
     wipe_worker_swarm
-    join_worker || fail "could not re-join $W1_SOCK to the swarm; see $W1_LOG"
+    join_worker || fail "could not re-join $W1_SOCK to the swarm; see $(host_log "$W1")"
     nid=$(wk info --format '{{.Swarm.NodeID}}')
-    wait_until 60 worker_ready "$nid" || fail "worker node $nid not Ready 60 s after a fresh join; see $W1_LOG"
+    wait_until 60 worker_ready "$nid" || fail "worker node $nid not Ready 60 s after a fresh join; see $(host_log "$W1")"
   fi
   # Earlier sessions leave their worker behind as a Down node; tests count on
   # exactly one worker, so anything that is neither us nor it goes.
@@ -283,8 +212,8 @@ ensure_registry() {
       -v "$REGISTRY_VOLUME:/var/lib/registry" minicloud/registry:2 >/dev/null
   fi
   if ! wait_until 20 registry_up; then
-    # The published port is bound to 10.77.0.1 when the container starts; if
-    # the veth and its address were recreated since, a restart binds it again.
+    # The published port is bound to the manager's address when the container starts;
+    # if the veth and its address were recreated since, a restart binds it again.
     log "registry does not answer on $REGISTRY_ADDR; restarting it"
     dk restart "$REGISTRY_NAME" >/dev/null
     wait_until 20 registry_up ||
@@ -311,7 +240,7 @@ push_testapp() {
 }
 
 worker_reaches_registry() {
-  [ "$(nsenter --net="$NETNS_PATH" curl -s --noproxy '*' -o /dev/null -w '%{http_code}' \
+  [ "$(nsenter --net="$(host_netns_path "$W1")" curl -s --noproxy '*' -o /dev/null -w '%{http_code}' \
     --max-time 3 "http://$REGISTRY_ADDR/v2/")" = 200 ]
 }
 
@@ -326,6 +255,8 @@ export MINICLOUD_SWARM_ADDR=$HOST_IP
 export MINICLOUD_TEST_REGISTRY=$REGISTRY_ADDR
 export MINICLOUD_ENDPOINT_MODE=$mode
 export MINICLOUD_WORKER_NODE_ID=$W1_NODE_ID
+export MINICLOUD_TEST_HOST_ADDR=$BRIDGE_IP
+export DOCKER_CONFIG=$MC_ROOT/docker-config
 EOF
   mv "$REPO/.engine/env.tmp" "$REPO/.engine/env"
   local gi="$REPO/.gitignore"
@@ -335,6 +266,25 @@ EOF
     printf '.engine/\n' >>"$gi"
   fi
   cat "$REPO/.engine/env"
+}
+
+# Before the test swarm had a namespace of its own, its manager ran in the host's namespace
+# on /var/run/docker.sock with a veth mc-vh1 (10.77.0.1) to the worker's namespace mc-w1.
+# What such a run left behind goes, unless its daemons still run.
+remove_old_layout() {
+  if pgrep -f -- "dockerd --data-root $MC_ROOT/(docker|w1/data) " >/dev/null; then
+    log "a test dockerd of the old layout still runs; leaving its network and data alone"
+    return 0
+  fi
+  ip link del mc-vh1 2>/dev/null || true
+  [ ! -e /var/run/netns/mc-w1 ] || ip netns delete mc-w1 2>/dev/null || true
+  local dir
+  for dir in "$MC_ROOT/docker" "$MC_ROOT/w1"; do
+    [ -e "$dir" ] || continue
+    log "removing $dir (old layout)"
+    unmount_under "$dir"
+    rm -rf --one-file-system "$dir"
+  done
 }
 
 main() {
@@ -348,6 +298,7 @@ main() {
   flock -w 900 9 || fail "another engine:up/down held $MC_RUN/engine.lock for 900 s"
 
   step packages;        ensure_packages
+  step 'old layout';    remove_old_layout
   step network;         ensure_network
   step 'manager dockerd'; ensure_manager
   step swarm;           ensure_swarm

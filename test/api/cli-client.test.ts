@@ -26,7 +26,12 @@ t.test('minicloud app ... drives a server given by flags, the environment or the
   t.teardown(() => app.close());
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   const home = t.testdir({});
-  const none = { MINICLOUD_SERVER: undefined, MINICLOUD_TOKEN: undefined, MINICLOUD_CONFIG: join(home, 'none.json') };
+  const none = {
+    MINICLOUD_SERVER: undefined,
+    MINICLOUD_TOKEN: undefined,
+    MINICLOUD_CONFIG: join(home, 'none.json'),
+    MINICLOUD_DATA_DIR: join(home, 'no-platform'),
+  };
   const flags = ['--server', url, '--token', ADMIN_TOKEN];
 
   const add = await cli(
@@ -107,8 +112,15 @@ t.test('API errors print as `error (CODE): message` with the fields; a missing s
   t.equal(wrongToken.err, 'error (MC_UNAUTHORIZED): a valid bearer token is required\n');
   const unreachable = await cli({ ...env, MINICLOUD_SERVER: 'http://127.0.0.1:9' }, 'app', 'ls');
   t.match(unreachable.err, /^error: cannot reach the minicloud API at http:\/\/127\.0\.0\.1:9/);
+  // A data dir of the test's own: a platform installed on this machine (/data/minicloud, the
+  // default) would otherwise be found and used.
   const nothing = await cli(
-    { MINICLOUD_SERVER: undefined, MINICLOUD_TOKEN: undefined, MINICLOUD_CONFIG: join(home, 'none.json') },
+    {
+      MINICLOUD_SERVER: undefined,
+      MINICLOUD_TOKEN: undefined,
+      MINICLOUD_CONFIG: join(home, 'none.json'),
+      MINICLOUD_DATA_DIR: join(home, 'no-platform'),
+    },
     'app',
     'ls',
   );

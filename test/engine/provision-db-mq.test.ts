@@ -15,15 +15,17 @@ import {
   Sensitive,
   type ServiceEndpoint,
 } from '@minicloud/core';
-import { managerDocker, waitFor } from '../helpers/engine.js';
+import { engineEnv, managerDocker, waitFor } from '../helpers/engine.js';
 
 // The database and message-bus adapters against the real servers of the management stack:
 // MariaDB and RabbitMQ from the Debian images, with the stack's own config files, as plain
-// containers whose ports are published on 127.0.0.1 only. Each app's credentials must work
+// containers whose ports are published on the test manager's address only. Each app's credentials must work
 // on its own database / vhost, be refused on the other app's, follow a re-key, and vanish on drop.
 
 const exec = promisify(execFile);
 const docker = managerDocker();
+/** Where the manager publishes the containers' ports: its own address in its namespace. */
+const HOST = engineEnv().swarmAddr;
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const prefix = `mc-provtest-${process.pid}`;
 // App passwords with quotes, a backtick, a semicolon and non-ASCII: they must survive SQL,
@@ -55,7 +57,7 @@ async function startContainer(
   options: Docker.ContainerCreateOptions,
   ports: string[],
 ): Promise<Record<string, number>> {
-  const bindings = Object.fromEntries(ports.map((p) => [`${p}/tcp`, [{ HostIp: '127.0.0.1', HostPort: '' }]]));
+  const bindings = Object.fromEntries(ports.map((p) => [`${p}/tcp`, [{ HostIp: HOST, HostPort: '' }]]));
   const container = await docker.createContainer({
     ...options,
     Labels: { 'minicloud.test': 'provision' },
@@ -137,14 +139,14 @@ rabbitmq.catch(() => undefined);
 
 t.test('MariaDB: a database and a user per app, each confined to its own', async (t) => {
   const { port, rootPassword } = await mariadb;
-  const admin = new MariaDbAdmin({ host: '127.0.0.1', port, user: 'root', password: rootPassword });
+  const admin = new MariaDbAdmin({ host: HOST, port, user: 'root', password: rootPassword });
   await waitFor('MariaDB to accept the admin', async () => (await admin.exists('nothing-yet'), true), 90_000);
   t.comment(`MariaDB ready ${Date.now() - begun} ms after the start`);
 
   const endpoint = (user: string, password: Sensitive<string>, path: string): ServiceEndpoint => ({
     user,
     password,
-    host: '127.0.0.1',
+    host: HOST,
     port,
     path,
   });
@@ -210,7 +212,7 @@ t.test('MariaDB: a database and a user per app, each confined to its own', async
     t.equal(await admin.exists('prov-blog'), false);
     t.match(await messageOf(appConnect(blog.user, blogPw, blog.database)), /ER_ACCESS_DENIED_ERROR/);
     t.not(await messageOf(open.query('SELECT 1')), 'no error', 'the session opened before the drop is gone');
-    const root = await createConnection({ host: '127.0.0.1', port, user: 'root', password: rootPassword.reveal() });
+    const root = await createConnection({ host: HOST, port, user: 'root', password: rootPassword.reveal() });
     t.teardown(() => root.end());
     const [users] = await root.query("SELECT User FROM mysql.user WHERE User LIKE 'prov\\_%' ORDER BY User");
     t.same(users, [{ User: 'prov_shop' }], 'only the other app keeps its user');
@@ -221,10 +223,10 @@ t.test('MariaDB: a database and a user per app, each confined to its own', async
 
   t.test('a wrong admin password is a coded error naming the server, not the password', async (t) => {
     const wrong = new Sensitive(`${rootPassword.reveal()}x`);
-    const bad = new MariaDbAdmin({ host: '127.0.0.1', port, user: 'root', password: wrong });
+    const bad = new MariaDbAdmin({ host: HOST, port, user: 'root', password: wrong });
     const appPw = secret();
     const text = await messageOf(bad.ensure('prov-shop', appPw));
-    t.match(text, `MC_DATABASE: cannot connect to the database server root@127.0.0.1:${port}: ER_ACCESS_DENIED_ERROR`);
+    t.match(text, `MC_DATABASE: cannot connect to the database server root@${HOST}:${port}: ER_ACCESS_DENIED_ERROR`);
     t.notMatch(text, wrong.reveal());
     t.notMatch(text, rootPassword.reveal());
     t.notMatch(text, appPw.reveal());
@@ -235,14 +237,14 @@ t.test('RabbitMQ: a vhost and a user per app, each confined to its own', async (
   const { amqpPort, apiPort, adminPassword } = await rabbitmq;
   const name = rabbitName;
   const admin = new RabbitMqAdmin({
-    url: `http://127.0.0.1:${apiPort}`,
+    url: `http://${HOST}:${apiPort}`,
     user: 'mcadmin',
     password: adminPassword,
     timeoutMs: 3000,
   });
   await waitFor('the management API', async () => (await admin.exists('nothing-yet'), true), 120_000);
   const url = (user: string, password: Sensitive<string>, vhost: string) =>
-    amqpUrl({ user, password, host: '127.0.0.1', port: amqpPort, path: vhost }).reveal();
+    amqpUrl({ user, password, host: HOST, port: amqpPort, path: vhost }).reveal();
   /** A connection as the app would open it: from its AMQP_URL. */
   const appConnect = async (user: string, password: Sensitive<string>, vhost: string): Promise<ChannelModel> => {
     const c = await amqpConnect(url(user, password, vhost));
@@ -330,7 +332,7 @@ t.test('RabbitMQ: a vhost and a user per app, each confined to its own', async (
     t.equal(await admin.exists('prov-blog'), false);
     t.match(await messageOf(appConnect(blog.user, blogPw, blog.vhost)), /ACCESS_REFUSED/);
     const auth = `Basic ${Buffer.from(`mcadmin:${adminPassword.reveal()}`).toString('base64')}`;
-    const user = await fetch(`http://127.0.0.1:${apiPort}/api/users/prov_blog`, {
+    const user = await fetch(`http://${HOST}:${apiPort}/api/users/prov_blog`, {
       headers: { authorization: auth },
     });
     t.equal(user.status, 404, 'the user is gone');
@@ -341,7 +343,7 @@ t.test('RabbitMQ: a vhost and a user per app, each confined to its own', async (
 
   t.test('a wrong admin password is a coded error with the status, not the password', async (t) => {
     const wrong = new Sensitive(`${adminPassword.reveal()}x`);
-    const bad = new RabbitMqAdmin({ url: `http://127.0.0.1:${apiPort}`, user: 'mcadmin', password: wrong });
+    const bad = new RabbitMqAdmin({ url: `http://${HOST}:${apiPort}`, user: 'mcadmin', password: wrong });
     const appPw = asciiSecret();
     const text = await messageOf(bad.ensure('prov-shop', appPw));
     t.match(

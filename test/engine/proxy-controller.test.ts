@@ -30,6 +30,8 @@ import { engineEnv, managerDocker, waitFor } from '../helpers/engine.js';
 const exec = promisify(execFile);
 const env = engineEnv();
 const docker = managerDocker(env);
+/** Where the manager publishes the proxy's ports: its own address in its namespace. */
+const HOST = env.swarmAddr;
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const id = `mc-proxytest-${process.pid}`;
 const DOMAIN = 'mc-test.localhost';
@@ -70,7 +72,7 @@ interface Answer {
 /** GET over HTTPS to the published port with SNI and Host set to the domain, trusting the test CA. */
 function httpsGet(port: number, domain: string, ca: string, agent?: Agent): Promise<Answer> {
   const options: RequestOptions = {
-    host: '127.0.0.1',
+    host: HOST,
     port,
     path: '/',
     servername: domain,
@@ -103,7 +105,7 @@ function httpsGet(port: number, domain: string, ca: string, agent?: Agent): Prom
 
 function httpGet(port: number, domain: string, path: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, headers: { host: domain }, agent: false }, (res) => {
+    const req = httpRequest({ host: HOST, port, path, headers: { host: domain }, agent: false }, (res) => {
       res.resume();
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: '', location: res.headers.location }));
     });
@@ -165,7 +167,7 @@ t.test('the proxy controller drives a real nginx', async (t) => {
     HostConfig: { NetworkMode: id },
     NetworkingConfig: { EndpointsConfig: { [id]: { Aliases: ['hello-web'] } } },
   });
-  // The proxy: the stack's command, mounts and published ports (on 127.0.0.1 only here).
+  // The proxy: the stack's command, mounts and published ports (on the manager's address only here).
   const proxy = await docker.createContainer({
     name: `${id}-proxy`,
     Image: 'minicloud/nginx:bookworm',
@@ -179,8 +181,8 @@ t.test('the proxy controller drives a real nginx', async (t) => {
         `${layout.publicDir}:/usr/share/minicloud/public:ro`,
       ],
       PortBindings: {
-        '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }],
-        '443/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }],
+        '80/tcp': [{ HostIp: HOST, HostPort: '' }],
+        '443/tcp': [{ HostIp: HOST, HostPort: '' }],
       },
     },
   });

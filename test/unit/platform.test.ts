@@ -13,6 +13,7 @@ import {
   htpasswdMatches,
   initPlatform,
   issueCertificate,
+  loadPlatformSettings,
   keyMatchesCertificate,
   loadTemplates,
   MinicloudError,
@@ -61,6 +62,7 @@ t.test('platform settings: defaults, and every value that reaches YAML, nginx or
     imagesMode: 'hub',
     registryUser: 'minicloud',
     registryKeep: 3,
+    engineSocket: '/var/run/docker.sock',
   });
   const bad: [Partial<PlatformSettings>, string][] = [
     [{ domain: 'example.com\nserver_name evil' }, 'domain'],
@@ -78,6 +80,9 @@ t.test('platform settings: defaults, and every value that reaches YAML, nginx or
     [{ images: { ...images, api: 'x:1"; rm -rf /' } }, 'images.api'],
     [{ registryUser: 'Root:x' }, 'registryUser'],
     [{ registryKeep: -1 }, 'registryKeep'],
+    [{ engineSocket: 'docker.sock' }, 'engineSocket'],
+    [{ engineSocket: '/run/a b.sock' }, 'engineSocket'],
+    [{ engineSocket: '/run/../etc/shadow' }, 'engineSocket'],
   ];
   for (const [over, path] of bad) {
     t.throws(
@@ -171,6 +176,32 @@ t.test('the management stack template renders into a valid stack', async (t) => 
     { code: 'MC_PLATFORM_INVALID' },
     'an unknown placeholder is an error',
   );
+});
+
+t.test("the API and the CLI job mount the engine's socket the platform was installed with", async (t) => {
+  const mounts = async (over: Partial<PlatformSettings>) => {
+    const files = renderManagementFiles(await loadTemplates(), settings(over));
+    const stack = yaml.load(files['minicloud.yml']!) as { services: Record<string, { volumes?: string[] }> };
+    return ['api', 'registry-gc'].map((s) =>
+      stack.services[s]!.volumes!.find((v) => v.endsWith(':/var/run/docker.sock')),
+    );
+  };
+  t.same(await mounts({}), Array(2).fill('/var/run/docker.sock:/var/run/docker.sock'), "Docker's default");
+  t.same(
+    await mounts({ engineSocket: '/var/lib/minicloud-test/hosts/mgr/docker.sock' }),
+    Array(2).fill('/var/lib/minicloud-test/hosts/mgr/docker.sock:/var/run/docker.sock'),
+    'a second engine on the same machine',
+  );
+});
+
+t.test('a platform.json written before engineSocket existed loads with the default', async (t) => {
+  const dir = t.testdir({});
+  await initPlatform(settings({ dataDir: dir }));
+  const file = join(dir, 'config/platform.json');
+  const recorded = JSON.parse(readFileSync(file, 'utf8')) as { settings: Record<string, unknown> };
+  delete recorded.settings['engineSocket'];
+  writeFileSync(file, JSON.stringify(recorded));
+  t.equal((await loadPlatformSettings(dir)).engineSocket, '/var/run/docker.sock');
 });
 
 t.test('certificates: the CA signs the proxy and registry certificates; problems are named', async (t) => {

@@ -25,6 +25,7 @@ interface InitFlags {
   images: ImagesMode;
   image: string[];
   registryKeep?: number;
+  engineSocket?: string;
   templates?: string;
   joinScript?: string;
   json?: boolean;
@@ -66,6 +67,7 @@ export function registerPlatform(program: Command, io: Io): void {
     .option('--images <mode>', 'hub (official images) or debian (built from Debian packages)', 'hub')
     .option('--image <service=image>', 'the image a management service runs (repeat for each)', collect, [])
     .option('--registry-keep <n>', 'previous images per repository the registry clean-up keeps', integer)
+    .option('--engine-socket <path>', "the engine's unix socket on the manager (default /var/run/docker.sock)")
     .option('--templates <dir>', 'management stack templates (default: stacks/management of this build)')
     .option(
       '--join-script <file>',
@@ -81,6 +83,7 @@ export function registerPlatform(program: Command, io: Io): void {
         imagesMode: flags.images,
         images: imageMap(flags.image),
         ...(flags.registryKeep !== undefined ? { registryKeep: flags.registryKeep } : {}),
+        ...(flags.engineSocket !== undefined ? { engineSocket: flags.engineSocket } : {}),
       });
       const report = await initPlatform(settings, {
         ...(flags.templates ? { templatesDir: flags.templates } : {}),

@@ -16,7 +16,13 @@ import {
   type CertAndKey,
   type CertRequest,
 } from './pki.js';
-import { isIpv4, splitHostPort, type ManagementService, type PlatformSettings } from './settings.js';
+import {
+  DEFAULT_ENGINE_SOCKET,
+  isIpv4,
+  splitHostPort,
+  type ManagementService,
+  type PlatformSettings,
+} from './settings.js';
 
 // `minicloud platform init`: makes the data dir's secrets, CA, certificates and configuration
 // exist and be current. Idempotent by construction: a secret or key that exists is never made
@@ -47,7 +53,8 @@ export interface InitOptions {
 
 interface PlatformFile {
   version: 1;
-  settings: PlatformSettings;
+  /** As recorded: settings added later are missing from older files. */
+  settings: Omit<PlatformSettings, 'engineSocket'> & Partial<Pick<PlatformSettings, 'engineSocket'>>;
   /** sha256 of each rendered file as last written, to tell our text from a hand edit. */
   rendered: Record<string, string>;
 }
@@ -298,5 +305,6 @@ export async function loadPlatformSettings(dataDir: string): Promise<PlatformSet
       'MC_PLATFORM_NOT_FOUND',
       `no minicloud platform in ${dataDir} (${layout.platformFile} is missing): run install/install.sh, or pass --data-dir`,
     );
-  return file.settings;
+  // Settings added since a platform was installed take their defaults (its behaviour then).
+  return { engineSocket: DEFAULT_ENGINE_SOCKET, ...file.settings };
 }

@@ -24,7 +24,15 @@ export interface PlatformSettings {
   rabbitmqUser: string;
   /** Tags kept per repository by the registry clean-up besides the deployed ones. */
   registryKeep: number;
+  /**
+   * The engine's unix socket on the manager, mounted into the API and the CLI: Docker's
+   * default, or another engine's when several run on one machine (the test swarm's does).
+   */
+  engineSocket: string;
 }
+
+/** Where Docker's engine listens unless told otherwise; platforms installed before the setting had it. */
+export const DEFAULT_ENGINE_SOCKET = '/var/run/docker.sock';
 
 const DATA_DIR = /^\/[A-Za-z0-9._/-]*$/;
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -68,6 +76,11 @@ function problems(s: PlatformSettings): ErrorDetail[] {
   }
   if (!USER.test(s.registryUser)) bad('registryUser', 'must be a lower-case user name');
   if (!USER.test(s.rabbitmqUser)) bad('rabbitmqUser', 'must be a lower-case user name');
+  if (!DATA_DIR.test(s.engineSocket) || s.engineSocket.split('/').some((p) => p === '..' || p === '.'))
+    bad(
+      'engineSocket',
+      'must be an absolute path of letters, digits, ".", "_", "-" and "/", without "." or ".." parts',
+    );
   if (!Number.isInteger(s.registryKeep) || s.registryKeep < 0 || s.registryKeep > 100)
     bad('registryKeep', 'must be a whole number from 0 to 100');
   return out;
@@ -84,6 +97,7 @@ export function platformSettings(
     registryUser: 'minicloud',
     rabbitmqUser: 'minicloud',
     registryKeep: 3,
+    engineSocket: DEFAULT_ENGINE_SOCKET,
     ...input,
     images: { ...input.images },
   };
