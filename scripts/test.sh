@@ -7,20 +7,32 @@ cd "$(dirname "$0")/.."
 # tap's TypeScript loader (ts-node) looks for the project file here.
 export TS_NODE_PROJECT="$PWD/tsconfig.test.json"
 
-echo "== build" && npm run --silent build
-echo "== lint" && npm run --silent lint
-echo "== unit tests" && npx tap test/unit
-echo "== API tests" && npx tap test/api --exclude='**/helpers/**' --exclude='**/engine/**'
-# The browser tests drive Debian's Chromium (playwright-core downloads no browser): install it once.
-if ! [ -x /usr/bin/chromium ]; then
-  echo "== installing chromium"
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } >/dev/null
-fi
-echo "== browser tests (screenshots in test/artifacts/browser)" && npx tap test/browser --exclude='**/helpers/**'
+# Each stage's time, so the slow ones are visible: "== NAME" then "== NAME: N s".
+T0=$SECONDS
+stage() {
+  local name=$1 t=$SECONDS
+  shift
+  echo "== $name"
+  "$@"
+  echo "== $name: $((SECONDS - t)) s (total $((SECONDS - T0)) s)"
+}
 
-echo "== engine" && bash scripts/engine/up.sh >/dev/null
+stage build npm run --silent build
+stage lint npm run --silent lint
+stage 'unit tests' npx tap test/unit
+stage 'API tests' npx tap test/api --exclude='**/helpers/**' --exclude='**/engine/**'
+# The browser tests drive Debian's Chromium (playwright-core downloads no browser): install it once.
+install_chromium() {
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } >/dev/null
+}
+[ -x /usr/bin/chromium ] || stage 'installing chromium' install_chromium
+stage 'browser tests (screenshots in test/artifacts/browser)' npx tap test/browser --exclude='**/helpers/**'
+
+# The test swarm: its own engines in network namespaces of their own (scripts/engine), never
+# the host's Docker, so a platform installed on this machine keeps serving throughout.
+engine_up() { bash scripts/engine/up.sh >/dev/null; }
+stage engine engine_up
 set -a && . .engine/env && set +a
-echo "== engine tests (serial: they share one swarm)"
-npx tap --jobs=1 test/engine
-echo "== API tests against the engine" && npx tap --jobs=1 test/api/engine
-echo "== browser tests against the installed platform" && bash scripts/browser-platform.sh
+stage 'engine tests (serial: they share one swarm)' npx tap --jobs=1 test/engine
+stage 'API tests against the engine' npx tap --jobs=1 test/api/engine
+stage 'browser tests against the installed platform' bash scripts/browser-platform.sh

@@ -13,6 +13,8 @@ import {
   htpasswdMatches,
   initPlatform,
   issueCertificate,
+  nextDailySlot,
+  startDailyTimer,
   loadPlatformSettings,
   keyMatchesCertificate,
   loadTemplates,
@@ -130,7 +132,8 @@ t.test('the management stack template renders into a valid stack', async (t) => 
     networks: Record<string, { external: boolean; name: string }>;
     secrets: Record<string, { file: string }>;
   };
-  t.same(Object.keys(stack.services).sort(), ['api', 'mariadb', 'proxy', 'rabbitmq', 'registry', 'registry-gc']);
+  // No registry-gc service: the daily clean-up runs in the API (a job service showed as 0/1).
+  t.same(Object.keys(stack.services).sort(), ['api', 'mariadb', 'proxy', 'rabbitmq', 'registry']);
   for (const name of ['proxy', 'registry', 'mariadb', 'rabbitmq', 'api']) {
     const svc = stack.services[name]!;
     t.equal(svc.image, images[name as keyof typeof images], `${name} runs the image it was given`);
@@ -141,9 +144,10 @@ t.test('the management stack template renders into a valid stack', async (t) => 
     t.equal(svc.deploy.labels['minicloud.managed'], 'true', `${name} carries minicloud.managed`);
     t.same(svc.deploy.placement.constraints, ['node.role == manager'], `${name} runs on the manager`);
   }
-  const mib = Object.entries(stack.services)
-    .filter(([name]) => name !== 'registry-gc')
-    .reduce((sum, [, s]) => sum + Number(s.deploy.resources.limits.memory.replace(/M$/, '')), 0);
+  const mib = Object.entries(stack.services).reduce(
+    (sum, [, s]) => sum + Number(s.deploy.resources.limits.memory.replace(/M$/, '')),
+    0,
+  );
   t.ok(mib <= 800, `the services' memory limits add up to ${mib} MiB`);
   t.same(
     stack.services['proxy']!.ports!.map((p) => `${p.published}/${p.mode}`),
@@ -178,18 +182,16 @@ t.test('the management stack template renders into a valid stack', async (t) => 
   );
 });
 
-t.test("the API and the CLI job mount the engine's socket the platform was installed with", async (t) => {
+t.test("the API mounts the engine's socket the platform was installed with", async (t) => {
   const mounts = async (over: Partial<PlatformSettings>) => {
     const files = renderManagementFiles(await loadTemplates(), settings(over));
     const stack = yaml.load(files['minicloud.yml']!) as { services: Record<string, { volumes?: string[] }> };
-    return ['api', 'registry-gc'].map((s) =>
-      stack.services[s]!.volumes!.find((v) => v.endsWith(':/var/run/docker.sock')),
-    );
+    return ['api'].map((s) => stack.services[s]!.volumes!.find((v) => v.endsWith(':/var/run/docker.sock')));
   };
-  t.same(await mounts({}), Array(2).fill('/var/run/docker.sock:/var/run/docker.sock'), "Docker's default");
+  t.same(await mounts({}), ['/var/run/docker.sock:/var/run/docker.sock'], "Docker's default");
   t.same(
     await mounts({ engineSocket: '/var/lib/minicloud-test/hosts/mgr/docker.sock' }),
-    Array(2).fill('/var/lib/minicloud-test/hosts/mgr/docker.sock:/var/run/docker.sock'),
+    ['/var/lib/minicloud-test/hosts/mgr/docker.sock:/var/run/docker.sock'],
     'a second engine on the same machine',
   );
 });
@@ -202,6 +204,35 @@ t.test('a platform.json written before engineSocket existed loads with the defau
   delete recorded.settings['engineSocket'];
   writeFileSync(file, JSON.stringify(recorded));
   t.equal((await loadPlatformSettings(dir)).engineSocket, '/var/run/docker.sock');
+});
+
+t.test('the daily timer: the next slot is always in the future, and a run re-arms it', async (t) => {
+  t.same(nextDailySlot(240, new Date('2026-11-26T03:59:00Z')), new Date('2026-11-26T04:00:00Z'));
+  t.same(nextDailySlot(240, new Date('2026-11-26T04:00:00Z')), new Date('2026-11-27T04:00:00Z'), 'not at once');
+  t.same(nextDailySlot(240, new Date('2026-11-26T23:00:00Z')), new Date('2026-11-27T04:00:00Z'));
+  let clock = new Date('2026-11-26T12:00:00Z');
+  const armed: { fn: () => void; ms: number }[] = [];
+  const cleared: number[] = [];
+  let runs = 0;
+  const timer = startDailyTimer(
+    async () => {
+      runs += 1;
+      if (runs === 1) throw new Error('a failing run waits for the next slot');
+    },
+    {
+      now: () => clock,
+      setTimer: (fn, ms) => armed.push({ fn, ms }),
+      clearTimer: (handle) => cleared.push(handle as number),
+    },
+  );
+  t.equal(armed[0]!.ms, 16 * 3_600_000, 'first run at 04:00 the next day');
+  clock = new Date('2026-11-27T04:00:00Z');
+  armed[0]!.fn();
+  await new Promise((r) => setImmediate(r));
+  t.equal(runs, 1);
+  t.equal(armed[1]!.ms, 24 * 3_600_000, 're-armed for the day after, though the run failed');
+  timer.stop();
+  t.same(cleared, [2], 'stop clears the armed timer (push() returned its handle, 2)');
 });
 
 t.test('certificates: the CA signs the proxy and registry certificates; problems are named', async (t) => {

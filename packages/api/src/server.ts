@@ -5,6 +5,9 @@ import {
   dockerClient,
   openApps,
   platformLayout,
+  registryAccess,
+  runRegistryGc,
+  startDailyTimer,
   startUpstreamSync,
   Sensitive,
   type AppManager,
@@ -79,6 +82,24 @@ if (backups && process.env['MINICLOUD_BACKUP_SCHEDULER'] !== 'off') {
     return undefined;
   });
   if (scheduler) app.addHook('onClose', async () => scheduler.stop());
+}
+// The registry clean-up, daily (MINICLOUD_REGISTRY_GC=off leaves it to `minicloud registry gc`):
+// what `minicloud registry gc` does, with the platform's --keep setting.
+if (dataDir && process.env['MINICLOUD_REGISTRY_GC'] !== 'off') {
+  const gcDataDir = dataDir;
+  const timer = startDailyTimer(async () => {
+    try {
+      const access = await registryAccess(gcDataDir);
+      const result = await runRegistryGc(access, dockerClient(), { keep: access.settings.registryKeep });
+      app.log.info(
+        { deleted: result.plan.delete.length, freedBytes: result.plan.freedBytes, bytesAfter: result.after },
+        'registry clean-up done',
+      );
+    } catch (error) {
+      app.log.error({ reason: (error as Error).message }, `registry clean-up failed: ${(error as Error).message}`);
+    }
+  });
+  app.addHook('onClose', async () => timer.stop());
 }
 const port = Number(process.env['PORT'] ?? 8080);
 await app.listen({ host: '0.0.0.0', port });

@@ -7,6 +7,7 @@ export * from './init.js';
 export * from './image-ref.js';
 export * from './registry-client.js';
 export * from './registry-gc.js';
+export * from './registry-gc-schedule.js';
 export * from './registry.js';
 export * from './push.js';
 export * from './join.js';
