@@ -397,4 +397,5 @@ main() {
   summary
 }
 
-main "$@"
+# Sourced (by a test of one step), it only defines the steps.
+[[ ${BASH_SOURCE[0]} != "$0" ]] || main "$@"
