@@ -7,6 +7,7 @@ import {
   isMinicloudError,
   readImageManifest,
   removeStack,
+  stackLeftovers,
   stackStatus,
   type ComposeFile,
 } from '@minicloud/core';
@@ -173,4 +174,58 @@ t.test('rm removes the stack and stack ps then finds nothing', async (t) => {
   } catch (error) {
     t.equal(isMinicloudError(error) && error.code, 'MC_STACK_NOT_FOUND');
   }
+});
+
+// Issue 18: swarm removes a stack's networks only once their tasks are gone, and shows them
+// until then; a deploy right after a remove used to plan them unchanged and then fail with
+// `network ..._app not found`.
+const RACE = 'mc-e2e-race';
+/** The hello app on the stack's default network; a short stop grace keeps ten rounds quick. */
+const raceStack = (grace = '10s'): ComposeFile => ({
+  version: '3.8',
+  services: {
+    web: { image: `${env.registry}/hello:1`, stop_grace_period: grace, deploy: { endpoint_mode: env.endpointMode } },
+  },
+  networks: {},
+});
+
+t.test('deploy, rm, deploy of one stack ten times with no pause: every deploy converges', async (t) => {
+  t.teardown(() => removeStack(RACE, docker).catch(() => undefined));
+  for (let i = 1; i <= 10; i++) {
+    const result = await deployStack(RACE, raceStack('2s'), { docker, timeoutMs: 120_000 });
+    t.same(
+      result.services.map((s) => [s.state, s.running]),
+      [['converged', 1]],
+      `deploy ${i} converges`,
+    );
+    const lines: string[] = [];
+    await removeStack(RACE, docker, { progress: (l) => lines.push(l) });
+    t.same(await stackLeftovers(docker, RACE), [], `rm ${i} returns once nothing of the stack is left`);
+  }
+});
+
+t.test('a deploy right after `docker stack rm` (which returns at once) waits for the old network', async (t) => {
+  t.teardown(() => removeStack(RACE, docker).catch(() => undefined));
+  for (let i = 1; i <= 3; i++) {
+    await deployStack(RACE, raceStack(), { docker, timeoutMs: 120_000 });
+    await dockerCli(['stack', 'rm', RACE]);
+    const result = await deployStack(RACE, raceStack(), { docker, timeoutMs: 120_000 });
+    t.same(
+      result.services.map((s) => [s.state, s.running]),
+      [['converged', 1]],
+      `deploy ${i} after the CLI's rm converges`,
+    );
+  }
+});
+
+t.test('rm --detach returns before the stack is gone; a deploy after it still converges', async (t) => {
+  t.teardown(() => removeStack(RACE, docker).catch(() => undefined));
+  await deployStack(RACE, raceStack(), { docker, timeoutMs: 120_000 });
+  await removeStack(RACE, docker, { detach: true });
+  t.not((await stackLeftovers(docker, RACE)).length, 0, 'its task is still stopping');
+  const result = await deployStack(RACE, raceStack(), { docker, timeoutMs: 120_000 });
+  t.same(
+    result.services.map((s) => [s.state, s.running]),
+    [['converged', 1]],
+  );
 });

@@ -59,10 +59,17 @@ export function registerStack(program: Command, io: Io): void {
 
   stack
     .command('rm')
-    .description('remove a stack (its services, networks, secrets and configs; volumes stay)')
+    .description('remove a stack (its services, networks, secrets and configs; volumes stay) and wait until it is gone')
     .argument('<name>', 'stack name')
-    .action(async (name: string) => {
-      for (const removed of await removeStack(name, dockerClient())) io.out(`removed ${removed}`);
+    .option('--detach', 'return once the removal is accepted, without waiting for it to finish')
+    .option('--timeout <seconds>', 'how long to wait for the stack to be gone', (v) => Number(v), 120)
+    .action(async (name: string, flags: { detach?: boolean; timeout: number }) => {
+      const removed = await removeStack(name, dockerClient(), {
+        timeoutMs: flags.timeout * 1000,
+        detach: flags.detach ?? false,
+        progress: (line) => io.err(line),
+      });
+      for (const r of removed) io.out(`removed ${r}`);
     });
 
   stack

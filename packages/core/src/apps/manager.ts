@@ -181,7 +181,7 @@ export class AppManager implements Apps {
     const { store, docker } = this.ctx;
     const record = await store.read(name);
     progress(`removing the ${name} stack`);
-    await removeStack(name, docker).catch((error: unknown) => {
+    await removeStack(name, docker, { progress }).catch((error: unknown) => {
       if (!(error instanceof MinicloudError && error.code === 'MC_STACK_NOT_FOUND')) throw error;
     });
     await store.remove(name);

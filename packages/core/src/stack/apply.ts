@@ -91,16 +91,62 @@ export async function applyPlan(
   }
 
   const auths = options.registryAuth ?? [];
+  const recreate = networkRecreator(docker, desired);
   // Services are independent of each other: a few requests at once instead of one by one
   // (the docker CLI's way), without flooding a small manager.
   const limit = pLimit(SERVICE_CONCURRENCY);
   const serviceActions = plan.actions.filter((a) => a.kind === 'service' && a.op !== 'unchanged');
   await Promise.all(
-    serviceActions.map((action) => limit(() => applyServiceAction(docker, desired, action, ids, auths))),
+    serviceActions.map((action) =>
+      limit(() =>
+        applyServiceAction(docker, desired, action, ids, auths).catch(async (error: unknown) => {
+          // A network the plan found may have been on its way out (swarm deletes a removed
+          // network only once its last task is gone, and shows it until then): wait for it
+          // to go, create it anew, and try once more.
+          const network = missingNetwork(error, desired);
+          if (!network) throw error;
+          await recreate(network);
+          await applyServiceAction(docker, desired, action, ids, auths);
+        }),
+      ),
+    ),
   );
 }
 
 const SERVICE_CONCURRENCY = 6;
+
+/** The desired network an engine refusal says is missing (`network shop_front not found`). */
+export function missingNetwork(error: unknown, desired: DesiredStack): string | undefined {
+  const text = error instanceof Error ? error.message : String(error);
+  const m = /network (\S+) not found/.exec(text);
+  return m && desired.networks.some((n) => n.name === m[1]) ? m[1] : undefined;
+}
+
+const NETWORK_GONE_TIMEOUT_MS = 60_000;
+
+/** Waits for a network being deleted to go, then creates it from the desired stack; once per name. */
+function networkRecreator(docker: Docker, desired: DesiredStack): (name: string) => Promise<void> {
+  const pending = new Map<string, Promise<void>>();
+  return (name) => {
+    let work = pending.get(name);
+    if (!work) {
+      work = (async () => {
+        const deadline = Date.now() + NETWORK_GONE_TIMEOUT_MS;
+        while ((await docker.listNetworks({ filters: { name: [name] } })).some((n) => n.Name === name)) {
+          if (Date.now() > deadline)
+            throw new MinicloudError('MC_ENGINE', `network ${name} is being removed and did not go within 60 s`);
+          await new Promise((r) => setTimeout(r, 250));
+        }
+        const network = desired.networks.find((n) => n.name === name)!;
+        await step(`create network ${name}`, () =>
+          docker.createNetwork(network.create as unknown as Docker.NetworkCreateOptions),
+        );
+      })();
+      pending.set(name, work);
+    }
+    return work;
+  };
+}
 
 async function applyServiceAction(
   docker: Docker,
