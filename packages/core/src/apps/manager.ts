@@ -16,6 +16,7 @@ import type { AppContext } from './context.js';
 import type { AppSecrets } from './store.js';
 import type { CertificateFiles } from './ports.js';
 import { appStatus } from './status.js';
+import { purgeSteps, removeIncomplete } from './purge.js';
 import type {
   AddAppInput,
   AppRecord,
@@ -177,6 +178,11 @@ export class AppManager implements Apps {
     return { app: await this.show(name), rolledBack: false };
   }
 
+  /**
+   * The record goes last: while any part of the app is left (its stack, or with purge its
+   * data, certificates or secrets), the record stays and names it, so running the remove
+   * again finishes it. Each purge step is tried, and whatever failed is reported together.
+   */
   async remove(name: string, options: { purge?: boolean } = {}, progress: Progress = quiet): Promise<void> {
     const { store, docker } = this.ctx;
     const record = await store.read(name);
@@ -184,16 +190,18 @@ export class AppManager implements Apps {
     await removeStack(name, docker).catch((error: unknown) => {
       if (!(error instanceof MinicloudError && error.code === 'MC_STACK_NOT_FOUND')) throw error;
     });
+    if (options.purge) {
+      const left = await purgeSteps(record, {
+        dropNeed: (need) => this.dropNeed(name, need),
+        removeCertificate: (domain) => this.ctx.certificates.remove(domain),
+        removeSecrets: () => store.removeSecrets(name),
+        progress,
+      });
+      if (left.length > 0) throw removeIncomplete(name, left);
+    }
     await store.remove(name);
     progress('removing its routes');
     await this.route();
-    if (!options.purge) return;
-    for (const need of record.needs) {
-      progress(`purging its ${need}`);
-      await this.dropNeed(name, need);
-    }
-    await store.removeSecrets(name);
-    for (const domain of record.domains) await this.ctx.certificates.remove(domain);
   }
 
   async addDomain(name: string, domain: string, certificate?: DomainCertificate): Promise<AppStatus> {

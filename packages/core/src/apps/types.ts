@@ -66,7 +66,11 @@ export interface Apps {
   list(): Promise<AppStatus[]>;
   show(name: string): Promise<AppStatus>;
   update(name: string, input: UpdateAppInput, progress?: Progress): Promise<UpdateResult>;
-  /** Stops the app and its routes; purge also drops its database, vhost and storage. */
+  /**
+   * Stops the app and its routes; purge also drops its database, vhost and storage. A purge
+   * step that fails leaves the record (MC_APP_REMOVE_INCOMPLETE names what is left); calling
+   * remove again finishes it.
+   */
   remove(name: string, options?: { purge?: boolean }, progress?: Progress): Promise<void>;
   addDomain(name: string, domain: string, certificate?: DomainCertificate): Promise<AppStatus>;
   removeDomain(name: string, domain: string): Promise<AppStatus>;
