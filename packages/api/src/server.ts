@@ -11,6 +11,7 @@ import {
   type BackupContext,
 } from '@minicloud/core';
 import { buildApp } from './app.js';
+import { TokenStore } from './tokens.js';
 import { dockerPorts } from './adapters.js';
 import { coreBackups, startBackupScheduler } from './backup-adapter.js';
 
@@ -49,8 +50,25 @@ if (dataDir) {
   });
 }
 
+// Deploy tokens and webhooks of apps that no longer exist (left by a remove that failed before
+// removes revoked them first) would open the next app of that name: they go at start-up.
+const tokens = await TokenStore.open(secretsDir);
+let orphanTokens: string[] = [];
+let orphanProblem: string | undefined;
+if (apps) {
+  const names = await apps.list().then(
+    (list) => list.map((a) => a.name),
+    (error: Error) => {
+      orphanProblem = error.message;
+      return undefined;
+    },
+  );
+  if (names) orphanTokens = await tokens.forgetAppsExcept(names);
+}
+
 const app = await buildApp({
   adminToken,
+  tokens,
   ...ports,
   ...(apps ? { apps } : {}),
   ...(backups ? { backups: coreBackups(backups) } : {}),
@@ -59,6 +77,9 @@ const app = await buildApp({
   trustProxy: true,
 });
 if (appsProblem) app.log.error({ dataDir }, `app lifecycle unavailable: ${appsProblem}`);
+if (orphanTokens.length > 0)
+  app.log.warn({ apps: orphanTokens }, 'revoked the deploy tokens and webhooks of apps that no longer exist');
+if (orphanProblem) app.log.warn({ reason: orphanProblem }, `tokens of removed apps not checked: ${orphanProblem}`);
 if (apps) {
   // The proxy keeps connections open to the apps' task addresses; when tasks move (updates,
   // restarts, rescheduling) its upstream blocks follow within a second or two.

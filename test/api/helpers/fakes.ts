@@ -44,6 +44,8 @@ export class FakeApps implements Apps {
   readonly records = new Map<string, AppRecord>();
   readonly extraUrls = new Map<string, string[]>();
   readonly calls: string[] = [];
+  /** Needs whose purge fails (the database server is down, say). */
+  readonly failPurge = new Set<NeedName>();
   readonly baseDomain: string;
   readonly images: Record<string, Manifest>;
 
@@ -177,8 +179,16 @@ export class FakeApps implements Apps {
 
   async remove(name: string, options: { purge?: boolean } = {}, progress?: Progress): Promise<void> {
     this.calls.push(`remove ${name} purge=${options.purge ?? false}`);
-    this.record(name);
+    const r = this.record(name);
     await this.step(progress, 'removing the stack');
+    // As core does: a purge step that fails leaves the record, naming what is left.
+    const left = options.purge ? r.needs.filter((n) => this.failPurge.has(n)) : [];
+    if (left.length > 0)
+      throw new MinicloudError(
+        'MC_APP_REMOVE_INCOMPLETE',
+        `app ${name} is not fully removed: ${left.join(', ')} could not be purged`,
+        left.map((n) => ({ path: n, message: 'is left (MC_DATABASE: lost connection)' })),
+      );
     this.records.delete(name);
   }
 
