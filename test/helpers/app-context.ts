@@ -10,6 +10,7 @@ import {
   type ProxyRoute,
   type StorageAdmin,
 } from '@minicloud/core';
+import { FakeEngine } from './fake-engine.js';
 
 // An AppContext over a real AppStore in a test directory, with the platform's other edges
 // faked in memory: which needs exist, which certificates, what the proxy routes. `fail` makes
@@ -17,6 +18,8 @@ import {
 
 export interface FakeEdges {
   ctx: AppContext;
+  /** The Docker Engine, in memory: images with manifests, services, networks. */
+  engine: FakeEngine;
   store: AppStore;
   dataDir: string;
   /** Needs that exist, per app. */
@@ -64,15 +67,9 @@ export function fakeAppContext(dataDir: string): FakeEdges {
     appHost: 'rabbitmq',
     appPort: 5672,
   } as unknown as MessagebusAdmin;
-  // An engine with no services, networks, secrets or configs: every stack is already gone.
-  const docker = {
-    listServices: async () => [],
-    listNetworks: async () => [],
-    listSecrets: async () => [],
-    listConfigs: async () => [],
-  };
+  const engine = new FakeEngine();
   const ctx = {
-    docker,
+    docker: engine.docker(),
     dataDir,
     baseDomain: 'example.com',
     endpointMode: 'vip',
@@ -96,6 +93,7 @@ export function fakeAppContext(dataDir: string): FakeEdges {
     },
     registryAuth: [],
     reservedDomains: ['admin.example.com'],
+    deployTimeoutMs: 5_000,
   } as unknown as AppContext;
-  return { ctx, store, dataDir, needs, certificates, routed, fail };
+  return { ctx, engine, store, dataDir, needs, certificates, routed, fail };
 }

@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { existsSync } from 'node:fs';
 import { AppManager, Sensitive, type AppRecord, type NeedName } from '@minicloud/core';
 import { fakeAppContext } from '../helpers/app-context.js';
@@ -11,7 +11,7 @@ function record(name: string, needs: NeedName[]): AppRecord {
     name,
     image: `registry.example.com/${name}:1`,
     domains: [`${name}.example.com`, 'www.shop.example'],
-    env: {},
+    envKeys: [],
     replicas: 1,
     needs,
     manifest: {
@@ -28,7 +28,7 @@ function record(name: string, needs: NeedName[]): AppRecord {
   };
 }
 
-async function installed(t: Tap.Test) {
+async function installed(t: Test) {
   const edges = fakeAppContext(t.testdir({}));
   const shop = record('shop', ['database', 'messagebus', 'storage']);
   await edges.store.write(shop, { stackYaml: 'services: {}\n' });

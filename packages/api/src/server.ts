@@ -38,6 +38,9 @@ if (dataDir) {
     return undefined;
   });
 }
+// Records written before env values moved to the secrets dir hold them in the configuration
+// directory: they move now, before any request (and on first use, should one be refused here).
+const envMoves = apps ? await apps.upgradeStoredEnv() : [];
 
 // Backups: the routes over core's backup engine, and its scheduler (every app daily unless its
 // policy says otherwise; MINICLOUD_BACKUP_SCHEDULER=off leaves the schedule to someone else).
@@ -77,6 +80,10 @@ const app = await buildApp({
   trustProxy: true,
 });
 if (appsProblem) app.log.error({ dataDir }, `app lifecycle unavailable: ${appsProblem}`);
+for (const { app: name, error } of envMoves) {
+  if (error) app.log.error({ app: name, reason: error.message }, `env values of ${name} not moved: ${error.message}`);
+  else app.log.info({ app: name }, `env values of ${name} moved from the configuration directory to its secrets`);
+}
 if (orphanTokens.length > 0)
   app.log.warn({ apps: orphanTokens }, 'revoked the deploy tokens and webhooks of apps that no longer exist');
 if (orphanProblem) app.log.warn({ reason: orphanProblem }, `tokens of removed apps not checked: ${orphanProblem}`);

@@ -102,7 +102,7 @@ export class FakeApps implements Apps {
       name,
       image,
       domains: [`${name}.${this.baseDomain}`],
-      env: {},
+      envKeys: [],
       replicas: 1,
       needs: [],
       manifest: manifestFor(name),
@@ -135,7 +135,7 @@ export class FakeApps implements Apps {
       name,
       image: input.image,
       domains,
-      env: input.env ?? {},
+      envKeys: Object.keys(input.env ?? {}).sort(),
       replicas: input.replicas ?? 1,
       needs: [...manifest.needs],
       manifest: { ...manifest, name },
@@ -161,16 +161,16 @@ export class FakeApps implements Apps {
     this.calls.push(`update ${name} ${JSON.stringify(input)}`);
     const r = this.record(name);
     await this.step(progress, 'deploying the new version');
-    const env = { ...r.env };
+    const env = new Set(r.envKeys);
     for (const [k, v] of Object.entries(input.env ?? {})) {
-      if (v === null) delete env[k];
-      else env[k] = v;
+      if (v === null) env.delete(k);
+      else env.add(k);
     }
     const next: AppRecord = {
       ...r,
       image: input.image ?? r.image,
       replicas: input.replicas ?? r.replicas,
-      env,
+      envKeys: [...env].sort(),
       updatedAt: new Date().toISOString(),
     };
     this.records.set(name, next);

@@ -29,7 +29,11 @@ export interface AppRecord {
   name: string;
   image: string;
   domains: string[];
-  env: Record<string, string>;
+  /**
+   * Names of the operator's env variables, sorted. Their values are secrets (API keys): they
+   * live with the app's credentials in the secrets dir, never in the configuration directory.
+   */
+  envKeys: string[];
   replicas: number;
   needs: NeedName[];
   manifest: Manifest;
