@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { buildApp } from '@minicloud/api';
 import { AppManager, Sensitive } from '@minicloud/core';
 import { fakeAppContext } from '../helpers/app-context.js';
+import { filesHolding } from '../helpers/leftovers.js';
 import { ADMIN_TOKEN, admin } from './helpers/app.js';
 
 // `env` through the API with core's real app lifecycle (the platform's edges faked, the data
@@ -19,10 +20,6 @@ function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())
     .map((e) => join(e.parentPath, e.name));
-}
-
-function holding(dir: string, value: string): string[] {
-  return filesUnder(dir).filter((f) => readFileSync(f, 'utf8').includes(value));
 }
 
 async function setup(t: Test) {
@@ -58,9 +55,9 @@ t.test('an app added with env SECRET=value: the value is under secrets/ (0600), 
   t.equal(added.statusCode, 201, added.body);
   t.match(added.json(), { name: 'shop', envKeys: ['SECRET'] });
   t.ok(filesUnder(config).length >= 3, 'the app has its record, stack and manifest in config/');
-  t.same(holding(config, VALUE), [], 'no file under config/ holds the value');
+  t.same(filesHolding(config, VALUE), [], 'no file under config/ holds the value');
   t.match(readFileSync(join(config, 'apps', 'shop', 'app.json'), 'utf8'), /"envKeys": \[\s*"SECRET"\s*\]/);
-  const found = holding(secrets, VALUE).map((f) => f.slice(secrets.length + 1));
+  const found = filesHolding(secrets, VALUE).map((f) => f.slice(secrets.length + 1));
   t.same(found.sort(), ['apps/shop.env', 'apps/shop.secrets.json']);
   for (const f of found) t.equal(statSync(join(secrets, f)).mode & 0o777, 0o600, `${f} is 0600`);
   t.ok(engine.env('shop_web').includes(`SECRET=${VALUE}`), "the value is in the app's environment");
@@ -89,7 +86,7 @@ t.test('a changed value redeploys the app; a rolled-back one stays out of the en
   t.ok(version() > before.version, 'the service was updated');
   t.ok(engine.env('shop_web').includes('SECRET=second-9d2b'));
   t.equal(stack(), before.stack, 'the stack text is the same: it names the env file, not the value');
-  t.same(holding(config, 'second-9d2b'), []);
+  t.same(filesHolding(config, 'second-9d2b'), []);
   t.match(readFileSync(join(secrets, 'apps', 'shop.env'), 'utf8'), /^SECRET=second-9d2b$/m);
 
   engine.rollBackNext = true;
@@ -105,7 +102,7 @@ t.test('a changed value redeploys the app; a rolled-back one stays out of the en
     engine.env('shop_web').some((e) => e.startsWith('SECRET=')),
     'a removed variable is gone',
   );
-  t.same(holding(secrets, 'second-9d2b'), []);
+  t.same(filesHolding(secrets, 'second-9d2b'), []);
 });
 
 t.test('a value with a line break is refused naming the variable, and nothing is added', async (t) => {

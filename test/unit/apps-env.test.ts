@@ -12,6 +12,7 @@ import {
   type CompiledStack,
 } from '@minicloud/core';
 import { fakeAppContext } from '../helpers/app-context.js';
+import { filesHolding } from '../helpers/leftovers.js';
 
 // The operator's env values (API keys) live with the app's credentials in the secrets dir;
 // the configuration directory keeps only their names. Records written by an earlier version
@@ -33,10 +34,6 @@ function filesUnder(dir: string): Map<string, string> {
     out.set(path.slice(dir.length + 1), readFileSync(path, 'utf8'));
   }
   return out;
-}
-
-function holding(dir: string, value: string): string[] {
-  return [...filesUnder(dir)].filter(([, text]) => text.includes(value)).map(([path]) => path);
 }
 
 /** The spec hash of each service, for a stack and the env file text it reads. */
@@ -133,12 +130,15 @@ t.test('start-up moves the values of an old-format app dir out of config/, once'
   oldFormatApp(dataDir, 'blog', {});
   t.match(old.yaml, SECRET, 'the old stack held the value');
   const config = join(dataDir, 'config');
-  t.same(holding(config, SECRET).sort(), ['apps/shop/app.json', 'apps/shop/docker-compose.yml']);
+  t.same(filesHolding(config, SECRET), [
+    join(config, 'apps/shop/app.json'),
+    join(config, 'apps/shop/docker-compose.yml'),
+  ]);
 
   const manager = new AppManager(ctx);
   t.same(await manager.upgradeStoredEnv(), [{ app: 'blog' }, { app: 'shop' }]);
-  t.same(holding(config, SECRET), [], 'no file under config/ holds the value');
-  t.same(holding(config, 'operator'), []);
+  t.same(filesHolding(config, SECRET), [], 'no file under config/ holds the value');
+  t.same(filesHolding(config, 'operator'), []);
   const envFile = join(dataDir, 'secrets', 'apps', 'shop.env');
   t.equal(readFileSync(envFile, 'utf8'), `${DB_URL}API_KEY=${SECRET}\nSHARED=operator\n`);
   t.equal(statSync(envFile).mode & 0o777, 0o600);
@@ -167,7 +167,7 @@ t.test('an old record is moved on first use; one with a line break is refused un
   oldFormatApp(dataDir, 'shop', { API_KEY: SECRET });
   const manager = new AppManager(ctx);
   await manager.addDomain('shop', 'www.shop.example');
-  t.same(holding(join(dataDir, 'config'), SECRET), [], 'moved before the change was written');
+  t.same(filesHolding(join(dataDir, 'config'), SECRET), [], 'moved before the change was written');
   t.ok(engine.env('shop_web').includes(`API_KEY=${SECRET}`), 'the deploy gave the app its value');
 
   oldFormatApp(dataDir, 'blog', { PEM: '-----BEGIN KEY-----\nabc', OTHER: 'x' });
@@ -180,6 +180,6 @@ t.test('an old record is moved on first use; one with a line break is refused un
   await t.rejects(manager.attachNeed('blog', 'storage'), { code: 'MC_SETTINGS_INVALID' });
   const updated = await manager.update('blog', { env: { PEM: 'LS0tLS1CRUdJTg==' } });
   t.same(updated.app.envKeys, ['OTHER', 'PEM']);
-  t.same(holding(join(dataDir, 'config'), 'LS0tLS1CRUdJTg=='), []);
+  t.same(filesHolding(join(dataDir, 'config'), 'LS0tLS1CRUdJTg=='), []);
   t.same(await manager.upgradeStoredEnv(), [], 'nothing left to move');
 });
