@@ -16,10 +16,9 @@ export function filesHolding(dir: string, value: string): string[] {
     .sort();
 }
 
+/** Tasks of the service whose container runs, including those told to stop that have not yet. */
 async function runningTasks(docker: Docker, service: string): Promise<number> {
-  const tasks = (await docker.listTasks({ filters: { service: [service], 'desired-state': ['running'] } })) as {
-    Status?: { State?: string };
-  }[];
+  const tasks = (await docker.listTasks({ filters: { service: [service] } })) as { Status?: { State?: string } }[];
   return tasks.filter((task) => task.Status?.State === 'running').length;
 }
 
