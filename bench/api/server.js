@@ -14,7 +14,7 @@ function status(i) {
     name,
     image,
     domains: [`${name}.example.com`],
-    env: { LOG_LEVEL: 'info' },
+    envKeys: ['LOG_LEVEL'],
     replicas: 2,
     needs: i % 2 ? ['database'] : [],
     manifest: {

@@ -35,13 +35,14 @@ t.test('POST /v1/apps?wait=true answers 201 with the app, or the failure as prob
     name: 'hello',
     image: HELLO,
     replicas: 2,
-    env: { GREETING: 'hi' },
+    envKeys: ['GREETING'],
     domains: ['hello.minicloud.localhost', 'www.example.com'],
     urls: ['https://hello.minicloud.localhost/', 'https://www.example.com/'],
     manifest: { name: 'hello', expose: [{ proto: 'http', port: 80 }] },
     services: [{ name: 'hello_web', desired: 2, running: 2, tasks: Array }],
   });
   t.match(ok.headers['x-job-id'], /^[0-9a-f-]{36}$/);
+  t.notMatch(ok.body, '"hi"', 'env values are never shown');
 
   const clash = await app.inject({
     method: 'POST',
@@ -185,7 +186,7 @@ t.test('PATCH /v1/apps/{name} updates as a job; 404 unknown; 400 empty or bad bo
   t.equal(waited.statusCode, 200);
   t.match(waited.json(), {
     rolledBack: false,
-    app: { image: 'registry.example.com/team/web:2', replicas: 3, env: { A: '1' } },
+    app: { image: 'registry.example.com/team/web:2', replicas: 3, envKeys: ['A'] },
   });
   t.equal(
     (await app.inject({ method: 'PATCH', url: '/v1/apps/nope', headers: admin, payload: { replicas: 1 } })).statusCode,

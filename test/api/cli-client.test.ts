@@ -72,7 +72,7 @@ t.test('minicloud app ... drives a server given by flags, the environment or the
   const update = await cli(fromFile, 'app', 'update', 'shop', '--replicas', '2', '--env', 'A=');
   t.equal(update.code, 0, update.err);
   t.equal(update.out, 'updated shop: registry.example.com/team/shop:1, 2 replicas\n');
-  t.same(apps.records.get('shop')?.env, {});
+  t.same(apps.records.get('shop')?.envKeys, []);
 
   const noWait = await cli(fromFile, 'app', 'update', 'shop', '--replicas', '1', '--no-wait', '--json');
   t.match(JSON.parse(noWait.out), { kind: 'app.update', state: /queued|running/ });

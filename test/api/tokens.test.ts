@@ -181,3 +181,95 @@ t.test("webhooks: a Docker Hub push of the app's repository redeploys it with th
   t.equal((await app.inject({ method: 'DELETE', url: '/v1/apps/hello/webhook', headers: admin })).statusCode, 404);
   t.equal(apps.records.get('hello')?.image, 'team/hello:2', 'only the good push deployed');
 });
+
+t.test('a purge that fails half way leaves no deploy token or webhook, and a second remove finishes', async (t) => {
+  const { app, apps } = await testApp({ publicUrl: 'https://admin.example.com/' });
+  t.teardown(() => app.close());
+  const add = () =>
+    app.inject({
+      method: 'POST',
+      url: '/v1/apps?wait=true',
+      headers: admin,
+      payload: { image: 'registry.example.com/team/shop:1' },
+    });
+  t.equal((await add()).statusCode, 201);
+  const { token } = (
+    await app.inject({ method: 'POST', url: '/v1/tokens', headers: admin, payload: { app: 'shop' } })
+  ).json();
+  const hookUrl = new URL(
+    (await app.inject({ method: 'PUT', url: '/v1/apps/shop/webhook', headers: admin })).json().url,
+  );
+  const ci = { authorization: `Bearer ${token}` };
+  const push = {
+    push_data: { tag: '2' },
+    repository: { repo_name: 'team/shop' },
+  };
+  const hook = () => app.inject({ method: 'POST', url: `${hookUrl.pathname}${hookUrl.search}`, payload: push });
+  // Both open the app before the remove.
+  t.equal((await app.inject({ method: 'GET', url: '/v1/apps/shop', headers: ci })).statusCode, 200);
+
+  apps.failPurge.add('database');
+  const failed = await app.inject({ method: 'DELETE', url: '/v1/apps/shop?purge=true&wait=true', headers: admin });
+  t.equal(failed.statusCode, 502);
+  t.match(failed.json(), { code: 'MC_APP_REMOVE_INCOMPLETE', errors: [{ field: 'database' }] });
+  t.equal(
+    (await app.inject({ method: 'GET', url: '/v1/apps/shop', headers: admin })).statusCode,
+    200,
+    'the record stays while its database is there',
+  );
+  t.equal((await app.inject({ method: 'GET', url: '/v1/apps/shop', headers: ci })).statusCode, 401, 'token revoked');
+  t.equal(
+    (await app.inject({ method: 'PATCH', url: '/v1/apps/shop', headers: ci, payload: { replicas: 0 } })).statusCode,
+    401,
+  );
+  t.equal((await hook()).statusCode, 401, 'webhook revoked');
+
+  apps.failPurge.clear();
+  const finished = await app.inject({ method: 'DELETE', url: '/v1/apps/shop?purge=true&wait=true', headers: admin });
+  t.equal(finished.statusCode, 204, 'a second remove finishes');
+  t.equal((await app.inject({ method: 'GET', url: '/v1/apps/shop', headers: admin })).statusCode, 404);
+
+  t.equal((await add()).statusCode, 201, 'the name is added again');
+  t.equal((await app.inject({ method: 'GET', url: '/v1/apps/shop', headers: ci })).statusCode, 401, 'not inherited');
+  t.equal((await hook()).statusCode, 401);
+  t.match((await app.inject({ method: 'GET', url: '/v1/apps/shop/webhook', headers: admin })).json(), {
+    enabled: false,
+  });
+  t.same((await app.inject({ method: 'GET', url: '/v1/tokens?app=shop', headers: admin })).json().tokens, []);
+  t.same(
+    apps.calls.filter((c) => c.startsWith('update')),
+    [],
+    'no push ever redeployed it',
+  );
+});
+
+t.test('a token or webhook asked for while the app is being removed waits, then finds no app', async (t) => {
+  const { app, apps } = await testApp({ fake: { stepMs: 100 } });
+  t.teardown(() => app.close());
+  apps.seed('web');
+  const removing = await app.inject({ method: 'DELETE', url: '/v1/apps/web', headers: admin });
+  t.equal(removing.statusCode, 202);
+  const [token, hook] = await Promise.all([
+    app.inject({ method: 'POST', url: '/v1/tokens', headers: admin, payload: { app: 'web' } }),
+    app.inject({ method: 'PUT', url: '/v1/apps/web/webhook', headers: admin }),
+  ]);
+  t.equal(token.statusCode, 404);
+  t.equal(hook.statusCode, 404);
+  t.same((await app.inject({ method: 'GET', url: '/v1/tokens', headers: admin })).json().tokens, []);
+});
+
+t.test('start-up forgets the tokens and webhooks of apps that no longer exist', async (t) => {
+  const dir = t.testdir({});
+  const store = await TokenStore.open(dir);
+  const kept = await store.createDeployToken('web');
+  const orphan = await store.createDeployToken('gone');
+  const hook = await store.createWebhook('gone');
+  await store.createWebhook('web');
+  t.same(await store.forgetAppsExcept(['web', 'other']), ['gone']);
+  const reopened = await TokenStore.open(dir);
+  t.equal(reopened.matchDeployToken(orphan.token.reveal()), undefined);
+  t.notOk(reopened.checkWebhook('gone', hook.secret.reveal()));
+  t.match(reopened.matchDeployToken(kept.token.reveal()), { app: 'web' });
+  t.same(reopened.webhook('web').enabled, true);
+  t.same(await reopened.forgetAppsExcept(['web']), [], 'nothing more to forget');
+});

@@ -221,7 +221,7 @@ t.test('every value is HTML-escaped: templates have no triple-stash, hostile str
   const evil = apps.seed('evil');
   apps.records.set('evil', {
     ...apps.records.get('evil')!,
-    env: { X: '<script>alert(1)</script>' },
+    envKeys: ['<script>alert(1)</script>'],
     image: '"><img src=x onerror=alert(1)>',
   });
   t.ok(evil);

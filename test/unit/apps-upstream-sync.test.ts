@@ -17,7 +17,7 @@ const record = (name: string, domains: string[]): AppRecord =>
     name,
     image: `registry/${name}:1`,
     domains,
-    env: {},
+    envKeys: [],
     replicas: 1,
     needs: [],
     manifest: { name, expose: [{ proto: 'http', port: 8080 }], needs: [] },

@@ -9,6 +9,7 @@ import {
   databaseUrl,
   amqpUrl,
   Sensitive,
+  parseEnvFile,
   type ComposeFile,
 } from '@minicloud/core';
 
@@ -176,6 +177,55 @@ t.test('env: manifest then operator settings, sorted, dollars escaped, any chara
   const reparsed = yaml.load(stack.yaml) as ComposeFile;
   const roundTrip = reparsed.services.web!.environment!['Z']!.replace(/\$\$/g, '$');
   t.equal(roundTrip, tricky, 'the YAML text carries the value exactly (after compose un-escapes $$)');
+});
+
+t.test("secretEnv: the stack names the operator's variables' env file, never their values", async (t) => {
+  const app = m('name: app\nexpose: [{proto: http, port: 80}]\nenv: {SHARED: "from-image", PLAIN: "1"}');
+  const settings = { image: IMAGE, dataDir: '/srv/mc', secretEnv: ['SHARED', 'API_KEY'] };
+  const stack = compileStack(app, settings);
+  t.equal(stack.credentialsFile, '/srv/mc/secrets/apps/app.env', 'an env file even without a database');
+  t.same(stack.compose.services.web!.env_file, ['/srv/mc/secrets/apps/app.env']);
+  t.same(
+    stack.compose.services.web!.environment,
+    { PLAIN: '1' },
+    "the image's own value stays; one the operator overrides is left to the env file",
+  );
+  t.notMatch(stack.yaml, /API_KEY|SHARED|from-image/);
+  t.equal(compileStack(app, settings).yaml, stack.yaml, 'deterministic');
+  t.notOk(compileStack(app, { image: IMAGE }).credentialsFile, 'no env file when nothing needs one');
+  t.same(
+    settingsErrors(() => compileStack(app, { image: IMAGE, secretEnv: ['AMQP_URL', 'bad-name'] })),
+    ['secretEnv[1]: must be an environment variable name'],
+  );
+  t.same(
+    settingsErrors(() => compileStack(app, { image: IMAGE, secretEnv: ['AMQP_URL'] })),
+    ['env.AMQP_URL: is set by the platform from the app needs'],
+  );
+});
+
+t.test('the env file: credentials, then the env values in name order; a line break is refused', async (t) => {
+  const text = renderCredentialsEnv(
+    { DATABASE_URL: new Sensitive('mysql://u:p@mariadb:3306/db') },
+    { B: new Sensitive('two $HOME "q" # x '), A: new Sensitive('') },
+  );
+  t.equal(text.reveal(), 'DATABASE_URL=mysql://u:p@mariadb:3306/db\nA=\nB=two $HOME "q" # x \n');
+  t.same(parseEnvFile(text.reveal(), 'app.env'), {
+    DATABASE_URL: 'mysql://u:p@mariadb:3306/db',
+    A: '',
+    B: 'two $HOME "q" # x ',
+  });
+  t.same(
+    settingsErrors(() =>
+      renderCredentialsEnv(
+        {},
+        { KEY: new Sensitive('-----BEGIN\nx'), OK: new Sensitive('y'), CR: new Sensitive('a\r') },
+      ),
+    ),
+    [
+      'env.KEY: must be one line: an env file cannot hold a line break',
+      'env.CR: must be one line: an env file cannot hold a line break',
+    ],
+  );
 });
 
 t.test('strings that YAML 1.1 would read as booleans or dates stay strings', async (t) => {

@@ -161,7 +161,9 @@ export const AppStatus = Type.Object(
     name: Type.String(),
     image: Type.String(),
     domains: Type.Array(Type.String()),
-    env: Type.Record(Type.String(), Type.String()),
+    envKeys: Type.Array(Type.String(), {
+      description: "Names of the operator's env variables; their values are secrets and never shown",
+    }),
     replicas: Type.Integer(),
     needs: Type.Array(NeedName),
     manifest: Type.Ref('Manifest'),

@@ -14,6 +14,7 @@ import {
   type BackupContext,
 } from '@minicloud/core';
 import { buildApp } from './app.js';
+import { TokenStore } from './tokens.js';
 import { dockerPorts } from './adapters.js';
 import { coreBackups, startBackupScheduler } from './backup-adapter.js';
 
@@ -40,6 +41,9 @@ if (dataDir) {
     return undefined;
   });
 }
+// Records written before env values moved to the secrets dir hold them in the configuration
+// directory: they move now, before any request (and on first use, should one be refused here).
+const envMoves = apps ? await apps.upgradeStoredEnv() : [];
 
 // Backups: the routes over core's backup engine, and its scheduler (every app daily unless its
 // policy says otherwise; MINICLOUD_BACKUP_SCHEDULER=off leaves the schedule to someone else).
@@ -52,8 +56,25 @@ if (dataDir) {
   });
 }
 
+// Deploy tokens and webhooks of apps that no longer exist (left by a remove that failed before
+// removes revoked them first) would open the next app of that name: they go at start-up.
+const tokens = await TokenStore.open(secretsDir);
+let orphanTokens: string[] = [];
+let orphanProblem: string | undefined;
+if (apps) {
+  const names = await apps.list().then(
+    (list) => list.map((a) => a.name),
+    (error: Error) => {
+      orphanProblem = error.message;
+      return undefined;
+    },
+  );
+  if (names) orphanTokens = await tokens.forgetAppsExcept(names);
+}
+
 const app = await buildApp({
   adminToken,
+  tokens,
   ...ports,
   ...(apps ? { apps } : {}),
   ...(backups ? { backups: coreBackups(backups) } : {}),
@@ -62,6 +83,13 @@ const app = await buildApp({
   trustProxy: true,
 });
 if (appsProblem) app.log.error({ dataDir }, `app lifecycle unavailable: ${appsProblem}`);
+for (const { app: name, error } of envMoves) {
+  if (error) app.log.error({ app: name, reason: error.message }, `env values of ${name} not moved: ${error.message}`);
+  else app.log.info({ app: name }, `env values of ${name} moved from the configuration directory to its secrets`);
+}
+if (orphanTokens.length > 0)
+  app.log.warn({ apps: orphanTokens }, 'revoked the deploy tokens and webhooks of apps that no longer exist');
+if (orphanProblem) app.log.warn({ reason: orphanProblem }, `tokens of removed apps not checked: ${orphanProblem}`);
 if (apps) {
   // The proxy keeps connections open to the apps' task addresses; when tasks move (updates,
   // restarts, rescheduling) its upstream blocks follow within a second or two.

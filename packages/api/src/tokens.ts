@@ -152,6 +152,23 @@ export class TokenStore {
     if (this.#data.deployTokens.length + this.#data.webhooks.length !== before) await this.#save();
   }
 
+  /**
+   * Forgets the tokens and webhooks of every app not in `apps`: what a remove that failed in an
+   * earlier version left, which the next app of that name would otherwise inherit. Resolves
+   * the apps whose credentials went.
+   */
+  async forgetAppsExcept(apps: readonly string[]): Promise<string[]> {
+    const keep = new Set(apps);
+    const orphans = new Set(
+      [...this.#data.deployTokens, ...this.#data.webhooks].map((t) => t.app).filter((app) => !keep.has(app)),
+    );
+    if (orphans.size === 0) return [];
+    this.#data.deployTokens = this.#data.deployTokens.filter((t) => keep.has(t.app));
+    this.#data.webhooks = this.#data.webhooks.filter((w) => keep.has(w.app));
+    await this.#save();
+    return [...orphans].sort();
+  }
+
   /** Writes are serialized; each writes a 0600 temporary file beside the target and renames it. */
   #save(): Promise<void> {
     const file = this.file;

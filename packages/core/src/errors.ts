@@ -23,6 +23,10 @@ export const ERROR_CODES = {
   MC_PROXY_INVALID: { status: 400, summary: 'the proxy configuration would be invalid' },
   MC_APP_EXISTS: { status: 409, summary: 'an app of that name exists already' },
   MC_APP_NOT_FOUND: { status: 404, summary: 'no app of that name' },
+  MC_APP_REMOVE_INCOMPLETE: {
+    status: 502,
+    summary: 'a purge step failed: the app record stays, naming what is left; remove it again to finish',
+  },
   MC_DOMAIN_TAKEN: { status: 409, summary: 'the domain is routed to another app or to the platform' },
   MC_DOMAIN_NOT_FOUND: { status: 404, summary: 'the app has no such domain' },
   MC_CERT_INVALID: { status: 400, summary: 'the certificate does not match its key or does not cover the domain' },

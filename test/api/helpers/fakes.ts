@@ -44,6 +44,8 @@ export class FakeApps implements Apps {
   readonly records = new Map<string, AppRecord>();
   readonly extraUrls = new Map<string, string[]>();
   readonly calls: string[] = [];
+  /** Needs whose purge fails (the database server is down, say). */
+  readonly failPurge = new Set<NeedName>();
   readonly baseDomain: string;
   readonly images: Record<string, Manifest>;
 
@@ -100,7 +102,7 @@ export class FakeApps implements Apps {
       name,
       image,
       domains: [`${name}.${this.baseDomain}`],
-      env: {},
+      envKeys: [],
       replicas: 1,
       needs: [],
       manifest: manifestFor(name),
@@ -133,7 +135,7 @@ export class FakeApps implements Apps {
       name,
       image: input.image,
       domains,
-      env: input.env ?? {},
+      envKeys: Object.keys(input.env ?? {}).sort(),
       replicas: input.replicas ?? 1,
       needs: [...manifest.needs],
       manifest: { ...manifest, name },
@@ -159,16 +161,16 @@ export class FakeApps implements Apps {
     this.calls.push(`update ${name} ${JSON.stringify(input)}`);
     const r = this.record(name);
     await this.step(progress, 'deploying the new version');
-    const env = { ...r.env };
+    const env = new Set(r.envKeys);
     for (const [k, v] of Object.entries(input.env ?? {})) {
-      if (v === null) delete env[k];
-      else env[k] = v;
+      if (v === null) env.delete(k);
+      else env.add(k);
     }
     const next: AppRecord = {
       ...r,
       image: input.image ?? r.image,
       replicas: input.replicas ?? r.replicas,
-      env,
+      envKeys: [...env].sort(),
       updatedAt: new Date().toISOString(),
     };
     this.records.set(name, next);
@@ -177,8 +179,16 @@ export class FakeApps implements Apps {
 
   async remove(name: string, options: { purge?: boolean } = {}, progress?: Progress): Promise<void> {
     this.calls.push(`remove ${name} purge=${options.purge ?? false}`);
-    this.record(name);
+    const r = this.record(name);
     await this.step(progress, 'removing the stack');
+    // As core does: a purge step that fails leaves the record, naming what is left.
+    const left = options.purge ? r.needs.filter((n) => this.failPurge.has(n)) : [];
+    if (left.length > 0)
+      throw new MinicloudError(
+        'MC_APP_REMOVE_INCOMPLETE',
+        `app ${name} is not fully removed: ${left.join(', ')} could not be purged`,
+        left.map((n) => ({ path: n, message: 'is left (MC_DATABASE: lost connection)' })),
+      );
     this.records.delete(name);
   }
 

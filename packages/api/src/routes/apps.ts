@@ -126,6 +126,9 @@ export function appRoutes(app: Api, ctx: ApiContext): void {
     {
       schema: {
         summary: 'Remove an app (a job); `purge=true` also drops its database, vhost and storage',
+        description:
+          'Its deploy tokens and webhook are revoked first. A purge step that fails leaves the app record ' +
+          '(`MC_APP_REMOVE_INCOMPLETE` names what is left); removing it again finishes.',
         tags: TAGS,
         params: NameParams,
         querystring: PurgeQuery,
@@ -138,8 +141,12 @@ export function appRoutes(app: Api, ctx: ApiContext): void {
       await lifecycle.show(name);
       const purge = request.query.purge ?? false;
       const job = ctx.jobs.start('app.remove', name, async (progress) => {
-        await lifecycle.remove(name, { purge }, progress);
+        // Credentials first: whichever later step fails, no deploy token or webhook is left
+        // for a name that is gone (and inherited by the next app of that name). A failed
+        // purge keeps the record; running the remove again finishes it.
+        progress('revoking its deploy tokens and webhook');
         await ctx.tokens.forgetApp(name);
+        await lifecycle.remove(name, { purge }, progress);
         return { removed: name };
       });
       return answerJob(ctx, reply, job, request.query.wait, { status: 204, empty: true });

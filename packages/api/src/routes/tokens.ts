@@ -46,8 +46,12 @@ export function tokenRoutes(app: Api, ctx: ApiContext): void {
       },
     },
     async (request, reply) => {
-      await apps().show(request.body.app);
-      const made = await ctx.tokens.createDeployToken(request.body.app, request.body.description ?? '');
+      const { app: name, description } = request.body;
+      // In the app's queue: a token is never made while the app is being removed.
+      const made = await ctx.jobs.exclusive(name, async () => {
+        await apps().show(name);
+        return ctx.tokens.createDeployToken(name, description ?? '');
+      });
       request.log.info({ tokenId: made.id, app: made.app }, 'deploy token created');
       return reply.code(201).send({ ...made, token: made.token.reveal() });
     },
@@ -99,8 +103,10 @@ export function tokenRoutes(app: Api, ctx: ApiContext): void {
     },
     async (request, reply) => {
       const { name } = request.params;
-      await apps().show(name);
-      const { createdAt, secret } = await ctx.tokens.createWebhook(name);
+      const { createdAt, secret } = await ctx.jobs.exclusive(name, async () => {
+        await apps().show(name);
+        return ctx.tokens.createWebhook(name);
+      });
       const url = `${baseUrl(ctx, request)}/v1/hooks/${name}?token=${encodeURIComponent(secret.reveal())}`;
       return reply.code(201).send({ app: name, enabled: true, createdAt, url });
     },

@@ -51,6 +51,7 @@ function printApp(io: Io, a: AppStatus): void {
   io.out(`replicas: ${a.replicas}`);
   io.out(`needs:    ${a.needs.join(', ') || '-'}`);
   io.out(`domains:  ${a.domains.join(', ') || '-'}`);
+  io.out(`env:      ${a.envKeys.join(', ') || '-'}`);
   io.out(`urls:     ${a.urls.join(' ') || '-'}`);
   const rows = a.services.flatMap((s) =>
     s.tasks.length === 0

@@ -1,7 +1,7 @@
 import { MinicloudError } from '../errors.js';
 import { Sensitive } from '../sensitive.js';
-import { compileStack, type CompiledStack } from '../compiler/compile.js';
-import { amqpUrl, databaseUrl, renderCredentialsEnv, type CredentialUrls } from '../compiler/credentials.js';
+import type { CompiledStack } from '../compiler/compile.js';
+import { checkEnvFile } from '../compiler/credentials.js';
 import { HOSTNAME_PATTERN } from '../compiler/settings.js';
 import type { Manifest } from '../manifest/normalise.js';
 import type { NeedName } from '../manifest/schema.js';
@@ -13,9 +13,13 @@ import type { ProxyRoute } from '../proxy/render.js';
 import type { UpstreamAddresses } from '../proxy/upstream-addresses.js';
 import { generateSecret } from '../platform/credentials.js';
 import type { AppContext } from './context.js';
-import type { AppSecrets } from './store.js';
+import { wrapEnv, type AppSecrets } from './store.js';
+import type { StackInputs } from '../stack/types.js';
+import { appEnvFile, compileApp } from './app-stack.js';
+import { moveLegacyEnv } from './env-migration.js';
 import type { CertificateFiles } from './ports.js';
 import { appStatus } from './status.js';
+import { purgeSteps, removeIncomplete } from './purge.js';
 import type {
   AddAppInput,
   AppRecord,
@@ -62,7 +66,7 @@ export class AppManager implements Apps {
       name,
       image: input.image,
       domains: [],
-      env: { ...(input.env ?? {}) },
+      envKeys: Object.keys(input.env ?? {}).sort(),
       replicas: input.replicas ?? 1,
       needs: [...read.manifest.needs],
       manifest: read.manifest,
@@ -71,6 +75,8 @@ export class AppManager implements Apps {
     };
     // Compiling checks the name, domains, env and replicas before anything is created.
     const stack = this.compile(record, input.domains ?? []);
+    const env = wrapEnv(input.env ?? {});
+    checkEnvFile(env);
     record.domains = stack.domains;
     if ((await store.exists(name)) || (await stackStatus(name, docker)).length > 0) {
       throw new MinicloudError('MC_APP_EXISTS', `an app named ${name} exists already`, [
@@ -81,7 +87,7 @@ export class AppManager implements Apps {
 
     const undo = new Undo();
     try {
-      const secrets = await this.provision(name, record.needs, {}, undo, progress);
+      const secrets = { ...(await this.provision(name, record.needs, {}, undo, progress)), env };
       await store.writeSecrets(name, secrets, this.credentialsEnv(name, record.needs, secrets));
       undo.push(() => store.removeSecrets(name));
       // Runs after the record is gone (undo goes newest first): the proxy forgets the app.
@@ -117,7 +123,11 @@ export class AppManager implements Apps {
 
   async update(name: string, input: UpdateAppInput, progress: Progress = quiet): Promise<UpdateResult> {
     const { store } = this.ctx;
-    const before = await store.read(name);
+    // A record that still holds its env values (written by an earlier version) is moved by
+    // this update: its values are the ones to change. One that cannot move (a value with a
+    // line break) is put right this way too.
+    const { record: before, legacyEnv } = await store.readStored(name);
+    const secretsBefore = await store.readSecrets(name);
     let manifest = before.manifest;
     let read: Awaited<ReturnType<typeof readImageManifest>> | undefined;
     if (input.image !== undefined && input.image !== before.image) {
@@ -125,34 +135,42 @@ export class AppManager implements Apps {
       read = await readImageManifest(this.ctx.docker, input.image, this.registryAuthFor(input.image));
       manifest = read.manifest;
     }
-    const env = { ...before.env };
+    const env = legacyEnv ? wrapEnv(legacyEnv) : { ...secretsBefore.env };
     for (const [key, value] of Object.entries(input.env ?? {})) {
       if (value === null) delete env[key];
-      else env[key] = value;
+      else env[key] = new Sensitive(value);
     }
+    checkEnvFile(env);
     // Needs only grow on update: a new version may ask for more, never silently loses data.
     const needs = [...new Set([...before.needs, ...manifest.needs])];
     const record: AppRecord = {
       ...before,
       image: input.image ?? before.image,
-      env,
+      envKeys: Object.keys(env).sort(),
       replicas: input.replicas ?? before.replicas,
       needs,
       manifest,
       updatedAt: new Date().toISOString(),
     };
     const stack = this.compile(record, before.domains);
+    let secrets = secretsBefore;
     const added = needs.filter((n) => !before.needs.includes(n));
     if (added.length > 0) {
-      const secrets = await this.provision(name, added, await store.readSecrets(name), new Undo(), progress);
+      // The new passwords are kept at once (the users exist now); the env values as they were.
+      secrets = await this.provision(name, added, secretsBefore, new Undo(), progress);
       await store.writeSecrets(name, secrets, this.credentialsEnv(name, needs, secrets));
     }
+    secrets = { ...secrets, env };
+    const envFile = this.credentialsEnv(name, needs, secrets);
     progress(`deploying ${record.image}`);
+    // The new env file goes to the deploy, and to disk only once the new version runs: one
+    // that is rolled back leaves the file with the values the running version has.
     const result = await deployStack(name, composeOfCompiled(stack), {
       docker: this.ctx.docker,
       registryAuth: this.ctx.registryAuth,
       timeoutMs: this.ctx.deployTimeoutMs ?? 180_000,
       throwOnFailure: false,
+      inputs: envFileInputs(stack, envFile),
     });
     const failed = result.services.filter((s) => s.state !== 'converged');
     const rolledBack = failed.find((s) => s.state === 'rolled-back');
@@ -170,6 +188,7 @@ export class AppManager implements Apps {
         `app ${name}: ${failed.map((s) => `${s.name} ${s.state}${s.reason ? `: ${s.reason}` : ''}`).join('; ')}`,
       );
     }
+    await store.writeSecrets(name, secrets, envFile);
     await store.write(record, {
       stackYaml: stack.yaml,
       ...(read ? { manifest: { text: read.text, file: read.file } } : {}),
@@ -177,6 +196,11 @@ export class AppManager implements Apps {
     return { app: await this.show(name), rolledBack: false };
   }
 
+  /**
+   * The record goes last: while any part of the app is left (its stack, or with purge its
+   * data, certificates or secrets), the record stays and names it, so running the remove
+   * again finishes it. Each purge step is tried, and whatever failed is reported together.
+   */
   async remove(name: string, options: { purge?: boolean } = {}, progress: Progress = quiet): Promise<void> {
     const { store, docker } = this.ctx;
     const record = await store.read(name);
@@ -184,20 +208,22 @@ export class AppManager implements Apps {
     await removeStack(name, docker, { progress }).catch((error: unknown) => {
       if (!(error instanceof MinicloudError && error.code === 'MC_STACK_NOT_FOUND')) throw error;
     });
+    if (options.purge) {
+      const left = await purgeSteps(record, {
+        dropNeed: (need) => this.dropNeed(name, need),
+        removeCertificate: (domain) => this.ctx.certificates.remove(domain),
+        removeSecrets: () => store.removeSecrets(name),
+        progress,
+      });
+      if (left.length > 0) throw removeIncomplete(name, left);
+    }
     await store.remove(name);
     progress('removing its routes');
     await this.route();
-    if (!options.purge) return;
-    for (const need of record.needs) {
-      progress(`purging its ${need}`);
-      await this.dropNeed(name, need);
-    }
-    await store.removeSecrets(name);
-    for (const domain of record.domains) await this.ctx.certificates.remove(domain);
   }
 
   async addDomain(name: string, domain: string, certificate?: DomainCertificate): Promise<AppStatus> {
-    const record = await this.ctx.store.read(name);
+    const record = await this.read(name);
     if (!HOST.test(domain)) {
       throw new MinicloudError('MC_SETTINGS_INVALID', `${domain} is not a host name`, [
         { path: 'domain', message: 'must be a lowercase host name such as app.example.com' },
@@ -211,7 +237,7 @@ export class AppManager implements Apps {
   }
 
   async removeDomain(name: string, domain: string): Promise<AppStatus> {
-    const record = await this.ctx.store.read(name);
+    const record = await this.read(name);
     if (!record.domains.includes(domain)) {
       throw new MinicloudError('MC_DOMAIN_NOT_FOUND', `app ${name} has no domain ${domain}`, [
         { path: 'domain', message: 'is not routed to this app' },
@@ -229,7 +255,7 @@ export class AppManager implements Apps {
 
   async attachNeed(name: string, need: NeedName, progress: Progress = quiet): Promise<AppStatus> {
     const { store } = this.ctx;
-    const record = await store.read(name);
+    const record = await this.read(name);
     if (record.needs.includes(need)) return this.show(name);
     const needs = (['database', 'messagebus', 'storage'] as const).filter(
       (n) => n === need || record.needs.includes(n),
@@ -257,7 +283,7 @@ export class AppManager implements Apps {
     progress: Progress = quiet,
   ): Promise<AppStatus> {
     const { store } = this.ctx;
-    const record = await store.read(name);
+    const record = await this.read(name);
     if (!record.needs.includes(need)) {
       throw new MinicloudError('MC_NEED_INVALID', `app ${name} does not have ${need}`, [
         { path: 'need', message: 'is not attached' },
@@ -281,19 +307,29 @@ export class AppManager implements Apps {
   // --- steps -------------------------------------------------------------------------
 
   private compile(record: AppRecord, domains: string[]): CompiledStack {
-    const manifest: Manifest = { ...record.manifest, needs: record.needs };
-    const extra = domains.filter((d) => d !== `${record.name}.${this.ctx.baseDomain}`);
-    return compileStack(manifest, {
-      image: record.image,
-      name: record.name,
-      domains: extra,
-      baseDomain: this.ctx.baseDomain,
-      replicas: record.replicas,
-      endpointMode: this.ctx.endpointMode,
-      dataDir: this.ctx.dataDir,
-      secretsDir: this.ctx.store.secretsDir,
-      env: record.env,
-    });
+    return compileApp(this.ctx, record, domains);
+  }
+
+  /** The record, its env values moved to the secrets dir first if it still held them. */
+  private async read(name: string): Promise<AppRecord> {
+    return moveLegacyEnv(this.ctx, await this.ctx.store.readStored(name));
+  }
+
+  /**
+   * Moves the env values that records written by an earlier version hold into the secrets
+   * dir (the API runs this at start-up). Resolves, per app moved or refused, what happened.
+   */
+  async upgradeStoredEnv(): Promise<{ app: string; error?: Error }[]> {
+    const out: { app: string; error?: Error }[] = [];
+    for (const name of await this.ctx.store.names()) {
+      const stored = await this.ctx.store.readStored(name).catch(() => undefined);
+      if (stored?.legacyEnv === undefined) continue;
+      await moveLegacyEnv(this.ctx, stored).then(
+        () => out.push({ app: name }),
+        (error: Error) => out.push({ app: name, error }),
+      );
+    }
+    return out;
   }
 
   private async deploy(stack: CompiledStack): Promise<void> {
@@ -344,29 +380,7 @@ export class AppManager implements Apps {
   }
 
   private credentialsEnv(name: string, needs: NeedName[], secrets: AppSecrets): Sensitive<string> {
-    const { database, messagebus } = this.ctx;
-    const urls: CredentialUrls = {};
-    if (needs.includes('database') && secrets.database) {
-      const { user, database: db } = database.names(name);
-      urls.DATABASE_URL = databaseUrl({
-        user,
-        password: secrets.database,
-        host: database.appHost,
-        port: database.appPort,
-        path: db,
-      });
-    }
-    if (needs.includes('messagebus') && secrets.messagebus) {
-      const { user, vhost } = messagebus.names(name);
-      urls.AMQP_URL = amqpUrl({
-        user,
-        password: secrets.messagebus,
-        host: messagebus.appHost,
-        port: messagebus.appPort,
-        path: vhost,
-      });
-    }
-    return renderCredentialsEnv(urls);
+    return appEnvFile(this.ctx, name, needs, secrets);
   }
 
   private async checkDomainsFree(name: string, domains: string[]): Promise<void> {
@@ -439,6 +453,11 @@ export class AppManager implements Apps {
 /** A stable text of an address map, for comparing two of them. */
 function addressKey(addresses: UpstreamAddresses): string {
   return JSON.stringify([...addresses].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** A deploy's inputs with the env file given, not read from disk. */
+function envFileInputs(stack: CompiledStack, envFile: Sensitive<string>): StackInputs {
+  return { envFiles: stack.credentialsFile ? { [stack.credentialsFile]: envFile.reveal() } : {}, files: {} };
 }
 
 function httpPort(manifest: Manifest): number | undefined {

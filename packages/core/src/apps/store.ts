@@ -5,18 +5,39 @@ import { Sensitive } from '../sensitive.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import type { AppRecord } from './types.js';
 
-/** Passwords minicloud generated for an app; kept so a redeploy does not re-key anything. */
+/**
+ * Passwords minicloud generated for an app, kept so a redeploy does not re-key anything, and
+ * the values of the operator's env variables (the record keeps only their names).
+ */
 export interface AppSecrets {
   database?: Sensitive<string>;
   messagebus?: Sensitive<string>;
+  env?: Record<string, Sensitive<string>>;
+}
+
+/**
+ * A record as stored. `legacyEnv`: the record was written before env values moved to the
+ * secrets dir, and still holds them (AppManager moves them on first use, and at start-up).
+ */
+export interface StoredRecord {
+  record: AppRecord;
+  legacyEnv?: Record<string, string>;
 }
 
 const APP_FILE = 'app.json';
 
+function parseRecord(text: string): StoredRecord {
+  const { env, ...rest } = JSON.parse(text) as AppRecord & { env?: Record<string, string> };
+  if (env === undefined) return { record: rest };
+  // The names are what the record keeps; the values only go to what moves them.
+  return { record: { ...rest, envKeys: Object.keys(env).sort() }, legacyEnv: env };
+}
+
 /**
  * The desired state of every app in the configuration directory, one folder per app
  * (app.json, the manifest as read from the image, the compiled stack): no secrets, so the
- * directory can be a git repository. Secrets go to the secrets dir, 0600. app.json is written
+ * directory can be a git repository. Secrets (passwords, env values) go to the secrets dir,
+ * 0600: `<app>.secrets.json` as data, `<app>.env` as the env file the stack reads. app.json is written
  * last, so a folder without it is an add that never finished, not an app.
  */
 export class AppStore {
@@ -44,15 +65,23 @@ export class AppStore {
     );
   }
 
+  /** The record, without env values even when an old one still holds them. */
   async read(name: string): Promise<AppRecord> {
+    return (await this.readStored(name)).record;
+  }
+
+  async readStored(name: string): Promise<StoredRecord> {
     const text = await readFile(join(this.dir(name), APP_FILE), 'utf8').catch(() => undefined);
     if (text === undefined) throw new MinicloudError('MC_APP_NOT_FOUND', `no app named ${name}`);
-    return JSON.parse(text) as AppRecord;
+    return parseRecord(text);
+  }
+
+  async names(): Promise<string[]> {
+    return (await readdir(this.appsDir).catch(() => [] as string[])).sort();
   }
 
   async list(): Promise<AppRecord[]> {
-    const names = await readdir(this.appsDir).catch(() => [] as string[]);
-    const records = await Promise.all(names.sort().map((n) => this.read(n).catch(() => undefined)));
+    const records = await Promise.all((await this.names()).map((n) => this.read(n).catch(() => undefined)));
     return records.filter((r): r is AppRecord => r !== undefined);
   }
 
@@ -65,7 +94,12 @@ export class AppStore {
     await mkdir(dir, { recursive: true });
     if (files.manifest) await writeFileAtomic(join(dir, files.manifest.file), files.manifest.text);
     await writeFileAtomic(join(dir, 'docker-compose.yml'), files.stackYaml);
-    await writeFileAtomic(join(dir, APP_FILE), `${JSON.stringify(record, null, 2)}\n`);
+    await this.writeRecord(record);
+  }
+
+  /** app.json alone, for a change of the record that changes nothing deployed. */
+  async writeRecord(record: AppRecord): Promise<void> {
+    await writeFileAtomic(join(this.dir(record.name), APP_FILE), `${JSON.stringify(record, null, 2)}\n`);
   }
 
   async remove(name: string): Promise<void> {
@@ -75,19 +109,21 @@ export class AppStore {
   async readSecrets(name: string): Promise<AppSecrets> {
     const text = await readFile(this.secretsFile(name), 'utf8').catch(() => undefined);
     if (text === undefined) return {};
-    const raw = JSON.parse(text) as Record<string, string>;
+    const raw = JSON.parse(text) as { database?: string; messagebus?: string; env?: Record<string, string> };
     return {
-      ...(raw['database'] ? { database: new Sensitive(raw['database']) } : {}),
-      ...(raw['messagebus'] ? { messagebus: new Sensitive(raw['messagebus']) } : {}),
+      ...(raw.database ? { database: new Sensitive(raw.database) } : {}),
+      ...(raw.messagebus ? { messagebus: new Sensitive(raw.messagebus) } : {}),
+      ...(raw.env ? { env: wrapEnv(raw.env) } : {}),
     };
   }
 
-  /** The passwords and the env file the stack reads them from, both 0600. */
+  /** The passwords and env values, and the env file the stack reads them from, both 0600. */
   async writeSecrets(name: string, secrets: AppSecrets, credentialsEnv: Sensitive<string>): Promise<void> {
     await mkdir(this.secretsDir, { recursive: true, mode: 0o700 });
-    const raw: Record<string, string> = {};
-    if (secrets.database) raw['database'] = secrets.database.reveal();
-    if (secrets.messagebus) raw['messagebus'] = secrets.messagebus.reveal();
+    const raw: { database?: string; messagebus?: string; env?: Record<string, string> } = {};
+    if (secrets.database) raw.database = secrets.database.reveal();
+    if (secrets.messagebus) raw.messagebus = secrets.messagebus.reveal();
+    if (secrets.env && Object.keys(secrets.env).length > 0) raw.env = revealEnv(secrets.env);
     await writeFileAtomic(this.secretsFile(name), `${JSON.stringify(raw)}\n`, 0o600);
     await writeFileAtomic(this.credentialsFile(name), credentialsEnv.reveal(), 0o600);
   }
@@ -96,4 +132,12 @@ export class AppStore {
     await rm(this.secretsFile(name), { force: true });
     await rm(this.credentialsFile(name), { force: true });
   }
+}
+
+export function wrapEnv(env: Readonly<Record<string, string>>): Record<string, Sensitive<string>> {
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, new Sensitive(v)]));
+}
+
+export function revealEnv(env: Readonly<Record<string, Sensitive<string>>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.reveal()]));
 }

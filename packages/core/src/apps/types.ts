@@ -29,7 +29,11 @@ export interface AppRecord {
   name: string;
   image: string;
   domains: string[];
-  env: Record<string, string>;
+  /**
+   * Names of the operator's env variables, sorted. Their values are secrets (API keys): they
+   * live with the app's credentials in the secrets dir, never in the configuration directory.
+   */
+  envKeys: string[];
   replicas: number;
   needs: NeedName[];
   manifest: Manifest;
@@ -66,7 +70,11 @@ export interface Apps {
   list(): Promise<AppStatus[]>;
   show(name: string): Promise<AppStatus>;
   update(name: string, input: UpdateAppInput, progress?: Progress): Promise<UpdateResult>;
-  /** Stops the app and its routes; purge also drops its database, vhost and storage. */
+  /**
+   * Stops the app and its routes; purge also drops its database, vhost and storage. A purge
+   * step that fails leaves the record (MC_APP_REMOVE_INCOMPLETE names what is left); calling
+   * remove again finishes it.
+   */
   remove(name: string, options?: { purge?: boolean }, progress?: Progress): Promise<void>;
   addDomain(name: string, domain: string, certificate?: DomainCertificate): Promise<AppStatus>;
   removeDomain(name: string, domain: string): Promise<AppStatus>;

@@ -15,7 +15,10 @@ export interface CompiledStack {
   domains: string[];
   compose: ComposeFile;
   yaml: string;
-  /** The env file the stack reads DATABASE_URL / AMQP_URL from, when the app needs them. */
+  /**
+   * The env file the stack reads DATABASE_URL / AMQP_URL and the values of `secretEnv` from,
+   * when the app needs any of them.
+   */
   credentialsFile?: string;
   /** Host directory that holds the app's storage, when it needs storage. */
   storageDir?: string;
@@ -31,15 +34,22 @@ function checkNames(name: string, settings: DeploySettings): void {
     details.push({ path: field, message: `"${name}" is reserved by the platform (${RESERVED_APP_NAMES.join(', ')})` });
   }
   for (const key of ['DATABASE_URL', 'AMQP_URL']) {
-    if (key in settings.env) details.push({ path: `env.${key}`, message: 'is set by the platform from the app needs' });
+    if (key in settings.env || settings.secretEnv.includes(key))
+      details.push({ path: `env.${key}`, message: 'is set by the platform from the app needs' });
   }
   if (details.length > 0) throw settingsError(details);
 }
 
+/**
+ * The manifest's env (from the image: not secret), overridden by the operator's. A variable in
+ * secretEnv is left out: the env file gives it, and `environment` would override the file.
+ */
 function sortedEnv(manifest: Manifest, settings: DeploySettings): Record<string, string> {
   const merged: Record<string, string> = { ...manifest.env, ...settings.env };
   const env: Record<string, string> = {};
-  for (const key of Object.keys(merged).sort()) env[key] = escapeInterpolation(merged[key]!);
+  for (const key of Object.keys(merged).sort()) {
+    if (!settings.secretEnv.includes(key)) env[key] = escapeInterpolation(merged[key]!);
+  }
   return env;
 }
 
@@ -54,7 +64,8 @@ function resources(manifest: Manifest): ComposeDeploy['resources'] | undefined {
 /**
  * Manifest + settings -> a version 3.8 stack. Pure and deterministic: no I/O, no clock, no
  * randomness, keys in a fixed order, so the same input always gives byte-identical YAML.
- * Credentials never enter the file: apps that need them read an env_file kept outside git.
+ * Credentials and secretEnv values never enter the file: apps read them from an env_file kept
+ * outside git, whose content the deploy turns into the containers' environment.
  */
 export function compileStack(manifest: Manifest, settingsInput: unknown): CompiledStack {
   const settings = resolveSettings(settingsInput);
@@ -67,7 +78,8 @@ export function compileStack(manifest: Manifest, settingsInput: unknown): Compil
   const tcpPorts = manifest.expose.filter((e) => e.proto === 'tcp').map((e) => e.port);
   const usesServices = manifest.needs.includes('database') || manifest.needs.includes('messagebus');
   const usesStorage = manifest.needs.includes('storage');
-  const credentialsFile = usesServices ? `${settings.secretsDir}/${name}.env` : undefined;
+  const credentialsFile =
+    usesServices || settings.secretEnv.length > 0 ? `${settings.secretsDir}/${name}.env` : undefined;
   const storageDir = usesStorage ? `${settings.dataDir}/storage/${name}` : undefined;
   const environment = sortedEnv(manifest, settings);
   const limits = resources(manifest);

@@ -1,4 +1,6 @@
 import { Sensitive } from '../sensitive.js';
+import type { ErrorDetail } from '../errors.js';
+import { settingsError } from './settings.js';
 
 export interface ServiceEndpoint {
   user: string;
@@ -23,14 +25,36 @@ export interface CredentialUrls {
 }
 
 /**
- * The text of an app's credentials env file (`KEY=value` lines, as `docker stack deploy`
- * reads env_file). Stays wrapped: only the code that writes the 0600 file reveals it.
+ * What an env file cannot hold: it has no quoting or escaping (docker/cli kvfile), so a value
+ * ends at the line's end. One detail per operator variable whose value breaks a line.
  */
-export function renderCredentialsEnv(urls: CredentialUrls): Sensitive<string> {
+export function envFileProblems(env: Readonly<Record<string, string | Sensitive<string>>>): ErrorDetail[] {
+  return Object.entries(env)
+    .filter(([, value]) => /[\r\n]/.test(typeof value === 'string' ? value : value.reveal()))
+    .map(([key]) => ({ path: `env.${key}`, message: 'must be one line: an env file cannot hold a line break' }));
+}
+
+/** Throws MC_SETTINGS_INVALID naming each variable an env file cannot hold. */
+export function checkEnvFile(env: Readonly<Record<string, string | Sensitive<string>>>): void {
+  const problems = envFileProblems(env);
+  if (problems.length > 0) throw settingsError(problems);
+}
+
+/**
+ * The text of an app's env file (`KEY=value` lines, as `docker stack deploy` reads env_file):
+ * its credentials, then the operator's variables in name order. Stays wrapped: only the code
+ * that writes the 0600 file (or hands it to a deploy) reveals it.
+ */
+export function renderCredentialsEnv(
+  urls: CredentialUrls,
+  env: Readonly<Record<string, Sensitive<string>>> = {},
+): Sensitive<string> {
+  checkEnvFile(env);
   const lines: string[] = [];
   for (const key of ['DATABASE_URL', 'AMQP_URL'] as const) {
     const value = urls[key];
     if (value) lines.push(`${key}=${value.reveal()}\n`);
   }
+  for (const key of Object.keys(env).sort()) lines.push(`${key}=${env[key]!.reveal()}\n`);
   return new Sensitive(lines.join(''));
 }

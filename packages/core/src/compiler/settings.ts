@@ -13,6 +13,8 @@ export const IMAGE_REF_PATTERN =
 export const HOSTNAME_PATTERN =
   '^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$';
 
+const ENV_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
+
 const Hostname = Type.String({
   pattern: HOSTNAME_PATTERN,
   'x-rule': 'must be a lowercase host name such as app.example.com',
@@ -53,9 +55,15 @@ export const DeploySettingsSchema = Type.Object(
     dataDir: Type.Optional(AbsolutePath),
     secretsDir: Type.Optional(AbsolutePath),
     env: Type.Optional(
-      Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String(), {
+      Type.Record(Type.String({ pattern: ENV_NAME_PATTERN }), Type.String(), {
         additionalProperties: false,
         'x-key-rule': 'is not a valid environment variable name',
+      }),
+    ),
+    secretEnv: Type.Optional(
+      Type.Array(Type.String({ pattern: ENV_NAME_PATTERN, 'x-rule': 'must be an environment variable name' }), {
+        uniqueItems: true,
+        'x-rule': 'must be a list of distinct environment variable names',
       }),
     ),
   },
@@ -77,6 +85,11 @@ export interface DeploySettings {
   /** Where each app's credentials env file lives: git-ignored, mode 0600. */
   secretsDir: string;
   env: Record<string, string>;
+  /**
+   * Names of the operator's variables whose values the stack reads from the app's env file
+   * (`<secretsDir>/<app>.env`, 0600) instead of holding them: the stack keeps only the names.
+   */
+  secretEnv: string[];
 }
 
 export const DEFAULTS = {
@@ -110,6 +123,7 @@ export function resolveSettings(input: unknown): DeploySettings {
     dataDir,
     secretsDir: s.secretsDir ?? `${dataDir}/secrets/apps`,
     env: s.env ?? {},
+    secretEnv: s.secretEnv ?? [],
   };
 }
 
