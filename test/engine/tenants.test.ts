@@ -1,10 +1,10 @@
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import { dockerCli, engineEnv, execIn, managerDocker, serviceContainer, waitFor } from '../helpers/engine.js';
 import { api, DATA, DOMAIN, httpsTo, INSTALL, platformSecret, sh } from '../helpers/platform.js';
 import { buildAndPush, credentials, DB_PROBE, probe, served, traces } from '../helpers/apps.js';
+import { filesHolding, whileServiceDown } from '../helpers/leftovers.js';
 
 // Issue 11: apps are hostile tenants. On the installed test platform, apps try what a tenant
 // could try against another app, the admin and the platform's secrets, and are refused each
@@ -36,17 +36,6 @@ async function removeQuietly(name: string): Promise<void> {
   }
 }
 
-/** Every regular file under dir (recursively), without following links. */
-function filesUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...filesUnder(path));
-    else if (entry.isFile()) out.push(path);
-  }
-  return out;
-}
-
 t.before(async () => {
   const install = await sh('bash', INSTALL, { timeout: 900_000 });
   if (install.code !== 0) throw new Error(`install.sh failed: ${install.stderr.slice(-3000)}`);
@@ -75,15 +64,19 @@ t.test("database: an app's credentials reach its own database only, even where `
 });
 
 t.test('env values stay out of the configuration directory', async (t) => {
-  const leaks = filesUnder(`${DATA}/config`).filter((f) => readFileSync(f, 'utf8').includes(API_KEY));
-  t.same(leaks, [], 'no file under config/ holds the value');
-  const secret = `${DATA}/secrets/apps/${SHOP}.env`;
-  t.match(readFileSync(secret, 'utf8'), `API_KEY=${API_KEY}`, 'it is kept with the credentials');
-  t.equal(statSync(secret).mode & 0o777, 0o600);
+  t.same(filesHolding(`${DATA}/config`, API_KEY), [], 'no file under config/ holds the value');
+  const kept = filesHolding(`${DATA}/secrets`, API_KEY);
+  t.same(
+    kept,
+    [`${DATA}/secrets/apps/${SHOP}.env`, `${DATA}/secrets/apps/${SHOP}.secrets.json`],
+    'it is kept with the credentials',
+  );
+  for (const file of kept) t.equal(statSync(file).mode & 0o777, 0o600, `${file} is 0600`);
   const container = await serviceContainer(docker, `${SHOP}_web`);
   t.equal((await execIn(docker, container, ['printenv', 'API_KEY'])).stdout, `${API_KEY}\n`, 'and the app gets it');
   const shown = await api('GET', `/v1/apps/${SHOP}`);
   t.notMatch(JSON.stringify(shown.json), API_KEY, 'the API does not show it');
+  t.match(shown.json, { envKeys: ['API_KEY'] }, 'only its name');
 });
 
 /** Addresses a name resolves to from a container on the services network. */
@@ -194,10 +187,8 @@ console.log(n);`;
   }
   const restore = await api('POST', `/v1/apps/${SHOP}/backups/latest/restore?wait=true`, { backupFirst: false });
   t.ok(restore.status === 200 || restore.status === 201, `restore: ${JSON.stringify(restore.json).slice(0, 300)}`);
-  const restored = filesUnder(`${DATA}/storage/${SHOP}`).filter((f) =>
-    secrets.some((s) => readFileSync(f, 'utf8').includes(s)),
-  );
-  t.same(restored, [], 'the restored storage holds no platform secret');
+  for (const secret of secrets)
+    t.same(filesHolding(`${DATA}/storage/${SHOP}`, secret), [], 'the restored storage holds no platform secret');
 });
 
 t.test('a purge that fails half way leaves no working token, and a re-added name inherits none', async (t) => {
@@ -206,28 +197,33 @@ t.test('a purge that fails half way leaves no working token, and a re-added name
   const token = (made.json as { token: string }).token;
   const asDeployer = (path: string) => httpsTo(`admin.${DOMAIN}`, path, { token });
   t.equal((await asDeployer(`/v1/apps/${LOOKALIKE}`)).status, 200, 'the deploy token works for its app');
+  const hook = new URL(((await api('PUT', `/v1/apps/${LOOKALIKE}/webhook`)).json as { url: string }).url);
+  const callHook = () =>
+    httpsTo(`admin.${DOMAIN}`, `${hook.pathname}${hook.search}`, {
+      method: 'POST',
+      body: { push_data: { tag: '1' }, repository: { repo_name: 'x/y' } },
+    });
 
   // MariaDB away: the purge cannot drop the database.
-  await dockerCli(['service', 'scale', '--detach', 'minicloud_mariadb=0']);
-  await waitFor('mariadb to stop', async () =>
-    (await taskAddresses('minicloud_mariadb', 'minicloud-services')).length === 0 ? true : undefined,
-  );
-  try {
+  await whileServiceDown(docker, 'minicloud_mariadb', async () => {
     const failed = await api('DELETE', `/v1/apps/${LOOKALIKE}?purge=true&wait=true`);
-    t.not(failed.status, 204, `the purge fails: ${JSON.stringify(failed.json).slice(0, 300)}`);
+    t.match(
+      failed,
+      { status: 502, json: { code: 'MC_APP_REMOVE_INCOMPLETE', errors: [{ field: 'database' }] } },
+      `the purge fails and names what is left: ${JSON.stringify(failed.json).slice(0, 300)}`,
+    );
+    t.equal((await api('GET', `/v1/apps/${LOOKALIKE}`)).status, 200, 'the app stays, to be removed again');
     t.equal((await asDeployer(`/v1/apps/${LOOKALIKE}`)).status, 401, 'its deploy token no longer works');
-  } finally {
-    await dockerCli(['service', 'scale', '--detach', 'minicloud_mariadb=1']);
-  }
-  await waitFor(
-    'mariadb to answer',
-    async () => ((await traces(LOOKALIKE)).includes('database') ? true : undefined),
-    180_000,
-  );
-  const again = await api('DELETE', `/v1/apps/${LOOKALIKE}?purge=true&wait=true`);
-  t.equal(again.status, 204, `a second remove finishes it: ${JSON.stringify(again.json).slice(0, 300)}`);
+    t.equal((await callHook()).status, 401, 'nor its webhook');
+  });
+  const again = await waitFor('a second remove to finish it', async () => {
+    const res = await api('DELETE', `/v1/apps/${LOOKALIKE}?purge=true&wait=true`);
+    return res.status === 204 ? res : undefined;
+  });
+  t.equal(again.status, 204);
   t.same(await traces(LOOKALIKE), [], 'nothing of it is left');
 
   await add(LOOKALIKE);
   t.equal((await asDeployer(`/v1/apps/${LOOKALIKE}`)).status, 401, 'the re-added name does not take the old token');
+  t.equal((await callHook()).status, 401, 'nor the old webhook');
 });
