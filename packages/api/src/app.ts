@@ -50,8 +50,11 @@ export interface AppOptions {
   jobs?: JobRunner | JobRunnerOptions;
   /** How clients reach the API, e.g. https://admin.example.com (for the webhook URLs it hands out). */
   publicUrl?: string;
-  /** Behind the platform's reverse proxy: trust its X-Forwarded-* headers. */
-  trustProxy?: boolean;
+  /**
+   * Behind the platform's reverse proxy: whether a peer address is the proxy, whose
+   * X-Forwarded-* headers then count (TrustedProxy.trust). Default: nobody's.
+   */
+  trustProxy?: (address: string, hop: number) => boolean;
   /** The admin web pages (default on). */
   web?: boolean;
 }
