@@ -13,7 +13,7 @@ const LONG_NAME = `A${'b'.repeat(128)}`;
 t.test('POST /v1/apps: at most 100 variables, names of 128 characters, values of 32 KiB', async (t) => {
   const { app, apps } = await testApp();
   t.teardown(() => app.close());
-  const cases: [Record<string, string>, { field: string; message: string }][] = [
+  const cases: [Record<string, string | null>, { field: string; message: string }][] = [
     [vars(101), { field: 'body.env', message: 'must be a map of at most 100 variables' }],
     [
       { [LONG_NAME]: '1' },

@@ -15,6 +15,7 @@ import type { ApiContext } from './context.js';
 import { registerErrorHandler } from './errors.js';
 import { JobRunner, type JobRunnerOptions } from './jobs.js';
 import { loggerOptions } from './logger.js';
+import { LoginLimit } from './login-limit.js';
 import type { BackupsPort, ImagesPort, LogsPort, NodesPort, RegistryPort, StacksPort } from './ports.js';
 import { SHARED_SCHEMAS } from './schemas.js';
 import { TokenStore } from './tokens.js';
@@ -57,6 +58,8 @@ export interface AppOptions {
   trustProxy?: (address: string, hop: number) => boolean;
   /** The admin web pages (default on). */
   web?: boolean;
+  /** Failed log-ins per client address, shared by bearer tokens and the log-in page; a default one if left out. */
+  loginLimit?: LoginLimit;
 }
 
 /**
@@ -137,7 +140,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   registerErrorHandler(app);
   app.decorateRequest('principal', undefined);
-  app.addHook('onRequest', bearerAuth(options.adminToken, { tokens: ctx.tokens }));
+  const loginLimit = options.loginLimit ?? new LoginLimit();
+  app.addHook('onRequest', bearerAuth(options.adminToken, { tokens: ctx.tokens, limit: loginLimit }));
   await app.register(healthRoutes);
   appRoutes(app, ctx);
   jobRoutes(app, ctx);

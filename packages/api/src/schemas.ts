@@ -66,6 +66,7 @@ const PROBLEM_TEXT: Record<number, string> = {
   400: 'The request breaks the schema (each offending field is named) or a rule',
   401: 'No valid token',
   403: 'The token may not do this (a deploy token of another app)',
+  429: 'Too many wrong tokens from this address: wait Retry-After seconds',
   404: 'No such app, job, token, node, domain or stack',
   409: 'A clash: the app or domain exists already',
   422: 'The backup is damaged (a part does not match its checksum): refused, nothing restored',
@@ -74,10 +75,13 @@ const PROBLEM_TEXT: Record<number, string> = {
   503: 'That part of the platform is not configured on this server',
 };
 
-/** Error responses of a route (400 and 401 always): problem+json, the schema shared by reference. */
+/**
+ * Error responses of a route (400, 401 and 429 always: a bearer token's route): problem+json,
+ * the schema shared by reference.
+ */
 export function problems(...statuses: number[]): Record<number, TSchema> {
   const out: Record<number, TSchema> = {};
-  for (const s of [400, 401, ...statuses])
+  for (const s of [400, 401, 429, ...statuses])
     out[s] = Type.Unsafe({
       description: PROBLEM_TEXT[s] ?? 'An error',
       content: { 'application/problem+json': { schema: Type.Ref('Problem') } },
