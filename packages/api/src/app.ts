@@ -152,7 +152,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   imageRoutes(app, ctx);
   backupRoutes(app, ctx);
   if (options.web !== false) {
-    await app.register(webPages, { adminToken: options.adminToken, root: app as unknown as FastifyInstance });
+    await app.register(webPages, {
+      adminToken: options.adminToken,
+      root: app as unknown as FastifyInstance,
+      loginLimit,
+    });
   }
   app.addHook('onClose', async () => ctx.jobs.idle());
   return app as unknown as FastifyInstance;
