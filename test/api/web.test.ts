@@ -26,7 +26,7 @@ t.test('pages need a session: without one they redirect to the log-in page', asy
 });
 
 t.test(
-  'log in with the admin token: cookie session, HttpOnly and SameSite; a wrong token is refused and not logged',
+  'log in with the admin token: a __Host- cookie session (Secure, HttpOnly, SameSite); a wrong token is refused and not logged',
   async (t) => {
     const { app, logs } = await testApp();
     t.teardown(() => app.close());
@@ -34,14 +34,21 @@ t.test(
     const wrong = await web.login('not-the-token');
     t.equal(wrong.statusCode, 401);
     t.match(text(wrong.body), /That is not the admin token\./);
-    t.notOk(web.cookies.has('mc_session'));
+    t.notOk(web.cookies.has('__Host-mc_session'));
     const ok = await web.login(ADMIN_TOKEN);
     t.equal(ok.statusCode, 303);
     t.equal(ok.headers.location, '/apps');
-    const setCookie = String(ok.headers['set-cookie']);
-    t.match(setCookie, /mc_session=[A-Za-z0-9_-]{43}/);
-    t.match(setCookie, /HttpOnly/);
-    t.match(setCookie, /SameSite=Strict/);
+    const session = web.lastSetCookie.find((c) => c.startsWith('__Host-mc_session='));
+    t.match(session, /^__Host-mc_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; Secure; SameSite=Strict$/);
+    t.match(
+      web.lastSetCookie.find((c) => c.startsWith('__Host-mc_login=')),
+      /^__Host-mc_login=; Max-Age=0; Path=\/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; Secure; SameSite=Strict$/,
+      "the log-in page's cookie is done with",
+    );
+    for (const c of web.lastSetCookie) {
+      t.match(c, /^__Host-/, 'a __Host- cookie');
+      t.notMatch(c, /Domain=/i, 'host-only: no Domain');
+    }
     const apps = await web.get('/apps');
     t.equal(apps.statusCode, 200);
     t.match(text(apps.body), /No apps yet/);

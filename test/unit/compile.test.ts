@@ -256,7 +256,7 @@ t.test('bad settings are refused with the field named, before anything is compil
       'replicas: must be an integer from 0 to 100',
       'endpointMode: must be one of: vip, dnsrr',
       'dataDir: must be an absolute path of letters, digits and ._- segments',
-      'env.BAD-NAME: is not a valid environment variable name',
+      'env.BAD-NAME: is not a valid environment variable name (letters, digits and _, at most 128)',
     ],
   );
   t.same(

@@ -15,6 +15,7 @@ import type { ApiContext } from './context.js';
 import { registerErrorHandler } from './errors.js';
 import { JobRunner, type JobRunnerOptions } from './jobs.js';
 import { loggerOptions } from './logger.js';
+import { LoginLimit } from './login-limit.js';
 import type { BackupsPort, ImagesPort, LogsPort, NodesPort, RegistryPort, StacksPort } from './ports.js';
 import { SHARED_SCHEMAS } from './schemas.js';
 import { TokenStore } from './tokens.js';
@@ -50,10 +51,15 @@ export interface AppOptions {
   jobs?: JobRunner | JobRunnerOptions;
   /** How clients reach the API, e.g. https://admin.example.com (for the webhook URLs it hands out). */
   publicUrl?: string;
-  /** Behind the platform's reverse proxy: trust its X-Forwarded-* headers. */
-  trustProxy?: boolean;
+  /**
+   * Behind the platform's reverse proxy: whether a peer address is the proxy, whose
+   * X-Forwarded-* headers then count (TrustedProxy.trust). Default: nobody's.
+   */
+  trustProxy?: (address: string, hop: number) => boolean;
   /** The admin web pages (default on). */
   web?: boolean;
+  /** Failed log-ins per client address, shared by bearer tokens and the log-in page; a default one if left out. */
+  loginLimit?: LoginLimit;
 }
 
 /**
@@ -134,7 +140,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   registerErrorHandler(app);
   app.decorateRequest('principal', undefined);
-  app.addHook('onRequest', bearerAuth(options.adminToken, { tokens: ctx.tokens }));
+  const loginLimit = options.loginLimit ?? new LoginLimit();
+  app.addHook('onRequest', bearerAuth(options.adminToken, { tokens: ctx.tokens, limit: loginLimit }));
   await app.register(healthRoutes);
   appRoutes(app, ctx);
   jobRoutes(app, ctx);
@@ -145,7 +152,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   imageRoutes(app, ctx);
   backupRoutes(app, ctx);
   if (options.web !== false) {
-    await app.register(webPages, { adminToken: options.adminToken, root: app as unknown as FastifyInstance });
+    await app.register(webPages, {
+      adminToken: options.adminToken,
+      root: app as unknown as FastifyInstance,
+      loginLimit,
+    });
   }
   app.addHook('onClose', async () => ctx.jobs.idle());
   return app as unknown as FastifyInstance;

@@ -1,6 +1,7 @@
 import { hash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Sensitive } from '@minicloud/core';
+import type { LoginLimit } from './login-limit.js';
 import { problem } from './problem.js';
 import type { TokenStore } from './tokens.js';
 
@@ -38,8 +39,10 @@ function digest(text: string): Buffer {
  * Bearer-token check in constant time: both sides are hashed first, so neither the length nor
  * the content of the token leaks through timing. The token itself is never logged.
  * With a token store, deploy tokens are accepted on `app` routes for their own app only.
+ * With a limit, wrong tokens count as failed log-ins of the client's address, and once it has
+ * too many, any token it sends is answered 429 before it is looked at.
  */
-export function bearerAuth(token: Sensitive<string>, scoped?: { tokens: TokenStore }) {
+export function bearerAuth(token: Sensitive<string>, scoped?: { tokens?: TokenStore; limit?: LoginLimit }) {
   const expected = digest(token.reveal());
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.split('?')[0] ?? '';
@@ -49,11 +52,17 @@ export function bearerAuth(token: Sensitive<string>, scoped?: { tokens: TokenSto
     if (mode === 'public' || mode === 'session') return;
     const header = request.headers.authorization ?? '';
     const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
+    const wait = given !== '' ? (scoped?.limit?.retryAfter(request.ip) ?? 0) : 0;
+    if (wait > 0) {
+      request.log.warn({ path, ip: request.ip, reason: 'too many failed log-ins' }, 'unauthorized request');
+      reply.header('retry-after', String(wait));
+      return problem(reply, 429, 'MC_RATE_LIMITED', `too many wrong tokens from this address; try again in ${wait} s`);
+    }
     if (given !== '' && timingSafeEqual(digest(given), expected)) {
       request.principal = { kind: 'admin' };
       return;
     }
-    const deploy = given !== '' ? scoped?.tokens.matchDeployToken(given) : undefined;
+    const deploy = given !== '' ? scoped?.tokens?.matchDeployToken(given) : undefined;
     if (deploy) {
       const app = mode === 'app' ? (config.appOf ?? appParam)(request) : undefined;
       if (app !== undefined && app === deploy.app) {
@@ -68,7 +77,11 @@ export function bearerAuth(token: Sensitive<string>, scoped?: { tokens: TokenSto
         `a deploy token may only update and watch its own app (${deploy.app})`,
       );
     }
-    request.log.warn({ path, reason: given === '' ? 'missing token' : 'wrong token' }, 'unauthorized request');
+    if (given !== '') scoped?.limit?.fail(request.ip);
+    request.log.warn(
+      { path, ip: request.ip, reason: given === '' ? 'missing token' : 'wrong token' },
+      'unauthorized request',
+    );
     return problem(reply, 401, 'MC_UNAUTHORIZED', 'a valid bearer token is required');
   };
 }

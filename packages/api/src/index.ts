@@ -8,3 +8,5 @@ export { coreBackups, backupSummary, startBackupScheduler, schedulerLogger } fro
 export { demux, dockerPorts, type DockerPortsOptions } from './adapters.js';
 export { repositoryOf, sameRepository } from './routes/tokens.js';
 export { problemOf, problemDocument, type ProblemDocument } from './problem.js';
+export { TrustedProxy, plainAddress, type TrustedProxyOptions } from './trusted-proxy.js';
+export { LoginLimit, clientKey, type LoginLimitOptions } from './login-limit.js';

@@ -1,5 +1,13 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { APP_NAME_MAX, HOSTNAME_PATTERN, IMAGE_REF_PATTERN } from '@minicloud/core';
+import {
+  APP_NAME_MAX,
+  ENV_BOUNDS,
+  ENV_MAP_OPTIONS,
+  SETTINGS_ENV_NAME_PATTERN,
+  EnvValueSchema,
+  HOSTNAME_PATTERN,
+  IMAGE_REF_PATTERN,
+} from '@minicloud/core';
 
 // Every body, parameter and response of the API, written once (TypeBox = JSON Schema): Fastify
 // validates requests and serializes responses with them, @fastify/swagger turns them into the
@@ -30,8 +38,9 @@ export const NeedName = Type.Union([Type.Literal('database'), Type.Literal('mess
   'x-rule': 'must be one of: database, messagebus, storage',
 });
 
-const EnvName = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: 128 });
-const EnvValue = Type.String({ maxLength: 32768 });
+// Core's env bounds (count, name, value): a Record's key schema keeps only its pattern, so the
+// name's length is in the pattern. The sizes in bytes are checked by core when it compiles.
+const EnvName = Type.String({ pattern: SETTINGS_ENV_NAME_PATTERN });
 
 export const Problem = Type.Object(
   {
@@ -57,6 +66,7 @@ const PROBLEM_TEXT: Record<number, string> = {
   400: 'The request breaks the schema (each offending field is named) or a rule',
   401: 'No valid token',
   403: 'The token may not do this (a deploy token of another app)',
+  429: 'Too many wrong tokens from this address: wait Retry-After seconds',
   404: 'No such app, job, token, node, domain or stack',
   409: 'A clash: the app or domain exists already',
   422: 'The backup is damaged (a part does not match its checksum): refused, nothing restored',
@@ -65,10 +75,13 @@ const PROBLEM_TEXT: Record<number, string> = {
   503: 'That part of the platform is not configured on this server',
 };
 
-/** Error responses of a route (400 and 401 always): problem+json, the schema shared by reference. */
+/**
+ * Error responses of a route (400, 401 and 429 always: a bearer token's route): problem+json,
+ * the schema shared by reference.
+ */
 export function problems(...statuses: number[]): Record<number, TSchema> {
   const out: Record<number, TSchema> = {};
-  for (const s of [400, 401, ...statuses])
+  for (const s of [400, 401, 429, ...statuses])
     out[s] = Type.Unsafe({
       description: PROBLEM_TEXT[s] ?? 'An error',
       content: { 'application/problem+json': { schema: Type.Ref('Problem') } },
@@ -200,12 +213,7 @@ export const AddAppBody = Type.Object(
     image: ImageRef,
     name: Type.Optional(AppName),
     domains: Type.Optional(Type.Array(Hostname, { uniqueItems: true, maxItems: 50 })),
-    env: Type.Optional(
-      Type.Record(EnvName, EnvValue, {
-        additionalProperties: false,
-        'x-key-rule': 'is not a valid environment variable name',
-      }),
-    ),
+    env: Type.Optional(Type.Record(EnvName, EnvValueSchema, ENV_MAP_OPTIONS)),
     replicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, 'x-rule': 'must be an integer from 0 to 100' })),
   },
   { additionalProperties: false, description: 'Add an app from an image; its manifest says the rest' },
@@ -215,11 +223,20 @@ export const UpdateAppBody = Type.Object(
   {
     image: Type.Optional(ImageRef),
     env: Type.Optional(
-      Type.Record(EnvName, Type.Union([EnvValue, Type.Null()]), {
-        additionalProperties: false,
-        'x-key-rule': 'is not a valid environment variable name',
-        description: 'Keys to set; null removes a key',
-      }),
+      Type.Record(
+        EnvName,
+        Type.Union([EnvValueSchema, Type.Null()], {
+          'x-rule': `must be a string of at most ${ENV_BOUNDS.maxValueBytes} characters, or null to remove it`,
+        }),
+        {
+          ...ENV_MAP_OPTIONS,
+          // Room to replace every variable at once: remove all 100, set 100 others. What the
+          // app ends up with is held to the bounds when core compiles it.
+          maxProperties: 2 * ENV_BOUNDS.maxVariables,
+          'x-rule': `must be a map of at most ${2 * ENV_BOUNDS.maxVariables} changes`,
+          description: 'Keys to set; null removes a key',
+        },
+      ),
     ),
     replicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, 'x-rule': 'must be an integer from 0 to 100' })),
   },

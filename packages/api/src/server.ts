@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { FastifyBaseLogger } from 'fastify';
 import {
   backupContext,
   dockerClient,
   openApps,
   platformLayout,
+  readProxyPeerAddresses,
   registryAccess,
   runRegistryGc,
   startDailyTimer,
@@ -17,6 +19,7 @@ import { buildApp } from './app.js';
 import { TokenStore } from './tokens.js';
 import { dockerPorts } from './adapters.js';
 import { coreBackups, startBackupScheduler } from './backup-adapter.js';
+import { TrustedProxy } from './trusted-proxy.js';
 
 // The API service's entry point in the management stack: the admin token comes from a file
 // (a swarm secret or the installer's 0600 file), never from an environment variable.
@@ -25,7 +28,18 @@ const adminToken = new Sensitive(readFileSync(tokenFile, 'utf8').trim());
 
 // The platform: the Docker Engine (the socket is mounted) and, when set, the data dir.
 const dataDir = process.env['MINICLOUD_DATA_DIR'] || undefined;
-const ports = dockerPorts({ docker: dockerClient(), ...(dataDir ? { dataDir } : {}) });
+const docker = dockerClient();
+const ports = dockerPorts({ docker, ...(dataDir ? { dataDir } : {}) });
+// X-Forwarded-* count only from the proxy's own tasks (the Engine says which addresses they
+// have), never from an app on the shared proxy network. Read before the first request is
+// served: until then no peer is trusted, and every client would look like the proxy itself
+// (one address for the log-in rate limit).
+const logTo: { log?: FastifyBaseLogger } = {};
+const trustedProxy = new TrustedProxy({
+  read: () => readProxyPeerAddresses(docker),
+  onChange: (addresses) => logTo.log?.info({ addresses }, 'trusted proxy addresses'),
+  onError: (error) => logTo.log?.warn({ reason: error.message }, `proxy addresses not read: ${error.message}`),
+});
 // Deploy-token and webhook hashes: a 0600 file in <secrets dir>/api, a directory of its own so
 // the service can mount it read-write without seeing the platform's other secrets.
 const secretsDir =
@@ -80,8 +94,11 @@ const app = await buildApp({
   ...(backups ? { backups: coreBackups(backups) } : {}),
   ...(secretsDir ? { secretsDir } : {}),
   ...(process.env['MINICLOUD_PUBLIC_URL'] ? { publicUrl: process.env['MINICLOUD_PUBLIC_URL'] } : {}),
-  trustProxy: true,
+  trustProxy: trustedProxy.trust,
 });
+logTo.log = app.log;
+await trustedProxy.start();
+app.addHook('onClose', async () => trustedProxy.stop());
 if (appsProblem) app.log.error({ dataDir }, `app lifecycle unavailable: ${appsProblem}`);
 for (const { app: name, error } of envMoves) {
   if (error) app.log.error({ app: name, reason: error.message }, `env values of ${name} not moved: ${error.message}`);

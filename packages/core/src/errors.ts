@@ -51,6 +51,7 @@ export const ERROR_CODES = {
   // The API's own codes (packages/api): auth, request shape, routes, jobs and tokens.
   MC_UNAUTHORIZED: { status: 401, summary: 'a valid bearer token (or admin session) is required' },
   MC_FORBIDDEN: { status: 403, summary: 'the token is valid but not allowed to do this' },
+  MC_RATE_LIMITED: { status: 429, summary: 'too many failed log-ins from this address: wait Retry-After seconds' },
   MC_BAD_REQUEST: { status: 400, summary: 'the request breaks the route schema (the field is named)' },
   MC_NOT_FOUND: { status: 404, summary: 'no such route' },
   MC_JOB_NOT_FOUND: { status: 404, summary: 'no job with that id (finished jobs are kept for an hour)' },

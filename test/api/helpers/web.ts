@@ -1,13 +1,27 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 
+export interface WebClientOptions {
+  /** The client's address as the API's socket sees it (inject's default is 127.0.0.1). */
+  remoteAddress?: string;
+  /** Headers sent with every request (Origin, Sec-Fetch-Site, X-Forwarded-For...). */
+  headers?: Record<string, string>;
+}
+
 /** A cookie-keeping client of the admin pages over app.inject (what a browser does, minus rendering). */
 export class WebClient {
   readonly cookies = new Map<string, string>();
   lastCsrf = '';
+  /** The raw Set-Cookie headers of the last answer. */
+  lastSetCookie: string[] = [];
 
-  constructor(private readonly app: FastifyInstance) {}
+  constructor(
+    private readonly app: FastifyInstance,
+    private readonly options: WebClientOptions = {},
+  ) {}
 
   private keep(res: LightMyRequestResponse): LightMyRequestResponse {
+    const raw = res.headers['set-cookie'];
+    this.lastSetCookie = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
     for (const c of res.cookies as { name: string; value: string; maxAge?: number; expires?: Date }[]) {
       if (c.value === '' || (c.expires && c.expires.getTime() < Date.now())) this.cookies.delete(c.name);
       else this.cookies.set(c.name, c.value);
@@ -18,11 +32,18 @@ export class WebClient {
   }
 
   private get cookieHeader(): Record<string, string> {
-    return this.cookies.size ? { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {};
+    return {
+      ...this.options.headers,
+      ...(this.cookies.size ? { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {}),
+    };
+  }
+
+  private get from() {
+    return this.options.remoteAddress ? { remoteAddress: this.options.remoteAddress } : {};
   }
 
   async get(url: string): Promise<LightMyRequestResponse> {
-    return this.keep(await this.app.inject({ method: 'GET', url, headers: this.cookieHeader }));
+    return this.keep(await this.app.inject({ method: 'GET', url, headers: this.cookieHeader, ...this.from }));
   }
 
   /** Posts a form with the CSRF token of the last page seen (or `csrf` if given). */
@@ -38,6 +59,7 @@ export class WebClient {
         url,
         headers: { ...this.cookieHeader, 'content-type': 'application/x-www-form-urlencoded' },
         payload: body,
+        ...this.from,
       }),
     );
   }

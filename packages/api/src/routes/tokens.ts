@@ -16,6 +16,11 @@ function baseUrl(ctx: ApiContext, request: { protocol: string; host: string }): 
   return ctx.publicUrl ?? `${request.protocol}://${request.host}`;
 }
 
+/** A public route's error responses: no 429, which only routes that take a bearer token answer. */
+function withoutRateLimit<R extends Record<number, unknown>>(responses: R): R {
+  return Object.fromEntries(Object.entries(responses).filter(([status]) => status !== '429')) as R;
+}
+
 export function tokenRoutes(app: Api, ctx: ApiContext): void {
   const apps = () => port(ctx.apps, 'the app lifecycle');
 
@@ -142,7 +147,9 @@ export function tokenRoutes(app: Api, ctx: ApiContext): void {
         params: NameParams,
         querystring: Type.Object({ token: Type.String({ maxLength: 256 }) }),
         body: DockerHubPush,
-        response: { 202: Type.Ref('Job'), ...problems(403, 503) },
+        // No 429: a wrong webhook secret is not counted against the caller's address, which
+        // for Docker Hub is shared by everyone's hooks (one bad hook would stop all of them).
+        response: { 202: Type.Ref('Job'), ...withoutRateLimit(problems(403, 503)) },
       },
       config: { auth: 'public' },
     },

@@ -1,27 +1,32 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
-import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import Handlebars from 'handlebars';
 import { Type } from '@sinclair/typebox';
 import type { AppStatus, NodeSummary, Sensitive } from '@minicloud/core';
 import type { JobRecord } from '../jobs.js';
+import { LoginLimit } from '../login-limit.js';
 import type { ProblemDocument } from '../problem.js';
-import { SESSION_COOKIE, Sessions, type Flash } from './sessions.js';
+import { HOST_ONLY_COOKIE, LOGIN_COOKIE, SESSION_COOKIE } from './cookies.js';
+import { CsrfTokens, postedFromHere } from './csrf.js';
+import { Sessions, type Flash } from './sessions.js';
 import * as T from './templates.js';
 import { BACKUP_RESTORE, BACKUPS_SECTION } from './backup-templates.js';
 import { backupPages, backupSection } from './backups.js';
 
 // The admin web app: server-rendered pages over the same REST API (each form becomes one API
 // request, made in-process with app.inject), so the pages validate, fail and succeed exactly as
-// the API does. Cookie session after typing the admin token; every form carries a CSRF token.
+// the API does. Cookie session after typing the admin token; every form carries a CSRF token
+// bound to that session (./csrf.ts), and the log-in form one bound to the visit.
 
 export interface WebOptions {
   adminToken: Sensitive<string>;
   /** The root instance, whose API routes the pages call. */
   root: FastifyInstance;
   sessions?: Sessions;
+  /** Failed log-ins per client address, shared with the API's bearer tokens. */
+  loginLimit?: LoginLimit;
 }
 
 type View = keyof typeof VIEWS;
@@ -87,29 +92,43 @@ function localPath(text: string, fallback: string): string {
 
 const enc = encodeURIComponent;
 
+/** What the log-in cookie holds: 32 random bytes, base64url. */
+const LOGIN_ID = /^[A-Za-z0-9_-]{43}$/;
+
 export async function webPages(app: FastifyInstance, options: WebOptions): Promise<void> {
   const views = compileViews();
   const sessions = options.sessions ?? new Sessions();
+  const loginLimit = options.loginLimit ?? new LoginLimit();
+  const csrf = new CsrfTokens();
   const expected = digest(options.adminToken.reveal());
 
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 256 * 1024 });
-  await app.register(csrf, {
-    sessionPlugin: '@fastify/cookie',
-    cookieOpts: { path: '/', httpOnly: true, sameSite: 'strict', secure: 'auto', signed: false },
-    getToken: (request) => field(request.body, '_csrf'),
-  });
 
   const sessionId = (request: FastifyRequest) => request.cookies[SESSION_COOKIE];
+  const loginId = (request: FastifyRequest) => {
+    const id = request.cookies[LOGIN_COOKIE];
+    return id !== undefined && LOGIN_ID.test(id) ? id : undefined;
+  };
 
-  // Pages need a live session; forms also need their CSRF token (checked once the body is read).
+  // Pages need a live session; forms also need their CSRF token (checked once the body is read):
+  // the log-in form's is bound to the visit's cookie, every other form's to the session.
   app.addHook('onRequest', async (request, reply) => {
     if (request.routeOptions.config?.auth !== 'session') return;
     if (!sessions.touch(sessionId(request))) return reply.code(303).redirect('/login');
   });
-  app.addHook('preHandler', (request, reply, done) => {
-    if (request.method === 'POST') app.csrfProtection(request, reply, done);
-    else done();
+  app.addHook('preHandler', async (request) => {
+    if (request.method !== 'POST') return;
+    const given = field(request.body, '_csrf');
+    const ok =
+      postedFromHere(request) &&
+      (request.routeOptions.url === '/login'
+        ? csrf.check('login', loginId(request), given)
+        : csrf.check('session', sessionId(request), given));
+    if (!ok) {
+      request.log.warn({ path: request.routeOptions.url, ip: request.ip }, 'admin form refused: CSRF check failed');
+      throw Object.assign(new Error('invalid CSRF token'), { statusCode: 403 });
+    }
   });
   app.addHook('onSend', async (request, reply, payload) => {
     if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) reply.headers(PAGE_HEADERS);
@@ -128,10 +147,19 @@ export async function webPages(app: FastifyInstance, options: WebOptions): Promi
     const html = views[view]({
       ...data,
       signedIn,
-      csrf: reply.generateCsrf(),
+      csrf: signedIn ? csrf.token('session', id!) : csrf.token('login', visit(request, reply)),
       flash: data['flash'] ?? sessions.takeFlash(id),
     });
     return reply.code(status).type('text/html; charset=utf-8').send(html);
+  }
+
+  /** The log-in page visit's id, from its cookie or made now (and set). */
+  function visit(request: FastifyRequest, reply: FastifyReply): string {
+    const known = loginId(request);
+    if (known) return known;
+    const id = randomBytes(32).toString('base64url');
+    reply.setCookie(LOGIN_COOKIE, id, { ...HOST_ONLY_COOKIE, maxAge: 60 * 60 });
+    return id;
   }
 
   function flash(request: FastifyRequest, value: Flash): void {
@@ -186,22 +214,35 @@ export async function webPages(app: FastifyInstance, options: WebOptions): Promi
   });
 
   app.post('/login', { config: { auth: 'public' }, schema: { hide: true, body: FormBody } }, async (request, reply) => {
+    const wait = loginLimit.retryAfter(request.ip);
+    if (wait > 0) {
+      request.log.warn({ ip: request.ip, reason: 'too many failed log-ins' }, 'admin log-in refused');
+      const message = `Too many failed log-ins from your address. Try again in ${wait} seconds.`;
+      reply.header('retry-after', String(wait));
+      return render(request, reply, 'login', { title: 'Log in', flash: { kind: 'error', message } }, 429);
+    }
     const given = field(request.body, 'token');
     if (given === '' || !timingSafeEqual(digest(given), expected)) {
-      request.log.warn({ reason: given === '' ? 'missing token' : 'wrong token' }, 'admin log-in refused');
+      if (given !== '') loginLimit.fail(request.ip);
+      request.log.warn(
+        { ip: request.ip, reason: given === '' ? 'missing token' : 'wrong token' },
+        'admin log-in refused',
+      );
       const message = given === '' ? 'Type the admin token.' : 'That is not the admin token.';
       return render(request, reply, 'login', { title: 'Log in', flash: { kind: 'error', message } }, 401);
     }
+    // A new session id, never one the browser brought (session fixation); the visit is over.
     sessions.destroy(sessionId(request));
     const id = sessions.create();
-    reply.setCookie(SESSION_COOKIE, id, { path: '/', httpOnly: true, sameSite: 'strict', secure: 'auto' });
-    request.log.info('admin logged in');
+    reply.setCookie(SESSION_COOKIE, id, HOST_ONLY_COOKIE);
+    reply.clearCookie(LOGIN_COOKIE, HOST_ONLY_COOKIE);
+    request.log.info({ ip: request.ip }, 'admin logged in');
     return reply.code(303).redirect('/apps');
   });
 
   app.post('/logout', form, async (request, reply) => {
     sessions.destroy(sessionId(request));
-    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    reply.clearCookie(SESSION_COOKIE, HOST_ONLY_COOKIE);
     return reply.code(303).redirect('/login');
   });
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 
-// Cookie sessions of the admin pages, in memory: a session is 32 random bytes in an HttpOnly,
-// SameSite=Strict cookie, made when the admin token is typed in. A restart logs everyone out,
-// which is fine for one admin app; nothing in it has to survive.
+// Cookie sessions of the admin pages, in memory: a session is 32 random bytes in a host-only
+// `__Host-` cookie (./cookies.ts), made when the admin token is typed in. A restart logs everyone
+// out, which is fine for one admin app; nothing in it has to survive.
 
 export interface Flash {
   kind: 'ok' | 'error';
@@ -17,8 +17,6 @@ interface Session {
   seenAt: number;
   flash?: Flash;
 }
-
-export const SESSION_COOKIE = 'mc_session';
 
 export class Sessions {
   readonly #sessions = new Map<string, Session>();

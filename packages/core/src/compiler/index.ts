@@ -1,4 +1,5 @@
 export * from './settings.js';
+export * from './env-bounds.js';
 export * from './compile.js';
 export * from './emit.js';
 export * from './healthcheck.js';

@@ -2,6 +2,14 @@ import { Type, type Static } from '@sinclair/typebox';
 import { APP_NAME_MAX } from '../manifest/schema.js';
 import { compileChecker } from '../schema/ajv.js';
 import { MinicloudError, type ErrorDetail } from '../errors.js';
+import {
+  checkEnvBytes,
+  ENV_BOUNDS,
+  ENV_MAP_OPTIONS,
+  SETTINGS_ENV_NAME_PATTERN,
+  SETTINGS_ENV_NAME_RULE,
+  EnvValueSchema,
+} from './env-bounds.js';
 
 // The operator's side of a deployment: what the manifest cannot know (where the image is,
 // which domains, how many replicas, how this swarm is wired).
@@ -55,14 +63,12 @@ export const DeploySettingsSchema = Type.Object(
     dataDir: Type.Optional(AbsolutePath),
     secretsDir: Type.Optional(AbsolutePath),
     env: Type.Optional(
-      Type.Record(Type.String({ pattern: ENV_NAME_PATTERN }), Type.String(), {
-        additionalProperties: false,
-        'x-key-rule': 'is not a valid environment variable name',
-      }),
+      Type.Record(Type.String({ pattern: SETTINGS_ENV_NAME_PATTERN }), EnvValueSchema, ENV_MAP_OPTIONS),
     ),
     secretEnv: Type.Optional(
-      Type.Array(Type.String({ pattern: ENV_NAME_PATTERN, 'x-rule': 'must be an environment variable name' }), {
+      Type.Array(Type.String({ pattern: SETTINGS_ENV_NAME_PATTERN, 'x-rule': SETTINGS_ENV_NAME_RULE }), {
         uniqueItems: true,
+        maxItems: ENV_BOUNDS.maxVariables,
         'x-rule': 'must be a list of distinct environment variable names',
       }),
     ),
@@ -110,6 +116,8 @@ export function resolveSettings(input: unknown): DeploySettings {
   const result = checkSettings(input);
   if (!result.ok) throw settingsError(result.details);
   const s = result.value;
+  const envProblems = checkEnvBytes(s.env ?? {});
+  if (envProblems.length > 0) throw settingsError(envProblems);
   const dataDir = s.dataDir ?? DEFAULTS.dataDir;
   return {
     image: s.image,

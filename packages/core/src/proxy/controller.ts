@@ -13,6 +13,7 @@ import {
   swapProxyFiles,
 } from '../provision/proxy-files.js';
 import { planChangesConfig, planProxyChanges, type ProxyPlan } from '../provision/proxy-plan.js';
+import { PROXY_SERVICE } from './proxy-peers.js';
 import { renderProxyConfig, type ProxyRoute } from './render.js';
 
 // The reverse proxy as the app lifecycle drives it: routes and certificates in, a running
@@ -89,7 +90,7 @@ export class NginxProxyController implements ProxyController {
       throw new MinicloudError('MC_PROXY', `proxyConfD ${this.#confD} must be inside proxyDir ${this.#configDir}`);
     }
     this.#tlsDir = resolve(options.proxyTlsDir);
-    this.#service = options.serviceName ?? 'minicloud_proxy';
+    this.#service = options.serviceName ?? PROXY_SERVICE;
     this.#image = options.image;
     this.#checkTimeoutMs = options.checkTimeoutMs ?? 30_000;
     this.#reloadTimeoutMs = options.reloadTimeoutMs ?? 10_000;
