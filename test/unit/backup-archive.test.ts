@@ -1,0 +1,200 @@
+import t from 'tap';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { closeSync, constants, mkdirSync, openSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import tar from 'tar-stream';
+import { packDirectory } from '@minicloud/core';
+
+// The storage archiver against a hostile app: the app owns its storage directory (bind-mounted
+// at /data) and can swap any entry for a symlink while a backup runs (issue 11, item 3).
+
+/** The tar stream of `dir` in memory. */
+async function packed(dir: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk);
+      done();
+    },
+  });
+  await packDirectory(dir, sink);
+  return Buffer.concat(chunks);
+}
+
+interface Entry {
+  name: string;
+  type: string;
+  linkname?: string;
+  content: string;
+}
+
+/** The entries of a tar stream, with their content as text. */
+async function entries(archive: Buffer): Promise<Entry[]> {
+  const out: Entry[] = [];
+  const extract = tar.extract();
+  extract.on('entry', (header: tar.Headers, stream: Readable, next: () => void) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', () => {
+      out.push({
+        name: header.name,
+        type: header.type ?? 'file',
+        ...(header.linkname ? { linkname: header.linkname } : {}),
+        content: Buffer.concat(chunks).toString(),
+      });
+      next();
+    });
+  });
+  await pipeline(Readable.from([archive]), extract);
+  return out;
+}
+
+t.test('symlinks are archived as links, never followed', async (t) => {
+  const root = t.testdir({
+    outside: { 'secret.key': 'SECRET FILE\n', dir: { 'inner.txt': 'SECRET DIR\n' } },
+    storage: { shop: { 'own.txt': 'own\n', sub: { 'deep.txt': 'deep\n' } } },
+  });
+  const storage = join(root, 'storage/shop');
+  symlinkSync(join(root, 'outside/secret.key'), join(storage, 'key'));
+  symlinkSync(join(root, 'outside/dir'), join(storage, 'sub/dir'));
+  symlinkSync('../../outside', join(storage, 'relative'));
+  symlinkSync('own.txt', join(storage, 'inside'));
+  execFileSync('mkfifo', [join(storage, 'pipe')]);
+
+  const archive = await packed(storage);
+  t.notOk(archive.includes('SECRET'), 'no outside content');
+  t.same(
+    (await entries(archive)).map((e) => [e.name, e.type, e.linkname ?? e.content]),
+    [
+      ['./', 'directory', ''],
+      ['inside', 'symlink', 'own.txt'],
+      ['key', 'symlink', join(root, 'outside/secret.key')],
+      ['own.txt', 'file', 'own\n'],
+      ['relative', 'symlink', '../../outside'],
+      ['sub/', 'directory', ''],
+      ['sub/deep.txt', 'file', 'deep\n'],
+      ['sub/dir', 'symlink', join(root, 'outside/dir')],
+    ],
+    'links as links, the FIFO skipped (and never opened: the walk did not hang)',
+  );
+});
+
+/**
+ * A child process that runs `step` (JavaScript with `fs` and `args` in scope; errors ignored)
+ * over and over, as fast as it can: an app swapping entries in its storage. A process of its
+ * own, so it runs truly beside the archiver, not between its awaits. It stops itself after 60 s.
+ */
+async function busy(step: string, args: string[]): Promise<ChildProcess> {
+  const script = `
+    const fs = require('node:fs');
+    const args = process.argv.slice(1);
+    const until = Date.now() + 60000;
+    process.stdout.write('ready\\n');
+    while (Date.now() < until) { try { ${step} } catch {} }`;
+  // Without the test runner's NODE_OPTIONS (its loaders): a bare node.
+  const env = { ...process.env };
+  delete env['NODE_OPTIONS'];
+  const child = spawn(process.execPath, ['-e', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env });
+  await once(child.stdout!, 'data');
+  return child;
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGKILL');
+  await exited;
+}
+
+t.test('files and directories swapped for symlinks while archiving never bring outside content in', async (t) => {
+  const root = t.testdir({});
+  const marker = `TOPSECRET-${randomBytes(8).toString('hex')}`;
+  const storage = join(root, 'storage/shop');
+  mkdirSync(join(storage, 'd'), { recursive: true });
+  writeFileSync(join(storage, 'f'), 'public file\n');
+  writeFileSync(join(storage, 'd/x'), 'public file\n');
+  for (let i = 0; i < 20; i++) writeFileSync(join(storage, `other-${i}`), 'public\n');
+  // Outside the storage: what the platform keeps beside it (its secrets).
+  mkdirSync(join(root, 'secrets'));
+  writeFileSync(join(root, 'secrets/x'), `${marker}\n`);
+  writeFileSync(join(root, 'secret.key'), `${marker}\n`);
+
+  // `f` becomes a symlink to the secret file and `d` one to the secret directory, and back.
+  const [f, d, secretFile, secretDir] = [
+    join(storage, 'f'),
+    join(storage, 'd'),
+    join(root, 'secret.key'),
+    join(root, 'secrets'),
+  ];
+  const child = await busy(
+    `const [f, d, secretFile, secretDir] = args;
+     try { fs.symlinkSync(secretFile, f + '.link'); fs.renameSync(f + '.link', f); } catch {}
+     try { fs.renameSync(d, d + '.real'); fs.symlinkSync(secretDir, d); } catch {}
+     try { fs.writeFileSync(f + '.new', 'public file\\n'); fs.renameSync(f + '.new', f); } catch {}
+     try { fs.unlinkSync(d); fs.renameSync(d + '.real', d); } catch {}`,
+    [f, d, secretFile, secretDir],
+  );
+  t.teardown(() => stop(child));
+
+  const deadline = Date.now() + 10_000;
+  let runs = 0;
+  let leaks = 0;
+  const errors = new Set<string>();
+  let swapsSeen = 0;
+  for (; runs < 200 && Date.now() < deadline && leaks === 0; runs++) {
+    try {
+      const tar = await packed(storage);
+      if (tar.includes(marker)) leaks++;
+      if (tar.includes(join(root, 'secret'))) swapsSeen++; // a link entry, archived as a link
+    } catch (error) {
+      errors.add(String((error as Error).message));
+    }
+  }
+  await stop(child);
+  t.comment(`${runs} archives, ${swapsSeen} caught a swapped entry, ${leaks} leaked`);
+  t.equal(leaks, 0, 'no archive holds the outside content');
+  t.same([...errors], [], 'an entry that changes under the archiver is not an error');
+  t.ok(swapsSeen > 0, 'the race was exercised: some archives hold the symlinks');
+});
+
+t.test('a file swapped for a FIFO never hangs the archiver', async (t) => {
+  const storage = t.testdir({ p: 'public\n' });
+  execFileSync('mkfifo', [join(storage, 'fifo')]);
+  const [p, fifo] = [join(storage, 'p'), join(storage, 'fifo')];
+  // `p` becomes (a hard link to) the FIFO, and a file again.
+  const child = await busy(
+    `const [p, fifo] = args;
+     try { fs.linkSync(fifo, p + '.fifo'); fs.renameSync(p + '.fifo', p); } catch {}
+     try { fs.writeFileSync(p + '.new', 'public\\n'); fs.renameSync(p + '.new', p); } catch {}`,
+    [p, fifo],
+  );
+  t.teardown(() => stop(child));
+
+  const deadline = Date.now() + 5_000;
+  let runs = 0;
+  let hung = 0;
+  const errors = new Set<string>();
+  for (; runs < 100 && Date.now() < deadline && hung === 0; runs++) {
+    const archive = packed(storage).catch((error: unknown) => {
+      errors.add(String((error as Error).message));
+    });
+    const late = await Promise.race([
+      archive.then(() => false),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 3_000)),
+    ]);
+    if (late) {
+      hung++;
+      // Let the old archiver's open() return (a writer appears), so this process can end.
+      closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+      await archive;
+    }
+  }
+  await stop(child);
+  t.comment(`${runs} archives`);
+  t.equal(hung, 0, 'no archive waited for a writer on the FIFO');
+  t.same([...errors], [], 'an entry that changes under the archiver is not an error');
+});
