@@ -2,12 +2,24 @@ import t from 'tap';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { closeSync, constants, mkdirSync, openSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  createReadStream,
+  createWriteStream,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readlinkSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
-import { packDirectory } from '@minicloud/core';
+import { extractArchive, packDirectory } from '@minicloud/core';
 
 // The storage archiver against a hostile app: the app owns its storage directory (bind-mounted
 // at /data) and can swap any entry for a symlink while a backup runs (issue 11, item 3).
@@ -81,6 +93,117 @@ t.test('symlinks are archived as links, never followed', async (t) => {
     ],
     'links as links, the FIFO skipped (and never opened: the walk did not hang)',
   );
+});
+
+type Crafted = tar.Headers & { content?: string; pax?: Record<string, string> };
+
+/** A tar file with these entries (content given for files). */
+async function craft(file: string, list: Crafted[]): Promise<void> {
+  const pack = tar.pack();
+  const writing = pipeline(pack, createWriteStream(file));
+  for (const { content, ...header } of list) pack.entry(header, content ?? '');
+  pack.finalize();
+  await writing;
+}
+
+/** Every path under `dir`, with what it is. */
+function listing(dir: string, prefix = ''): string[] {
+  return readdirSync(join(dir, prefix))
+    .sort()
+    .flatMap((name) => {
+      const rel = prefix ? `${prefix}/${name}` : name;
+      const st = lstatSync(join(dir, rel));
+      if (st.isSymbolicLink()) return [`${rel} -> ${readlinkSync(join(dir, rel))}`];
+      if (st.isDirectory()) return [`${rel}/`, ...listing(dir, rel)];
+      return [rel];
+    });
+}
+
+t.test('a restore writes nothing outside its directory, whatever the archive holds', async (t) => {
+  const root = t.testdir({});
+  // Each case in a folder of its own: `outside/passwd` beside the `target` directory.
+  const outside = '<outside>';
+  const cases: [string, Crafted[], RegExp][] = [
+    [
+      'a file through a link',
+      [
+        { name: 'a', type: 'symlink', linkname: outside },
+        { name: 'a/passwd', type: 'file', content: 'owned\n' },
+      ],
+      /ENOENT/,
+    ],
+    [
+      'a file through a link to a directory entry',
+      [
+        { name: 'a', type: 'symlink', linkname: outside },
+        { name: 'a/', type: 'directory' },
+        { name: 'a/new', type: 'file', content: 'owned\n' },
+      ],
+      /EEXIST/,
+    ],
+    [
+      'a link through a link',
+      [
+        { name: 'a', type: 'symlink', linkname: outside },
+        { name: 'a/planted', type: 'symlink', linkname: '/anything' },
+      ],
+      /lies under the symlink a/,
+    ],
+    [
+      'a link through a relative link',
+      [
+        { name: 'up', type: 'symlink', linkname: '..' },
+        { name: 'up/planted', type: 'symlink', linkname: '/anything' },
+      ],
+      /lies under the symlink up/,
+    ],
+    [
+      'a deeper link through a link',
+      [
+        { name: 'd/', type: 'directory' },
+        { name: 'd/a', type: 'symlink', linkname: outside },
+        { name: 'd/a/planted', type: 'symlink', linkname: '/anything' },
+      ],
+      /lies under the symlink d\/a/,
+    ],
+    ['a climbing name', [{ name: '../outside/new', type: 'file', content: 'owned\n' }], /points outside/],
+    [
+      'a climbing link name',
+      [{ name: 'x/../../outside/planted', type: 'symlink', linkname: '/anything' }],
+      /points outside/,
+    ],
+    // In a pax header: a long name in the ustar fields would lose its leading slash.
+    [
+      'an absolute name',
+      [{ name: 'new', pax: { path: `${outside}/new` }, type: 'file', content: 'owned\n' }],
+      /points outside/,
+    ],
+    ['a hard link', [{ name: 'h', type: 'link', linkname: `${outside}/passwd` }], /type link is not restored/],
+  ];
+  for (const [what, list, refusal] of cases) {
+    const dir = join(root, what.replace(/\W+/g, '-'));
+    mkdirSync(join(dir, 'outside'), { recursive: true });
+    writeFileSync(join(dir, 'outside/passwd'), 'root:x:0:0\n');
+    const real = (text?: string) => text?.replace(outside, join(dir, 'outside'));
+    await craft(
+      join(dir, 'evil.tar'),
+      list.map((h) => ({
+        ...h,
+        name: real(h.name)!,
+        ...(h.linkname ? { linkname: real(h.linkname) } : {}),
+        ...(h.pax ? { pax: { path: real(h.pax['path'])! } } : {}),
+      })),
+    );
+    const error = await extractArchive(createReadStream(join(dir, 'evil.tar')), join(dir, 'target')).catch(
+      (e: unknown) => e,
+    );
+    t.match(error, { message: refusal }, `${what}: refused`);
+    t.same(
+      listing(dir).filter((path) => !/^target\/./.test(path)),
+      ['evil.tar', 'outside/', 'outside/passwd', 'target/'],
+      `${what}: nothing written outside`,
+    );
+  }
 });
 
 /**

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
-import { chmod, lchown, lutimes, mkdir, symlink, utimes, type FileHandle } from 'node:fs/promises';
-import { join, normalize, sep } from 'node:path';
+import { constants } from 'node:fs';
+import { chmod, lchown, lstat, lutimes, mkdir, open, symlink, utimes, type FileHandle } from 'node:fs/promises';
+import { join, normalize, relative, sep } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
@@ -20,6 +20,8 @@ export interface ArchiveStats {
 }
 
 const CHUNK = 64 * 1024;
+/** A restored file: created or truncated, and never written through a symlink. */
+const WRITE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
 
 /**
  * Writes `dir`'s content (not the directory itself: its entry is `./`) as a tar stream to `out`.
@@ -126,8 +128,9 @@ async function* exactly(file: FileHandle, size: number): AsyncGenerator<Buffer> 
 
 /**
  * Extracts a tar stream into `dir` (created if missing, normally empty). Names that are
- * absolute or climb out with `..` are refused; symlinks are created last, so no entry can be
- * written through a link the archive itself made.
+ * absolute or climb out with `..` are refused; symlinks are created last, and none under
+ * another one, so no entry can be written through a link the archive itself made. `dir` must
+ * be the caller's alone meanwhile (a restore extracts beside the app's directory, then swaps).
  */
 export async function extractArchive(source: Readable, dir: string): Promise<ArchiveStats> {
   await mkdir(dir, { recursive: true });
@@ -154,7 +157,9 @@ export async function extractArchive(source: Readable, dir: string): Promise<Arc
       dirs.push({ path, header });
       stream.resume();
     } else if (header.type === 'file' || header.type === 'contiguous-file' || !header.type) {
-      await pipeline(stream, createWriteStream(path, { mode: 0o600 }));
+      // No link exists yet (see above); O_NOFOLLOW says so once more.
+      const file = await open(path, WRITE_NEW, 0o600);
+      await pipeline(stream, file.createWriteStream());
       await attributes(path, header, asRoot, false);
       stats.files++;
       stats.bytes += header.size ?? 0;
@@ -172,6 +177,7 @@ export async function extractArchive(source: Readable, dir: string): Promise<Arc
 
   await pipeline(source, extract);
   for (const { path, header } of links) {
+    await refuseLinkAbove(dir, path, header.name);
     await symlink(header.linkname ?? '', path);
     await attributes(path, header, asRoot, true);
   }
@@ -186,6 +192,24 @@ async function attributes(path: string, header: tar.Headers, asRoot: boolean, li
   if (header.mtime) {
     if (link) await lutimes(path, header.mtime, header.mtime);
     else await utimes(path, header.mtime, header.mtime);
+  }
+}
+
+/**
+ * Links are made in archive order, so `a -> /etc` then `a/x -> ...` would make the second one
+ * in /etc (and lchown/lutimes it there). No entry may lie under a link: the target directory
+ * is ours alone while we extract, so what lstat says here stays true.
+ */
+async function refuseLinkAbove(dir: string, path: string, name: string): Promise<void> {
+  const parts = relative(dir, path).split(sep).slice(0, -1);
+  for (let i = 1; i <= parts.length; i++) {
+    const above = parts.slice(0, i).join(sep);
+    if ((await lstat(join(dir, above))).isSymbolicLink()) {
+      throw new MinicloudError(
+        'MC_BACKUP_DAMAGED',
+        `archive entry ${JSON.stringify(name)} lies under the symlink ${above}: it would be made outside the directory`,
+      );
+    }
   }
 }
 
