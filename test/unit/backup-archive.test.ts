@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
-import { extractArchive, packDirectory } from '@minicloud/core';
+import { extractArchive, packDirectory, swapContents } from '@minicloud/core';
 
 // The storage archiver against a hostile app: the app owns its storage directory (bind-mounted
 // at /data) and can swap any entry for a symlink while a backup runs (issue 11, item 3).
@@ -96,6 +96,25 @@ t.test('symlinks are archived as links, never followed', async (t) => {
 });
 
 type Crafted = tar.Headers & { content?: string; pax?: Record<string, string> };
+
+t.test('limits: nesting beyond 256 directories, and systems without /proc/self/fd', async (t) => {
+  const storage = t.testdir({});
+  mkdirSync(join(storage, ...Array.from({ length: 256 }, () => 'a')), { recursive: true });
+  await packed(storage); // 256 levels: fine
+  mkdirSync(join(storage, ...Array.from({ length: 257 }, () => 'a')));
+  t.match(await packed(storage).catch((e: unknown) => e), {
+    code: 'MC_BACKUP',
+    message: /a\/a is nested deeper than 256 directories$/,
+  });
+
+  const platform = Object.getOwnPropertyDescriptor(process, 'platform')!;
+  Object.defineProperty(process, 'platform', { value: 'darwin' });
+  t.teardown(() => Object.defineProperty(process, 'platform', platform));
+  t.match(await packed(storage).catch((e: unknown) => e), {
+    code: 'MC_BACKUP',
+    message: /needs Linux \(\/proc\/self\/fd\); this is darwin/,
+  });
+});
 
 /** A tar file with these entries (content given for files). */
 async function craft(file: string, list: Crafted[]): Promise<void> {
@@ -207,11 +226,12 @@ t.test('a restore writes nothing outside its directory, whatever the archive hol
 });
 
 /**
- * A child process that runs `step` (JavaScript with `fs` and `args` in scope; errors ignored)
+ * A child process that runs `step` (JavaScript with `fs` and `args` in scope; errors ignored,
+ * relative names resolved in `cwd`, which it keeps even when the directory is moved)
  * over and over, as fast as it can: an app swapping entries in its storage. A process of its
  * own, so it runs truly beside the archiver, not between its awaits. It stops itself after 60 s.
  */
-async function busy(step: string, args: string[]): Promise<ChildProcess> {
+async function busy(step: string, args: string[], cwd?: string): Promise<ChildProcess> {
   const script = `
     const fs = require('node:fs');
     const args = process.argv.slice(1);
@@ -221,7 +241,11 @@ async function busy(step: string, args: string[]): Promise<ChildProcess> {
   // Without the test runner's NODE_OPTIONS (its loaders): a bare node.
   const env = { ...process.env };
   delete env['NODE_OPTIONS'];
-  const child = spawn(process.execPath, ['-e', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env });
+  const child = spawn(process.execPath, ['-e', script, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env,
+    ...(cwd ? { cwd } : {}),
+  });
   await once(child.stdout!, 'data');
   return child;
 }
@@ -320,4 +344,52 @@ t.test('a file swapped for a FIFO never hangs the archiver', async (t) => {
   t.comment(`${runs} archives`);
   t.equal(hung, 0, 'no archive waited for a writer on the FIFO');
   t.same([...errors], [], 'an entry that changes under the archiver is not an error');
+});
+
+t.test("a restore's removal of the replaced files never follows a link swapped in by the app", async (t) => {
+  const root = t.testdir({});
+  const outside = join(root, 'outside');
+  mkdirSync(outside);
+  const precious = Array.from({ length: 50 }, (_, i) => `precious-${i}`);
+  for (const name of precious) writeFileSync(join(outside, name), 'keep me\n');
+
+  const deadline = Date.now() + 10_000;
+  let runs = 0;
+  const errors = new Set<string>();
+  for (; runs < 40 && Date.now() < deadline && readdirSync(outside).length === precious.length; runs++) {
+    const dir = join(root, `run-${runs}/storage/shop`);
+    const staging = join(root, `run-${runs}/storage/.restore-shop`);
+    mkdirSync(staging, { recursive: true });
+    writeFileSync(join(staging, 'restored.txt'), 'restored\n');
+    for (let k = 0; k < 10; k++) {
+      mkdirSync(join(dir, `sub/x${k}`), { recursive: true });
+      for (const name of precious) writeFileSync(join(dir, `sub/x${k}`, name), '');
+    }
+    // The app's process works in `sub`, so it still reaches `sub` once the restore has moved it
+    // aside for deletion; there it swaps each `x<k>` for a link to the outside and back, and
+    // fills it again when it is gone: with the names of the files outside, so a deletion that
+    // lists the real directory and then follows the link removes them.
+    const child = await busy(
+      `for (let k = 0; k < 10; k++) {
+         const x = 'x' + k;
+         try { fs.renameSync(x, x + '.real'); fs.symlinkSync(args[0], x); } catch {}
+         try { fs.unlinkSync(x); fs.renameSync(x + '.real', x); } catch {}
+         try { fs.mkdirSync(x); for (let j = 0; j < 50; j++) fs.writeFileSync(x + '/precious-' + j, ''); } catch {}
+       }`,
+      [outside],
+      join(dir, 'sub'),
+    );
+    try {
+      await swapContents(staging, dir);
+    } catch (error) {
+      errors.add(String((error as Error).message).replace(/run-\d+/, 'run-N'));
+    } finally {
+      await stop(child);
+    }
+  }
+  t.comment(`${runs} restores; errors: ${[...errors].join('; ') || 'none'}`);
+  t.same(readdirSync(outside).sort(), precious.sort(), 'every file outside is still there');
+  // An app that keeps filling the moved directory wins only this: the restore says so.
+  for (const message of errors)
+    t.match(message, /^restored into .*, but the files it replaced, moved to .*, could not all be removed/);
 });

@@ -120,3 +120,45 @@ function gone(error: NodeJS.ErrnoException): undefined {
   if (error.code === 'ENOENT' || error.code === 'EINVAL' || error.code === 'ENOTDIR') return undefined;
   throw error;
 }
+
+/**
+ * Deletes the directory at `path` (trusted, followed) and everything in it, by descriptor, so
+ * that someone who keeps a handle inside it (a container whose working directory was moved in
+ * there) cannot send the deletion elsewhere by swapping an entry for a symlink. Entries
+ * appearing meanwhile get a few more passes; then it gives up with the error.
+ */
+export async function removeTree(path: string): Promise<void> {
+  const root = await HeldEntry.directory(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (!root) return;
+  try {
+    for (let pass = 0; pass < 5 && (await root.names()).length > 0; pass++) await empty(root);
+  } finally {
+    await root.close();
+  }
+  await rmdir(path);
+}
+
+async function empty(dir: HeldEntry): Promise<void> {
+  for (const name of await dir.names()) {
+    const child = await dir.child(name);
+    if (!child) continue;
+    try {
+      if (child.stat.isDirectory()) {
+        await empty(child);
+        // ENOTEMPTY (filled meanwhile) or ENOTDIR (swapped): the next pass sees it again.
+        await dir.rmdir(name).catch(ignoreRace);
+      } else {
+        await dir.unlink(name).catch(ignoreRace);
+      }
+    } finally {
+      await child.close();
+    }
+  }
+}
+
+function ignoreRace(error: NodeJS.ErrnoException): void {
+  if (!['ENOENT', 'ENOTEMPTY', 'EEXIST', 'ENOTDIR', 'EISDIR'].includes(error.code ?? '')) throw error;
+}
