@@ -20,6 +20,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { extractArchive, packDirectory, swapContents } from '@minicloud/core';
+import { deletionSwapper, fifoSwapper, symlinkSwapper, tarEntries, type TarEntry } from '../helpers/hostile-storage.js';
 
 // The storage archiver against a hostile app: the app owns its storage directory (bind-mounted
 // at /data) and can swap any entry for a symlink while a backup runs (issue 11, item 3).
@@ -37,32 +38,9 @@ async function packed(dir: string): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-interface Entry {
-  name: string;
-  type: string;
-  linkname?: string;
-  content: string;
-}
-
-/** The entries of a tar stream, with their content as text. */
-async function entries(archive: Buffer): Promise<Entry[]> {
-  const out: Entry[] = [];
-  const extract = tar.extract();
-  extract.on('entry', (header: tar.Headers, stream: Readable, next: () => void) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.on('end', () => {
-      out.push({
-        name: header.name,
-        type: header.type ?? 'file',
-        ...(header.linkname ? { linkname: header.linkname } : {}),
-        content: Buffer.concat(chunks).toString(),
-      });
-      next();
-    });
-  });
-  await pipeline(Readable.from([archive]), extract);
-  return out;
+/** The entries of a tar stream in memory. */
+function entries(archive: Buffer): Promise<TarEntry[]> {
+  return tarEntries(Readable.from([archive]));
 }
 
 t.test('symlinks are archived as links, never followed', async (t) => {
@@ -226,26 +204,13 @@ t.test('a restore writes nothing outside its directory, whatever the archive hol
 });
 
 /**
- * A child process that runs `step` (JavaScript with `fs` and `args` in scope; errors ignored,
- * relative names resolved in `cwd`, which it keeps even when the directory is moved)
- * over and over, as fast as it can: an app swapping entries in its storage. A process of its
- * own, so it runs truly beside the archiver, not between its awaits. It stops itself after 60 s.
+ * Starts a hostile app's script (see hostile-storage.ts) in a local node, without the test
+ * runner's NODE_OPTIONS (its loaders), and waits for its `ready`.
  */
-async function busy(step: string, args: string[], cwd?: string): Promise<ChildProcess> {
-  const script = `
-    const fs = require('node:fs');
-    const args = process.argv.slice(1);
-    const until = Date.now() + 60000;
-    process.stdout.write('ready\\n');
-    while (Date.now() < until) { try { ${step} } catch {} }`;
-  // Without the test runner's NODE_OPTIONS (its loaders): a bare node.
+async function start(argv: string[]): Promise<ChildProcess> {
   const env = { ...process.env };
   delete env['NODE_OPTIONS'];
-  const child = spawn(process.execPath, ['-e', script, ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env,
-    ...(cwd ? { cwd } : {}),
-  });
+  const child = spawn(process.execPath, argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'], env });
   await once(child.stdout!, 'data');
   return child;
 }
@@ -257,34 +222,20 @@ async function stop(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+// The swappers are separate processes, so they run truly beside the archiver, not between
+// its awaits; the loops are bounded by count and time.
+
 t.test('files and directories swapped for symlinks while archiving never bring outside content in', async (t) => {
   const root = t.testdir({});
   const marker = `TOPSECRET-${randomBytes(8).toString('hex')}`;
   const storage = join(root, 'storage/shop');
-  mkdirSync(join(storage, 'd'), { recursive: true });
-  writeFileSync(join(storage, 'f'), 'public file\n');
-  writeFileSync(join(storage, 'd/x'), 'public file\n');
+  mkdirSync(storage, { recursive: true });
   for (let i = 0; i < 20; i++) writeFileSync(join(storage, `other-${i}`), 'public\n');
   // Outside the storage: what the platform keeps beside it (its secrets).
   mkdirSync(join(root, 'secrets'));
   writeFileSync(join(root, 'secrets/x'), `${marker}\n`);
   writeFileSync(join(root, 'secret.key'), `${marker}\n`);
-
-  // `f` becomes a symlink to the secret file and `d` one to the secret directory, and back.
-  const [f, d, secretFile, secretDir] = [
-    join(storage, 'f'),
-    join(storage, 'd'),
-    join(root, 'secret.key'),
-    join(root, 'secrets'),
-  ];
-  const child = await busy(
-    `const [f, d, secretFile, secretDir] = args;
-     try { fs.symlinkSync(secretFile, f + '.link'); fs.renameSync(f + '.link', f); } catch {}
-     try { fs.renameSync(d, d + '.real'); fs.symlinkSync(secretDir, d); } catch {}
-     try { fs.writeFileSync(f + '.new', 'public file\\n'); fs.renameSync(f + '.new', f); } catch {}
-     try { fs.unlinkSync(d); fs.renameSync(d + '.real', d); } catch {}`,
-    [f, d, secretFile, secretDir],
-  );
+  const child = await start(symlinkSwapper(storage, join(root, 'secret.key'), join(root, 'secrets'), 60));
   t.teardown(() => stop(child));
 
   const deadline = Date.now() + 10_000;
@@ -309,16 +260,8 @@ t.test('files and directories swapped for symlinks while archiving never bring o
 });
 
 t.test('a file swapped for a FIFO never hangs the archiver', async (t) => {
-  const storage = t.testdir({ p: 'public\n' });
-  execFileSync('mkfifo', [join(storage, 'fifo')]);
-  const [p, fifo] = [join(storage, 'p'), join(storage, 'fifo')];
-  // `p` becomes (a hard link to) the FIFO, and a file again.
-  const child = await busy(
-    `const [p, fifo] = args;
-     try { fs.linkSync(fifo, p + '.fifo'); fs.renameSync(p + '.fifo', p); } catch {}
-     try { fs.writeFileSync(p + '.new', 'public\\n'); fs.renameSync(p + '.new', p); } catch {}`,
-    [p, fifo],
-  );
+  const storage = t.testdir({});
+  const child = await start(fifoSwapper(storage, 60));
   t.teardown(() => stop(child));
 
   const deadline = Date.now() + 5_000;
@@ -336,7 +279,7 @@ t.test('a file swapped for a FIFO never hangs the archiver', async (t) => {
     if (late) {
       hung++;
       // Let the old archiver's open() return (a writer appears), so this process can end.
-      closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+      closeSync(openSync(join(storage, 'fifo'), constants.O_WRONLY | constants.O_NONBLOCK));
       await archive;
     }
   }
@@ -361,24 +304,7 @@ t.test("a restore's removal of the replaced files never follows a link swapped i
     const staging = join(root, `run-${runs}/storage/.restore-shop`);
     mkdirSync(staging, { recursive: true });
     writeFileSync(join(staging, 'restored.txt'), 'restored\n');
-    for (let k = 0; k < 10; k++) {
-      mkdirSync(join(dir, `sub/x${k}`), { recursive: true });
-      for (const name of precious) writeFileSync(join(dir, `sub/x${k}`, name), '');
-    }
-    // The app's process works in `sub`, so it still reaches `sub` once the restore has moved it
-    // aside for deletion; there it swaps each `x<k>` for a link to the outside and back, and
-    // fills it again when it is gone: with the names of the files outside, so a deletion that
-    // lists the real directory and then follows the link removes them.
-    const child = await busy(
-      `for (let k = 0; k < 10; k++) {
-         const x = 'x' + k;
-         try { fs.renameSync(x, x + '.real'); fs.symlinkSync(args[0], x); } catch {}
-         try { fs.unlinkSync(x); fs.renameSync(x + '.real', x); } catch {}
-         try { fs.mkdirSync(x); for (let j = 0; j < 50; j++) fs.writeFileSync(x + '/precious-' + j, ''); } catch {}
-       }`,
-      [outside],
-      join(dir, 'sub'),
-    );
+    const child = await start(deletionSwapper(dir, outside, precious, 60));
     try {
       await swapContents(staging, dir);
     } catch (error) {
