@@ -1,11 +1,12 @@
 import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, lchown, lstat, lutimes, mkdir, readdir, readlink, symlink, utimes } from 'node:fs/promises';
-import { join, normalize, sep } from 'node:path';
+import { constants } from 'node:fs';
+import { chmod, lchown, lstat, lutimes, mkdir, open, symlink, utimes, type FileHandle } from 'node:fs/promises';
+import { join, normalize, relative, sep } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { MinicloudError } from '../errors.js';
+import { HeldEntry } from './held-dir.js';
 
 // A directory as a tar stream and back, streamed both ways (one file's chunk in memory at a
 // time), keeping modes, owners (when run as root), times and symlinks. Used for an app's
@@ -19,23 +20,27 @@ export interface ArchiveStats {
 }
 
 const CHUNK = 64 * 1024;
+/** A restored file: created or truncated, and never written through a symlink. */
+const WRITE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
 
-/** Writes `dir`'s content (not the directory itself: its entry is `./`) as a tar stream to `out`. */
+/**
+ * Writes `dir`'s content (not the directory itself: its entry is `./`) as a tar stream to `out`.
+ * `dir` may belong to a hostile app that changes it meanwhile: it is walked by descriptor and
+ * never through a link (see held-dir.ts for why that is race-free). A symlink is archived as
+ * a link (its target text); sockets, FIFOs and devices are skipped without being opened.
+ */
 export async function packDirectory(dir: string, out: Writable): Promise<ArchiveStats> {
   const pack = tar.pack();
   const stats: ArchiveStats = { files: 0, bytes: 0 };
   const writing = pipeline(pack, out);
   try {
-    const root = await lstat(dir);
-    await entry(pack, {
-      name: './',
-      type: 'directory',
-      mode: root.mode & 0o7777,
-      uid: root.uid,
-      gid: root.gid,
-      mtime: root.mtime,
-    });
-    await walk(pack, dir, '', stats);
+    const root = await HeldEntry.directory(dir);
+    try {
+      await entry(pack, { ...attributesOf(root), name: './', type: 'directory' });
+      await walk(pack, root, '', stats);
+    } finally {
+      await root.close();
+    }
     pack.finalize();
   } catch (error) {
     pack.destroy(error as Error);
@@ -46,26 +51,40 @@ export async function packDirectory(dir: string, out: Writable): Promise<Archive
   return stats;
 }
 
-async function walk(pack: tar.Pack, dir: string, prefix: string, stats: ArchiveStats): Promise<void> {
-  const names = (await readdir(join(dir, prefix))).sort();
-  for (const name of names) {
+async function walk(pack: tar.Pack, dir: HeldEntry, prefix: string, stats: ArchiveStats): Promise<void> {
+  for (const name of (await dir.names()).sort()) {
     const rel = prefix === '' ? name : `${prefix}/${name}`;
-    const path = join(dir, rel);
-    const st = await lstat(path).catch(() => undefined);
-    if (!st) continue; // deleted while we walked
-    const base = { name: rel, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
-    if (st.isDirectory()) {
-      await entry(pack, { ...base, name: `${rel}/`, type: 'directory' });
-      await walk(pack, dir, rel, stats);
-    } else if (st.isSymbolicLink()) {
-      await entry(pack, { ...base, type: 'symlink', linkname: await readlink(path) });
-    } else if (st.isFile()) {
-      await fileEntry(pack, path, { ...base, type: 'file', size: st.size });
-      stats.files++;
-      stats.bytes += st.size;
+    const held = await dir.child(name);
+    if (!held) continue; // deleted while we walked
+    try {
+      const st = held.stat;
+      if (st.isDirectory()) {
+        await entry(pack, { ...attributesOf(held), name: `${rel}/`, type: 'directory' });
+        await walk(pack, held, rel, stats);
+      } else if (st.isSymbolicLink()) {
+        const linkname = await dir.linkTarget(name);
+        if (linkname !== undefined) await entry(pack, { ...attributesOf(held), name: rel, type: 'symlink', linkname });
+      } else if (st.isFile()) {
+        const file = await held.read();
+        try {
+          const size = (await file.stat()).size;
+          await fileEntry(pack, file, { ...attributesOf(held), name: rel, type: 'file', size });
+          stats.files++;
+          stats.bytes += size;
+        } finally {
+          await file.close();
+        }
+      }
+      // Sockets, fifos and devices are not data: skipped.
+    } finally {
+      await held.close();
     }
-    // Sockets, fifos and devices are not data: skipped.
   }
+}
+
+function attributesOf(held: HeldEntry): Omit<tar.Headers, 'name'> {
+  const st = held.stat;
+  return { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
 }
 
 function entry(pack: tar.Pack, header: tar.Headers): Promise<void> {
@@ -73,10 +92,10 @@ function entry(pack: tar.Pack, header: tar.Headers): Promise<void> {
 }
 
 /**
- * A file's bytes as of its size when listed: a file that grows meanwhile is cut at that size,
+ * A file's bytes as of its size when opened: a file that grows meanwhile is cut at that size,
  * one that shrinks is padded with zeros, so the header never lies (tar would be unreadable).
  */
-async function fileEntry(pack: tar.Pack, path: string, header: tar.Headers & { size: number }): Promise<void> {
+async function fileEntry(pack: tar.Pack, file: FileHandle, header: tar.Headers & { size: number }): Promise<void> {
   const sink = pack.entry(header);
   const done = new Promise<void>((resolve, reject) => {
     sink.on('finish', resolve);
@@ -84,33 +103,34 @@ async function fileEntry(pack: tar.Pack, path: string, header: tar.Headers & { s
   });
   // By hand rather than stream.pipeline: pipeline does not always see tar-stream's
   // (readable-stream 3) entry sink finish, and then never settles.
-  for await (const chunk of exactly(path, header.size)) {
+  for await (const chunk of exactly(file, header.size)) {
     if (!sink.write(chunk)) await once(sink, 'drain');
   }
   sink.end();
   await done;
 }
 
-async function* exactly(path: string, size: number): AsyncGenerator<Buffer> {
-  let left = size;
-  if (left > 0) {
-    for await (const chunk of createReadStream(path, { start: 0, end: size - 1, highWaterMark: CHUNK })) {
-      const buf = chunk as Buffer;
-      left -= buf.length;
-      yield buf;
-    }
+async function* exactly(file: FileHandle, size: number): AsyncGenerator<Buffer> {
+  let at = 0;
+  while (at < size) {
+    const buf = Buffer.alloc(Math.min(size - at, CHUNK));
+    const { bytesRead } = await file.read(buf, 0, buf.length, at);
+    if (bytesRead === 0) break;
+    at += bytesRead;
+    yield buf.subarray(0, bytesRead);
   }
-  while (left > 0) {
-    const n = Math.min(left, CHUNK);
-    left -= n;
+  while (at < size) {
+    const n = Math.min(size - at, CHUNK);
+    at += n;
     yield Buffer.alloc(n);
   }
 }
 
 /**
  * Extracts a tar stream into `dir` (created if missing, normally empty). Names that are
- * absolute or climb out with `..` are refused; symlinks are created last, so no entry can be
- * written through a link the archive itself made.
+ * absolute or climb out with `..` are refused; symlinks are created last, and none under
+ * another one, so no entry can be written through a link the archive itself made. `dir` must
+ * be the caller's alone meanwhile (a restore extracts beside the app's directory, then swaps).
  */
 export async function extractArchive(source: Readable, dir: string): Promise<ArchiveStats> {
   await mkdir(dir, { recursive: true });
@@ -137,7 +157,9 @@ export async function extractArchive(source: Readable, dir: string): Promise<Arc
       dirs.push({ path, header });
       stream.resume();
     } else if (header.type === 'file' || header.type === 'contiguous-file' || !header.type) {
-      await pipeline(stream, createWriteStream(path, { mode: 0o600 }));
+      // No link exists yet (see above); O_NOFOLLOW says so once more.
+      const file = await open(path, WRITE_NEW, 0o600);
+      await pipeline(stream, file.createWriteStream());
       await attributes(path, header, asRoot, false);
       stats.files++;
       stats.bytes += header.size ?? 0;
@@ -155,6 +177,7 @@ export async function extractArchive(source: Readable, dir: string): Promise<Arc
 
   await pipeline(source, extract);
   for (const { path, header } of links) {
+    await refuseLinkAbove(dir, path, header.name);
     await symlink(header.linkname ?? '', path);
     await attributes(path, header, asRoot, true);
   }
@@ -169,6 +192,24 @@ async function attributes(path: string, header: tar.Headers, asRoot: boolean, li
   if (header.mtime) {
     if (link) await lutimes(path, header.mtime, header.mtime);
     else await utimes(path, header.mtime, header.mtime);
+  }
+}
+
+/**
+ * Links are made in archive order, so `a -> /etc` then `a/x -> ...` would make the second one
+ * in /etc (and lchown/lutimes it there). No entry may lie under a link: the target directory
+ * is ours alone while we extract, so what lstat says here stays true.
+ */
+async function refuseLinkAbove(dir: string, path: string, name: string): Promise<void> {
+  const parts = relative(dir, path).split(sep).slice(0, -1);
+  for (let i = 1; i <= parts.length; i++) {
+    const above = parts.slice(0, i).join(sep);
+    if ((await lstat(join(dir, above))).isSymbolicLink()) {
+      throw new MinicloudError(
+        'MC_BACKUP_DAMAGED',
+        `archive entry ${JSON.stringify(name)} lies under the symlink ${above}: it would be made outside the directory`,
+      );
+    }
   }
 }
 

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, chown, lstat, mkdir, readdir, readFile, rename, rm, utimes } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, readdir, readFile, rename, utimes } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Progress } from '../apps/types.js';
 import { MinicloudError } from '../errors.js';
 import { extractArchive } from './archive.js';
+import { removeTree } from './held-dir.js';
 import { checkParts } from './checksums.js';
 import { gunzipFile } from './hash.js';
 import { quiet, type BackupContext } from './context.js';
@@ -94,7 +95,7 @@ export async function restoreAppBackup(
         result.files = (await extractArchive(gunzipFile(path), staging)).files;
         await swapContents(staging, dir);
       } finally {
-        await rm(staging, { recursive: true, force: true });
+        await removeTree(staging);
       }
     } else if (part.name === 'messagebus') {
       progress(`loading the definitions into vhost ${resource}`);
@@ -128,7 +129,7 @@ export async function swapContents(staging: string, dir: string): Promise<void> 
   } catch (error) {
     for (const name of placed) await rename(join(dir, name), join(staging, name)).catch(() => undefined);
     for (const name of moved) await rename(join(aside, name), join(dir, name)).catch(() => undefined);
-    await rm(aside, { recursive: true, force: true }).catch(() => undefined);
+    await removeTree(aside).catch(() => undefined);
     throw new MinicloudError(
       'MC_BACKUP',
       `could not swap the restored files into ${dir}: ${(error as Error).message}`,
@@ -140,5 +141,14 @@ export async function swapContents(staging: string, dir: string): Promise<void> 
   await chmod(dir, root.mode & 0o7777);
   if (process.getuid?.() === 0) await chown(dir, root.uid, root.gid);
   await utimes(dir, root.atime, root.mtime);
-  await rm(aside, { recursive: true, force: true });
+  // By descriptor: the app's processes keep running, and one whose working directory was
+  // moved in here can still swap entries for symlinks while we delete (see held-dir.ts).
+  await removeTree(aside).catch((error: unknown) => {
+    throw new MinicloudError(
+      'MC_BACKUP',
+      `restored into ${dir}, but the files it replaced, moved to ${aside}, could not all be removed (remove them by hand): ${(error as Error).message}`,
+      [],
+      { cause: error },
+    );
+  });
 }
