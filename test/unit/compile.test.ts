@@ -195,7 +195,7 @@ t.test("secretEnv: the stack names the operator's variables' env file, never the
   t.notOk(compileStack(app, { image: IMAGE }).credentialsFile, 'no env file when nothing needs one');
   t.same(
     settingsErrors(() => compileStack(app, { image: IMAGE, secretEnv: ['AMQP_URL', 'bad-name'] })),
-    ['secretEnv[1]: must be an environment variable name'],
+    ['secretEnv[1]: is not a valid environment variable name (letters, digits and _, at most 128)'],
   );
   t.same(
     settingsErrors(() => compileStack(app, { image: IMAGE, secretEnv: ['AMQP_URL'] })),

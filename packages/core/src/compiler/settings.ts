@@ -21,8 +21,6 @@ export const IMAGE_REF_PATTERN =
 export const HOSTNAME_PATTERN =
   '^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$';
 
-const ENV_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
-
 const Hostname = Type.String({
   pattern: HOSTNAME_PATTERN,
   'x-rule': 'must be a lowercase host name such as app.example.com',
