@@ -6,7 +6,7 @@ import { HOSTNAME_PATTERN } from '../compiler/settings.js';
 import type { Manifest } from '../manifest/normalise.js';
 import type { NeedName } from '../manifest/schema.js';
 import { readImageManifest } from '../engine/image-manifest.js';
-import { composeOfCompiled, deployStack } from '../stack/deploy.js';
+import { composeOfCompiled, deployStack, type DeployOptions, type DeployResult } from '../stack/deploy.js';
 import { removeStack } from '../stack/remove.js';
 import { stackStatus } from '../stack/status.js';
 import type { ProxyRoute } from '../proxy/render.js';
@@ -148,12 +148,7 @@ export class AppManager implements Apps {
       await store.writeSecrets(name, secrets, this.credentialsEnv(name, needs, secrets));
     }
     progress(`deploying ${record.image}`);
-    const result = await deployStack(name, composeOfCompiled(stack), {
-      docker: this.ctx.docker,
-      registryAuth: this.ctx.registryAuth,
-      timeoutMs: this.ctx.deployTimeoutMs ?? 180_000,
-      throwOnFailure: false,
-    });
+    const result = await this.deploy(stack, { throwOnFailure: false });
     const failed = result.services.filter((s) => s.state !== 'converged');
     const rolledBack = failed.find((s) => s.state === 'rolled-back');
     if (rolledBack) {
@@ -296,11 +291,16 @@ export class AppManager implements Apps {
     });
   }
 
-  private async deploy(stack: CompiledStack): Promise<void> {
-    await deployStack(stack.name, composeOfCompiled(stack), {
+  /** Every deploy of an app goes through here. */
+  private deploy(stack: CompiledStack, options: Pick<DeployOptions, 'throwOnFailure'> = {}): Promise<DeployResult> {
+    return deployStack(stack.name, composeOfCompiled(stack), {
       docker: this.ctx.docker,
       registryAuth: this.ctx.registryAuth,
       timeoutMs: this.ctx.deployTimeoutMs ?? 180_000,
+      // On the shared networks an app's services answer only to <app>_<service>: a bare `web`
+      // there would answer for every app, a runner `mariadb` for the platform's database.
+      shortNamesOnExternalNetworks: false,
+      ...options,
     });
   }
 
