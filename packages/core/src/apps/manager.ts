@@ -198,11 +198,24 @@ export class AppManager implements Apps {
         { path: 'domain', message: 'must be a lowercase host name such as app.example.com' },
       ]);
     }
-    if (record.domains.includes(domain)) return this.show(name);
-    await this.checkDomainsFree(name, [domain]);
-    if (certificate)
-      await this.ctx.certificates.upload(domain, certificate.certificatePem, new Sensitive(certificate.privateKeyPem));
-    return this.reroute({ ...record, domains: [...record.domains, domain] });
+    const known = record.domains.includes(domain);
+    // A domain the app has already: nothing to do, unless a certificate comes to replace its own.
+    if (known && !certificate) return this.show(name);
+    if (!known) await this.checkDomainsFree(name, [domain]);
+    const undo = new Undo();
+    try {
+      if (certificate) {
+        const key = new Sensitive(certificate.privateKeyPem);
+        undo.push(await this.ctx.certificates.upload(domain, certificate.certificatePem, key));
+      }
+      if (!known) return await this.reroute({ ...record, domains: [...record.domains, domain] });
+      // Same routes, new files: the proxy checks them with nginx -t and reloads.
+      await this.route();
+      return await this.show(name);
+    } catch (error) {
+      await undo.run();
+      throw error;
+    }
   }
 
   async removeDomain(name: string, domain: string): Promise<AppStatus> {
