@@ -2,8 +2,10 @@ import t from 'tap';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readUpstreamAddresses } from '@minicloud/core';
+import { issueCertificate, readUpstreamAddresses, Sensitive } from '@minicloud/core';
+import { opensslCert } from '../helpers/certs.js';
 import { engineEnv, execIn, managerDocker, serviceContainer, waitFor } from '../helpers/engine.js';
+import { resolveIn, serviceAddresses, serviceAliases } from '../helpers/names.js';
 import { api, CLI, DATA, DOMAIN, httpsTo, INSTALL, REGISTRY, REPO, sh } from '../helpers/platform.js';
 
 // Issue 5 end to end: apps added from images in the platform's registry, through the admin
@@ -194,6 +196,30 @@ t.test('two apps from one image: each gets its own database, vhost and storage, 
   );
 });
 
+t.test('on the shared networks an app answers only to <app>_web, never to a bare name', async (t) => {
+  t.same(
+    await serviceAliases(docker, 'notes-a_web'),
+    { 'minicloud-proxy': [], 'minicloud-services': [], 'notes-a_app': ['web'] },
+    'its short name on its own network only',
+  );
+  const a = await serviceAddresses(docker, 'notes-a_web');
+  const b = await serviceAddresses(docker, 'notes-b_web');
+  // The API sits on both shared networks and has no `web` of its own.
+  const api = await serviceContainer(docker, 'minicloud_api');
+  t.same(await resolveIn(docker, api, 'web'), [], 'no `web` on the shared networks');
+  t.same(await resolveIn(docker, api, 'tasks.web'), [], 'nor tasks.web');
+  const full = await resolveIn(docker, api, 'notes-a_web');
+  t.ok(full.length > 0 && full.every((ip) => a.includes(ip)), `notes-a_web, which the proxy uses, does: ${full}`);
+  const platformDb = await serviceAddresses(docker, 'minicloud_mariadb');
+  const db = await resolveIn(docker, api, 'mariadb');
+  t.ok(db.length > 0 && db.every((ip) => platformDb.includes(ip)), `mariadb is the platform's alone: ${db}`);
+  const own = await resolveIn(docker, await serviceContainer(docker, 'notes-b_web'), 'web');
+  t.ok(
+    own.length > 0 && own.every((ip) => b.includes(ip) && !a.includes(ip)),
+    `from notes-b, \`web\` is its own web and never notes-a's: ${own}`,
+  );
+});
+
 t.test('a custom domain is added with its own certificate and removed again', async (t) => {
   const add = await api('POST', '/v1/apps/notes-a/domains?wait=true', { domain: 'notes.example.test' });
   t.ok(add.status === 200 || add.status === 201, `add domain: ${JSON.stringify(add.json).slice(0, 300)}`);
@@ -214,6 +240,48 @@ t.test('a custom domain is added with its own certificate and removed again', as
   t.equal(gone.status, 404, 'the custom domain is no longer routed once the API answered: the default server answers');
   t.notOk(existsSync(`${DATA}/secrets/certs/notes.example.test`), 'and its certificate is gone with it');
   t.match(await served(`notes-a.${DOMAIN}`), { app: 'hello' }, 'the default domain still is');
+});
+
+t.test('uploaded certificates: ECDSA served, a new one replaces it, an expired one refused', async (t) => {
+  const host = 'shop.example.test';
+  const upload = (cert: { cert: string; key: string }) =>
+    api('POST', '/v1/apps/notes-b/domains', {
+      domain: host,
+      certificate: { certificatePem: cert.cert, privateKeyPem: cert.key },
+    });
+  // Trusting only the uploaded self-signed certificate: a handshake proves which one is served.
+  const servedWith = (cert: { cert: string }) =>
+    httpsTo(host, '/', { ca: cert.cert }).then(
+      (r) => r.status,
+      (e: Error) => e.message,
+    );
+  const first = opensslCert({ key: 'ec:P-256', names: [host] });
+  const add = await upload(first);
+  t.equal(add.status, 200, `add with an ECDSA P-256 certificate: ${JSON.stringify(add.json).slice(0, 300)}`);
+  t.equal(await servedWith(first), 200, 'nginx serves it');
+  const second = opensslCert({ key: 'ec:P-384', names: [host] });
+  const replace = await upload(second);
+  t.equal(replace.status, 200, `the same domain again, with another certificate: ${JSON.stringify(replace.json)}`);
+  t.equal(await servedWith(second), 200, 'the new one is served');
+  t.not(await servedWith(first), 200, 'the old one no longer');
+  const ca = {
+    cert: readFileSync(`${DATA}/pki/ca.crt`, 'utf8'),
+    key: new Sensitive(readFileSync(`${DATA}/pki/ca.key`, 'utf8')),
+  };
+  const old = issueCertificate(
+    ca,
+    { commonName: host, dnsNames: [host], ips: [], days: 30 },
+    new Date('2020-01-01T00:00:00Z'),
+  );
+  const expired = await upload({ cert: old.cert, key: old.key.reveal() });
+  t.equal(expired.status, 400);
+  t.match(expired.json, {
+    code: 'MC_CERT_INVALID',
+    errors: [{ field: 'certificate', message: 'expired on 2020-01-31T00:00:00.000Z' }],
+  });
+  t.equal(await servedWith(second), 200, 'and the one before stays');
+  const rm = await api('DELETE', `/v1/apps/notes-b/domains/${host}`);
+  t.ok(rm.status < 300, `remove domain ${rm.status}`);
 });
 
 /** The task addresses the proxy's upstream block for an app keeps connections to. */

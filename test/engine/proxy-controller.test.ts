@@ -17,9 +17,11 @@ import {
   platformLayout,
   platformSettings,
   renderManagementFiles,
+  Sensitive,
   type CertificateFiles,
   type ProxyRoute,
 } from '@minicloud/core';
+import { opensslCert } from '../helpers/certs.js';
 import { engineEnv, managerDocker, waitFor } from '../helpers/engine.js';
 
 // The proxy controller against a real nginx: the Debian image, run with the management
@@ -67,14 +69,16 @@ interface Answer {
   body: string;
   location?: string | undefined;
   peerCn?: string | undefined;
+  /** The curve of the server's key when it is an ECDSA one (prime256v1, secp384r1). */
+  peerCurve?: string | undefined;
 }
 
 /** GET over HTTPS to the published port with SNI and Host set to the domain, trusting the test CA. */
-function httpsGet(port: number, domain: string, ca: string, agent?: Agent): Promise<Answer> {
+function httpsGet(port: number, domain: string, ca: string, agent?: Agent, path = '/'): Promise<Answer> {
   const options: RequestOptions = {
     host: HOST,
     port,
-    path: '/',
+    path,
     servername: domain,
     headers: { host: domain },
     ca,
@@ -84,7 +88,9 @@ function httpsGet(port: number, domain: string, ca: string, agent?: Agent): Prom
   return new Promise((resolve, reject) => {
     const req = request(options, (res) => {
       // Read now: with keep-alive the socket goes back to the pool before 'end'.
-      const peerCn = String((res.socket as TLSSocket).getPeerCertificate().subject?.CN ?? '');
+      const peer = (res.socket as TLSSocket).getPeerCertificate();
+      const peerCn = String(peer.subject?.CN ?? '');
+      const peerCurve = (peer as { asn1Curve?: string }).asn1Curve;
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () =>
@@ -92,6 +98,7 @@ function httpsGet(port: number, domain: string, ca: string, agent?: Agent): Prom
           status: res.statusCode ?? 0,
           body: Buffer.concat(chunks).toString(),
           peerCn,
+          peerCurve,
         }),
       );
       res.on('error', reject);
@@ -241,6 +248,51 @@ t.test('the proxy controller drives a real nginx', async (t) => {
     t.equal(redirect.location, `https://${HELLO}/some/path?q=1`);
     t.equal((await stat(join(layout.proxyTlsDir, 'domains', HELLO, 'tls.key'))).mode & 0o777, 0o600, 'key is 0600');
     t.same(await confD(), ['.gitignore', '00-default.conf', 'admin.conf', 'app-hello.conf', 'app-hello.upstream.conf']);
+  });
+
+  await t.test('an ECDSA certificate replaces the RSA one, and nginx serves it', async (t) => {
+    for (const curve of ['P-256', 'P-384']) {
+      const ec = opensslCert({ key: `ec:${curve}`, names: [HELLO] });
+      const files: CertificateFiles = { certificatePem: ec.cert, privateKeyPem: new Sensitive(ec.key) };
+      t.same(await controller.reconcile([helloRoute], new Map([[HELLO, files]])), {
+        changed: [`domains/${HELLO}`],
+        reloaded: true,
+      });
+      // Trusting only the new self-signed certificate: the handshake proves which one nginx serves.
+      const answer = await waitFor(`nginx to serve the ${curve} certificate`, async () => {
+        const r = await httpsGet(https, HELLO, ec.cert).catch(() => undefined);
+        return r?.status === 200 ? r : undefined;
+      });
+      t.equal(answer.peerCurve, curve === 'P-256' ? 'prime256v1' : 'secp384r1');
+    }
+    t.same(await controller.reconcile([helloRoute], new Map([[HELLO, helloCert]])), {
+      changed: [`domains/${HELLO}`],
+      reloaded: true,
+    });
+    await waitFor('nginx to serve the RSA certificate again', servesHello, 10_000, 100);
+  });
+
+  await t.test('no query string in the logs: the access log has paths, the webhook no error lines', async (t) => {
+    const logs = async () =>
+      ((await proxy.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer).toString();
+    await httpsGet(https, HELLO, ca.cert, undefined, '/page?token=app-secret-1');
+    // admin.<domain>'s upstream (minicloud_api) does not resolve here: nginx answers 502 and
+    // writes an error line, which holds the whole request line, query included.
+    const hook = await httpsGet(https, `admin.${DOMAIN}`, ca.cert, undefined, '/v1/hooks/hello?token=hook-secret-2');
+    t.equal(hook.status, 502);
+    const other = await httpsGet(https, `admin.${DOMAIN}`, ca.cert, undefined, '/v1/apps?token=control-3');
+    t.equal(other.status, 502);
+    // The access log is buffered for up to a second (nginx.conf).
+    const text = await waitFor('the access log lines', async () => {
+      const all = await logs();
+      return all.includes('"GET /v1/apps HTTP/1.1" 502') ? all : undefined;
+    });
+    t.match(text, /"GET \/page HTTP\/1\.1" \d{3}/, 'the app request, by its path');
+    t.match(text, `"GET /v1/hooks/hello HTTP/1.1" 502`, 'the webhook call, by its path');
+    t.notMatch(text, 'app-secret-1', "an app's query string is not logged");
+    t.notMatch(text, 'hook-secret-2', "the webhook's token is in no access or error line");
+    // The control: elsewhere nginx's error line does carry the query, hence the hook location's.
+    t.match(text, /could not be resolved.*request: "GET \/v1\/apps\?token=control-3 HTTP\/1\.1"/);
   });
 
   await t.test('the same routes again change nothing and do not reload', async (t) => {

@@ -66,7 +66,7 @@ export interface HttpsResponse {
 export function httpsTo(
   host: string,
   path: string,
-  options: { method?: string; body?: unknown; token?: string; insecure?: boolean } = {},
+  options: { method?: string; body?: unknown; token?: string; insecure?: boolean; ca?: string } = {},
 ): Promise<HttpsResponse> {
   const body = options.body === undefined ? undefined : JSON.stringify(options.body);
   return new Promise((resolve, reject) => {
@@ -77,7 +77,8 @@ export function httpsTo(
         servername: host,
         path,
         method: options.method ?? 'GET',
-        ca: readFileSync(`${DATA}/pki/ca.crt`),
+        // Another trust anchor (a self-signed certificate an app uploaded) proves which is served.
+        ca: options.ca ?? readFileSync(`${DATA}/pki/ca.crt`),
         // Only to see what the default server answers for a name no certificate covers.
         rejectUnauthorized: !options.insecure,
         agent: false,

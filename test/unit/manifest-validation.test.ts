@@ -1,5 +1,7 @@
 import t from 'tap';
-import { formatDetail, isMinicloudError, validateManifest } from '@minicloud/core';
+import { readFileSync } from 'node:fs';
+import yaml from 'js-yaml';
+import { formatDetail, isMinicloudError, PLATFORM_SERVICE_NAMES, validateManifest } from '@minicloud/core';
 
 /** The printed errors for a document, or [] when it is valid. */
 function errorsOf(doc: unknown): string[] {
@@ -113,6 +115,18 @@ t.test('each rule names the field and the rule', async (t) => {
       },
       ['runners[1].name: must be unique: runner "w" is defined twice'],
     ],
+    [
+      {
+        ...base,
+        runners: [
+          { name: 'worker', command: 'x' },
+          { name: 'mariadb', command: 'x' },
+        ],
+      },
+      [
+        'runners[1].name: "mariadb" is the name of a platform service (api, mariadb, proxy, rabbitmq, registry, registry-gc); choose another',
+      ],
+    ],
     [{ ...base, healthcheck: { interval: '5s' } }, ['healthcheck: must have exactly one of http or command']],
     [{ ...base, healthcheck: { http: '/', command: 'x' } }, ['healthcheck: must have exactly one of http or command']],
     [{ ...base, healthcheck: { http: '/' } }, ['healthcheck.http: needs an exposed http port to check']],
@@ -139,6 +153,27 @@ t.test('each rule names the field and the rule', async (t) => {
 function expectLabel(path: string, max: number): string {
   return `${path}: must be a DNS label: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen, at most ${max} characters`;
 }
+
+t.test('no runner may take a name the platform answers to: every one of the management stack', async (t) => {
+  type Service = { hostname?: string; networks?: string[] | Record<string, { aliases?: string[] } | null> };
+  const file = new URL('../../stacks/management/minicloud.yml', import.meta.url);
+  const stack = yaml.load(readFileSync(file, 'utf8')) as { services: Record<string, Service> };
+  const answersTo = new Set<string>();
+  for (const [key, svc] of Object.entries(stack.services)) {
+    answersTo.add(key);
+    if (svc.hostname) answersTo.add(svc.hostname);
+    const networks = Array.isArray(svc.networks) ? [] : Object.values(svc.networks ?? {});
+    for (const net of networks) for (const alias of net?.aliases ?? []) answersTo.add(alias);
+  }
+  t.same([...answersTo].sort(), [...PLATFORM_SERVICE_NAMES].sort(), "the list is the stack file's names");
+  for (const name of answersTo) {
+    t.match(
+      errorsOf({ ...base, runners: [{ name, command: 'x' }] }),
+      [new RegExp(`^runners\\[0\\]\\.name: "${name}" is the name of a platform service`)],
+      `runner ${name} is refused`,
+    );
+  }
+});
 
 t.test('unknown keys are errors, with a suggestion when close', async (t) => {
   t.same(errorsOf({ ...base, exposes: [] }), ['exposes: is not a known field (did you mean "expose"?)']);

@@ -206,6 +206,49 @@ t.test('runner commands of web-mq-runners become Args, a string split into words
   ]);
 });
 
+t.test('short names on external networks: as docker does by default; apps keep them to their own', async (t) => {
+  const doc = {
+    services: {
+      web: { image: 'nginx', networks: { own: null, shared: null, legacy: { aliases: ['www'] } } },
+      worker: { image: 'nginx', networks: ['own'] },
+    },
+    networks: { own: null, shared: { external: true, name: 'minicloud-services' }, legacy: { external: true } },
+  };
+  const asDocker = convert(doc);
+  t.same(
+    service(asDocker, 'web').spec.TaskTemplate['Networks'],
+    [
+      { Target: 'app_own', Aliases: ['web'] },
+      { Target: 'legacy', Aliases: ['www', 'web'] },
+      { Target: 'minicloud-services', Aliases: ['web'] },
+    ],
+    'a raw stack: the short name on every user-defined network, as docker stack deploy does',
+  );
+  const isolated = toDesiredStack('app', validateCompose({ version: '3.8', ...doc }), NO_INPUTS, {
+    shortNamesOnExternalNetworks: false,
+  });
+  t.same(
+    service(isolated, 'web').spec.TaskTemplate['Networks'],
+    [{ Target: 'app_own', Aliases: ['web'] }, { Target: 'legacy', Aliases: ['www'] }, { Target: 'minicloud-services' }],
+    'not on external networks: only what the file writes there',
+  );
+  t.same(service(isolated, 'worker').spec.TaskTemplate['Networks'], [{ Target: 'app_own', Aliases: ['worker'] }]);
+
+  // A compiled app, as AppManager deploys it: `web` and `worker` only on the app's own network.
+  const file = goldenApps().find((a) => a.name === 'web-mq-runners')!.expectedFile;
+  const compose = composeFromText(readFileSync(file, 'utf8'), file, {});
+  const app = toDesiredStack('shop', compose, goldenInputs(compose), { shortNamesOnExternalNetworks: false });
+  t.same(service(app, 'web').spec.TaskTemplate['Networks'], [
+    { Target: 'minicloud-proxy' },
+    { Target: 'minicloud-services' },
+    { Target: 'shop_app', Aliases: ['web'] },
+  ]);
+  t.same(service(app, 'worker').spec.TaskTemplate['Networks'], [
+    { Target: 'minicloud-services' },
+    { Target: 'shop_app', Aliases: ['worker'] },
+  ]);
+});
+
 t.test('names: <stack>_<key> unless name: or external says otherwise', async (t) => {
   const stack = convert(
     {

@@ -34,7 +34,22 @@ export function maskUrlCredentials(text: string): string {
   return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]+):[^@\s]+@/gi, '$1:[redacted]@');
 }
 
-/** `?token=secret` (a webhook's secret travels in its URL) -> `?token=[redacted]`. */
+const SECRET_PARAMS = new Set(['token', 'secret', 'password']);
+
+/**
+ * `?token=secret` (a webhook's secret travels in its URL) -> `?token=[redacted]`. Names are
+ * compared decoded, as the query parser reads them: `?%74oken=` is a `token` to the route too.
+ */
 export function maskQuerySecrets(text: string): string {
-  return text.replace(/([?&](?:token|secret|password)=)[^&#\s]*/gi, '$1[redacted]');
+  return text.replace(/([?&])([^=&#\s]*)=[^&#\s]*/g, (whole, sep: string, name: string) =>
+    SECRET_PARAMS.has(decodedName(name)) ? `${sep}${name}=[redacted]` : whole,
+  );
+}
+
+function decodedName(name: string): string {
+  try {
+    return decodeURIComponent(name.replace(/\+/g, ' ')).trim().toLowerCase();
+  } catch {
+    return name.toLowerCase();
+  }
 }

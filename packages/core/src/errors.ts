@@ -29,7 +29,10 @@ export const ERROR_CODES = {
   },
   MC_DOMAIN_TAKEN: { status: 409, summary: 'the domain is routed to another app or to the platform' },
   MC_DOMAIN_NOT_FOUND: { status: 404, summary: 'the app has no such domain' },
-  MC_CERT_INVALID: { status: 400, summary: 'the certificate does not match its key or does not cover the domain' },
+  MC_CERT_INVALID: {
+    status: 400,
+    summary: 'the certificate is unreadable, expired or not yet valid, does not match its key or cover the domain',
+  },
   MC_NEED_INVALID: { status: 400, summary: 'the need cannot be attached or detached' },
   MC_ENGINE: { status: 502, summary: 'the Docker Engine refused a request' },
   MC_PLATFORM_INVALID: { status: 400, summary: 'the platform settings, templates or data dir are invalid' },

@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './sensitive.js';
 export * from './labels.js';
+export { PLATFORM_SERVICE_NAMES } from './platform-names.js';
 export * from './manifest/index.js';
 export * from './compiler/index.js';
 export * from './compose/types.js';
@@ -28,6 +29,7 @@ export { parseEnvFile, type EnvLookup } from './compose/env-file.js';
 export { parseComposeYaml, validateCompose, composeFromText } from './compose/load.js';
 export { loadComposeFile } from './compose/load-file.js';
 export { toDesiredStack } from './stack/convert.js';
+export type { ConvertOptions } from './stack/convert-context.js';
 export { STACK_IMAGE_LABEL } from './stack/convert-service.js';
 export { readStackInputs } from './stack/inputs.js';
 export { durationToNanos, sizeToBytes, cpusToNano } from './stack/units.js';

@@ -195,8 +195,8 @@ export class FakeApps implements Apps {
   async addDomain(name: string, domain: string, certificate?: DomainCertificate): Promise<AppStatus> {
     this.calls.push(`addDomain ${name} ${domain}${certificate ? ' with certificate' : ''}`);
     const r = this.record(name);
-    if (r.domains.includes(domain)) return this.status(r);
-    const owner = this.domainOwner(domain);
+    if (r.domains.includes(domain) && !certificate) return this.status(r);
+    const owner = r.domains.includes(domain) ? undefined : this.domainOwner(domain);
     if (owner)
       throw new MinicloudError('MC_DOMAIN_TAKEN', `${domain} is routed to ${owner}`, [
         { path: 'domain', message: 'is taken' },
@@ -205,7 +205,7 @@ export class FakeApps implements Apps {
       throw new MinicloudError('MC_CERT_INVALID', 'the certificate is not a PEM X.509 certificate', [
         { path: 'certificate', message: 'is not a PEM certificate' },
       ]);
-    const next = { ...r, domains: [...r.domains, domain] };
+    const next = r.domains.includes(domain) ? r : { ...r, domains: [...r.domains, domain] };
     this.records.set(name, next);
     return this.status(next);
   }

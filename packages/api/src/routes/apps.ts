@@ -203,6 +203,10 @@ export function appRoutes(app: Api, ctx: ApiContext): void {
     {
       schema: {
         summary: "Route a domain to the app, with the operator's certificate or one from the platform CA",
+        description:
+          'A certificate (RSA of 2048 bits or more, or ECDSA P-256/P-384, with any chain after it) must match ' +
+          'its key, name the domain and be valid now. For a domain the app has already, it replaces the ' +
+          "domain's certificate; without one, that is a no-op.",
         tags: ['domains'],
         params: NameParams,
         body: DomainBody,

@@ -210,7 +210,7 @@ export const APP = `{{#> layout}}
     <label for="domain">Add a domain</label>
     <input id="domain" name="domain" placeholder="www.example.com">
     <details>
-      <summary>Your own certificate (otherwise the platform CA issues one)</summary>
+      <summary>Your own certificate (otherwise the platform CA issues one; for a domain the app has, it replaces the current one)</summary>
       <label for="certificatePem">Certificate (PEM)</label>
       <textarea id="certificatePem" name="certificatePem" rows="4"></textarea>
       <label for="privateKeyPem">Private key (PEM)</label>

@@ -214,10 +214,13 @@ export function registerApp(program: Command, io: Io): void {
   const domain = app.command('domain').description("an app's domains");
   domain
     .command('add')
-    .description('route a domain to the app (with your certificate, or one from the platform CA)')
+    .description(
+      'route a domain to the app (with your certificate, or one from the platform CA); ' +
+        "for a domain it has, --cert/--key replace the domain's certificate",
+    )
     .argument('<name>', 'app name')
     .argument('<domain>', 'host name')
-    .option('--cert <file>', 'PEM certificate (with --key)')
+    .option('--cert <file>', 'PEM certificate, RSA or ECDSA P-256/P-384, chain after it (with --key)')
     .option('--key <file>', 'PEM private key (with --cert)')
     .option('--json', 'machine-readable output')
     .action(

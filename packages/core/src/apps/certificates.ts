@@ -1,21 +1,13 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MinicloudError } from '../errors.js';
 import { Sensitive } from '../sensitive.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { certificateInfo, issueCertificate, keyMatchesCertificate, type CertAndKey } from '../platform/pki.js';
+import { issueCertificate, type CertAndKey } from '../platform/pki.js';
+import { checkUploadedCertificate } from './certificate-check.js';
 import type { CertificateFiles } from './ports.js';
 
 /** How long a certificate the platform CA issues for an app domain is valid. */
 const APP_CERT_DAYS = 397;
-
-/** Whether a certificate name (possibly `*.example.com`) covers a host name. */
-export function nameCovers(pattern: string, host: string): boolean {
-  if (pattern === host) return true;
-  if (!pattern.startsWith('*.')) return false;
-  const rest = host.slice(host.indexOf('.') + 1);
-  return host.includes('.') && rest === pattern.slice(2);
-}
 
 /**
  * Each routed domain's certificate and key, kept in the secrets dir: one the operator
@@ -31,13 +23,20 @@ export class CertificateStore {
     return { cert: join(this.dir, domain, 'tls.crt'), key: join(this.dir, domain, 'tls.key') };
   }
 
-  async get(domain: string): Promise<CertificateFiles> {
+  private async read(domain: string): Promise<CertificateFiles | undefined> {
     const p = this.paths(domain);
     const [cert, key] = await Promise.all([
       readFile(p.cert, 'utf8').catch(() => undefined),
       readFile(p.key, 'utf8').catch(() => undefined),
     ]);
-    if (cert !== undefined && key !== undefined) return { certificatePem: cert, privateKeyPem: new Sensitive(key) };
+    return cert !== undefined && key !== undefined
+      ? { certificatePem: cert, privateKeyPem: new Sensitive(key) }
+      : undefined;
+  }
+
+  async get(domain: string): Promise<CertificateFiles> {
+    const stored = await this.read(domain);
+    if (stored) return stored;
     const issued = issueCertificate(await this.ca(), {
       commonName: domain,
       dnsNames: [domain],
@@ -48,29 +47,21 @@ export class CertificateStore {
     return { certificatePem: issued.cert, privateKeyPem: issued.key };
   }
 
-  /** An operator's own certificate: its key must match and it must name the domain. */
-  async upload(domain: string, certificatePem: string, privateKeyPem: Sensitive<string>): Promise<void> {
-    let names: string[];
-    try {
-      names = certificateInfo(certificatePem).dnsNames;
-    } catch {
-      throw new MinicloudError('MC_CERT_INVALID', 'the certificate is not a PEM X.509 certificate', [
-        { path: 'certificate', message: 'is not a PEM certificate' },
-      ]);
-    }
-    if (!keyMatchesCertificate(certificatePem, privateKeyPem)) {
-      throw new MinicloudError('MC_CERT_INVALID', 'the private key does not belong to the certificate', [
-        { path: 'privateKey', message: 'does not match the certificate' },
-      ]);
-    }
-    if (!names.some((n) => nameCovers(n, domain))) {
-      throw new MinicloudError(
-        'MC_CERT_INVALID',
-        `the certificate does not cover ${domain} (it names ${names.join(', ') || 'no host'})`,
-        [{ path: 'certificate', message: `does not cover ${domain}` }],
-      );
-    }
+  /**
+   * An operator's own certificate, checked (checkUploadedCertificate) and saved in place of the
+   * domain's current one, if any. Resolves a step that puts back what was there before, for a
+   * caller whose next step (the proxy's `nginx -t`) fails.
+   */
+  async upload(
+    domain: string,
+    certificatePem: string,
+    privateKeyPem: Sensitive<string>,
+    now: Date = new Date(),
+  ): Promise<() => Promise<void>> {
+    checkUploadedCertificate(domain, certificatePem, privateKeyPem, now);
+    const before = await this.read(domain);
     await this.save(domain, certificatePem, privateKeyPem);
+    return before ? () => this.save(domain, before.certificatePem, before.privateKeyPem) : () => this.remove(domain);
   }
 
   async remove(domain: string): Promise<void> {

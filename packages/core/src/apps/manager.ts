@@ -6,7 +6,7 @@ import { HOSTNAME_PATTERN } from '../compiler/settings.js';
 import type { Manifest } from '../manifest/normalise.js';
 import type { NeedName } from '../manifest/schema.js';
 import { readImageManifest } from '../engine/image-manifest.js';
-import { composeOfCompiled, deployStack } from '../stack/deploy.js';
+import { composeOfCompiled, deployStack, type DeployOptions, type DeployResult } from '../stack/deploy.js';
 import { removeStack } from '../stack/remove.js';
 import { stackStatus } from '../stack/status.js';
 import type { ProxyRoute } from '../proxy/render.js';
@@ -165,13 +165,7 @@ export class AppManager implements Apps {
     progress(`deploying ${record.image}`);
     // The new env file goes to the deploy, and to disk only once the new version runs: one
     // that is rolled back leaves the file with the values the running version has.
-    const result = await deployStack(name, composeOfCompiled(stack), {
-      docker: this.ctx.docker,
-      registryAuth: this.ctx.registryAuth,
-      timeoutMs: this.ctx.deployTimeoutMs ?? 180_000,
-      throwOnFailure: false,
-      inputs: envFileInputs(stack, envFile),
-    });
+    const result = await this.deploy(stack, { throwOnFailure: false, inputs: envFileInputs(stack, envFile) });
     const failed = result.services.filter((s) => s.state !== 'converged');
     const rolledBack = failed.find((s) => s.state === 'rolled-back');
     if (rolledBack) {
@@ -229,11 +223,24 @@ export class AppManager implements Apps {
         { path: 'domain', message: 'must be a lowercase host name such as app.example.com' },
       ]);
     }
-    if (record.domains.includes(domain)) return this.show(name);
-    await this.checkDomainsFree(name, [domain]);
-    if (certificate)
-      await this.ctx.certificates.upload(domain, certificate.certificatePem, new Sensitive(certificate.privateKeyPem));
-    return this.reroute({ ...record, domains: [...record.domains, domain] });
+    const known = record.domains.includes(domain);
+    // A domain the app has already: nothing to do, unless a certificate comes to replace its own.
+    if (known && !certificate) return this.show(name);
+    if (!known) await this.checkDomainsFree(name, [domain]);
+    const undo = new Undo();
+    try {
+      if (certificate) {
+        const key = new Sensitive(certificate.privateKeyPem);
+        undo.push(await this.ctx.certificates.upload(domain, certificate.certificatePem, key));
+      }
+      if (!known) return await this.reroute({ ...record, domains: [...record.domains, domain] });
+      // Same routes, new files: the proxy checks them with nginx -t and reloads.
+      await this.route();
+      return await this.show(name);
+    } catch (error) {
+      await undo.run();
+      throw error;
+    }
   }
 
   async removeDomain(name: string, domain: string): Promise<AppStatus> {
@@ -332,11 +339,19 @@ export class AppManager implements Apps {
     return out;
   }
 
-  private async deploy(stack: CompiledStack): Promise<void> {
-    await deployStack(stack.name, composeOfCompiled(stack), {
+  /** Every deploy of an app goes through here. */
+  private deploy(
+    stack: CompiledStack,
+    options: Pick<DeployOptions, 'throwOnFailure' | 'inputs'> = {},
+  ): Promise<DeployResult> {
+    return deployStack(stack.name, composeOfCompiled(stack), {
       docker: this.ctx.docker,
       registryAuth: this.ctx.registryAuth,
       timeoutMs: this.ctx.deployTimeoutMs ?? 180_000,
+      // On the shared networks an app's services answer only to <app>_<service>: a bare `web`
+      // there would answer for every app, a runner `mariadb` for the platform's database.
+      shortNamesOnExternalNetworks: false,
+      ...options,
     });
   }
 

@@ -10,6 +10,7 @@ import {
   SETTINGS_ENV_NAME_RULE,
   EnvValueSchema,
 } from './env-bounds.js';
+import { PLATFORM_SERVICE_NAMES, PLATFORM_STACK } from '../platform-names.js';
 
 // The operator's side of a deployment: what the manifest cannot know (where the image is,
 // which domains, how many replicas, how this swarm is wired).
@@ -105,8 +106,11 @@ export const DEFAULTS = {
   dataDir: '/data/minicloud',
 } as const;
 
-/** App names that would clash with the platform's own stack, services or host names. */
-export const RESERVED_APP_NAMES = ['minicloud', 'admin', 'api', 'proxy', 'registry', 'mariadb', 'rabbitmq'];
+/**
+ * App names that would clash with the platform's own stack, services or host names. The stack
+ * name matters most: an app `minicloud` with a runner `api` would be the service minicloud_api.
+ */
+export const RESERVED_APP_NAMES: readonly string[] = [PLATFORM_STACK, 'admin', ...PLATFORM_SERVICE_NAMES];
 
 const checkSettings = compileChecker(DeploySettingsSchema);
 

@@ -1,5 +1,6 @@
 import { compileChecker } from '../schema/ajv.js';
 import { MinicloudError, type ErrorDetail } from '../errors.js';
+import { PLATFORM_SERVICE_NAMES } from '../platform-names.js';
 import { ManifestSchema, type ManifestInput } from './schema.js';
 import { parseMemory } from './units.js';
 
@@ -30,7 +31,14 @@ function crossFieldErrors(m: ManifestInput): ErrorDetail[] {
   }
   const names = new Set<string>(['web']);
   (m.runners ?? []).forEach((r, i) => {
-    if (names.has(r.name)) {
+    if (PLATFORM_SERVICE_NAMES.includes(r.name)) {
+      // The platform's services answer to these names; an app's own runner must not even
+      // look like one (on the shared networks apps answer only to <app>_<service> anyway).
+      errors.push({
+        path: `runners[${i}].name`,
+        message: `"${r.name}" is the name of a platform service (${PLATFORM_SERVICE_NAMES.join(', ')}); choose another`,
+      });
+    } else if (names.has(r.name)) {
       const why = r.name === 'web' ? '"web" is the name of the main service' : `runner "${r.name}" is defined twice`;
       errors.push({ path: `runners[${i}].name`, message: `must be unique: ${why}` });
     }

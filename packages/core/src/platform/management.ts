@@ -11,7 +11,7 @@ import type { PlatformSettings } from './settings.js';
 // of this repository (shipped inside the API image), rendered with the platform settings into
 // <data-dir>/config/management/. Rendering is a pure function of templates and settings.
 
-export const PLATFORM_STACK = 'minicloud';
+export { PLATFORM_STACK } from '../platform-names.js';
 
 /** stacks/management/ beside the built packages: in the repository and in the API image. */
 export function defaultTemplatesDir(): string {

@@ -11,7 +11,20 @@ export interface ConvertContext {
   stack: string;
   compose: ComposeFile;
   inputs: StackInputs;
+  options: Required<ConvertOptions>;
   errors: ErrorDetail[];
+}
+
+/** Where minicloud's deploy may differ from `docker stack deploy`, when the caller asks. */
+export interface ConvertOptions {
+  /**
+   * Whether each service also answers to its bare compose key on external networks, as docker
+   * makes it (the default; raw stacks keep that). Apps are deployed with false: their external
+   * networks are the platform's shared ones, where a bare `web` would answer for every app and
+   * a runner could take a platform service's name. They keep their short names on their own
+   * networks, and the swarm registers the full `<stack>_<key>` on every network regardless.
+   */
+  shortNamesOnExternalNetworks?: boolean;
 }
 
 export type ObjectSection = 'networks' | 'volumes' | 'secrets' | 'configs';

@@ -2,7 +2,7 @@ import { LABELS } from '../labels.js';
 import { DEFAULT_NETWORK } from '../compose/references.js';
 import type { ComposeFileReference, ComposeService } from '../compose/types.js';
 import { capabilities, containerEnv, dropUndefined, healthcheck, mount, words } from './convert-container.js';
-import { compareText, nanos, objectName, sortedRecord, type ConvertContext } from './convert-context.js';
+import { compareText, nanos, objectName, own, sortedRecord, type ConvertContext } from './convert-context.js';
 import { endpointSpec, placement, resources, restartPolicy, serviceMode, updateConfig } from './convert-deploy.js';
 import { canonicalJson, sha256Hex } from './hash.js';
 import { SPEC_HASH_LABEL, STACK_NAMESPACE_LABEL, type DesiredService, type ServiceSpec } from './types.js';
@@ -22,8 +22,11 @@ function networks(ctx: ConvertContext, key: string, svc: ComposeService) {
   return Object.entries(attached)
     .map(([net, cfg]) => {
       const target = objectName(ctx, 'networks', net);
-      // Other services find this one by its short name on every network they share with it.
-      const aliases = [...(cfg?.aliases ?? []), ...(isUserDefined(target) ? [key] : [])];
+      const external = own<{ external?: boolean }>(ctx.compose.networks, net)?.external === true;
+      // Other services find this one by its short name on every network they share with it
+      // (on external ones only if the caller allows: see ConvertOptions). Written aliases stay.
+      const shortName = isUserDefined(target) && (!external || ctx.options.shortNamesOnExternalNetworks);
+      const aliases = [...(cfg?.aliases ?? []), ...(shortName ? [key] : [])];
       return { Target: target, ...(aliases.length > 0 ? { Aliases: aliases } : {}) };
     })
     .sort((a, b) => compareText(a.Target, b.Target));

@@ -1,6 +1,6 @@
 import { MinicloudError, type ErrorDetail } from '../errors.js';
 import type { ComposeFile } from '../compose/types.js';
-import { compareText, type ConvertContext } from './convert-context.js';
+import { compareText, type ConvertContext, type ConvertOptions } from './convert-context.js';
 import { desiredFileObjects, desiredNetworks, desiredVolumes } from './convert-objects.js';
 import { convertService } from './convert-service.js';
 import type { DesiredStack, StackInputs } from './types.js';
@@ -31,10 +31,21 @@ function nameErrors(stackName: string, compose: ComposeFile): ErrorDetail[] {
  * `compose` is a loaded file (composeFromText, loadComposeFile), already interpolated: the
  * compiler's own ComposeFile still holds `$$` escapes, so load its YAML rather than pass it.
  */
-export function toDesiredStack(stackName: string, compose: ComposeFile, inputs: StackInputs): DesiredStack {
+export function toDesiredStack(
+  stackName: string,
+  compose: ComposeFile,
+  inputs: StackInputs,
+  options: ConvertOptions = {},
+): DesiredStack {
   const naming = nameErrors(stackName, compose);
   if (naming.length > 0) throw new MinicloudError('MC_COMPOSE_INVALID', `cannot deploy as stack ${stackName}`, naming);
-  const ctx: ConvertContext = { stack: stackName, compose, inputs, errors: [] };
+  const ctx: ConvertContext = {
+    stack: stackName,
+    compose,
+    inputs,
+    options: { shortNamesOnExternalNetworks: options.shortNamesOnExternalNetworks ?? true },
+    errors: [],
+  };
   const stack: DesiredStack = {
     name: stackName,
     networks: desiredNetworks(ctx),

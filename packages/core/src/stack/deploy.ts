@@ -6,6 +6,7 @@ import type { ComposeFile } from '../compose/types.js';
 import { composeFromText, validateCompose } from '../compose/load.js';
 import type { CompiledStack } from '../compiler/compile.js';
 import { toDesiredStack } from './convert.js';
+import type { ConvertOptions } from './convert-context.js';
 import { readStackInputs } from './inputs.js';
 import { readActual } from './read-actual.js';
 import { planStack, type StackPlan } from './plan.js';
@@ -13,7 +14,7 @@ import { applyPlan } from './apply.js';
 import { waitForServices, type ServiceReport } from './converge.js';
 import type { StackInputs } from './types.js';
 
-export interface DeployOptions {
+export interface DeployOptions extends ConvertOptions {
   docker?: Docker;
   /** Directory env_file and secret/config file paths are relative to (the compose file's). */
   baseDir?: string;
@@ -63,7 +64,7 @@ export async function deployStack(
   // Validated here too, so a compose object built in code meets the same rules as a file.
   const compose = validateCompose(composeInput, `stack ${name}`);
   const inputs = options.inputs ?? (await readStackInputs(compose, options.baseDir ?? process.cwd()));
-  const desired = toDesiredStack(name, compose, inputs);
+  const desired = toDesiredStack(name, compose, inputs, options);
   const actual = await readActual(docker, desired);
   const plan = planStack(desired, actual, { prune: options.prune ?? false });
   if (options.dryRun) return { plan, services: [] };
