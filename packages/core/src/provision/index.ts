@@ -1,4 +1,14 @@
-export { checkAppName, provisionName } from './names.js';
+export { appOfProvisionName, checkAppName, provisionName } from './names.js';
+export {
+  exactDatabasePattern,
+  grantRepairPlan,
+  grantRepairStatements,
+  grantStatement,
+  hasWildcard,
+  sqlAccount,
+  type DbGrantRow,
+  type GrantRepair,
+} from './grants.js';
 export { MariaDbAdmin, nativePasswordHash, type MariaDbAdminOptions } from './database.js';
 export { RabbitMqAdmin, type RabbitMqAdminOptions } from './messagebus.js';
 export { apiPath as rabbitMqApiPath } from './management-api.js';
