@@ -393,6 +393,15 @@ export class AppManager implements Apps {
   }
 
   /**
+   * Narrows the apps' database grants to their own databases, in place (grants of earlier
+   * versions reached databases whose names differ only where `_` stands); the API runs it
+   * at start-up. Resolves the users whose grants changed.
+   */
+  async repairDatabaseGrants(): Promise<readonly { user: string; database: string }[]> {
+    return this.ctx.database.repairGrants();
+  }
+
+  /**
    * Re-routes when the apps' tasks moved (an update, a restart, a rescheduled task) since the
    * proxy's upstream blocks were last written; the API calls this every few seconds.
    * Resolves whether it re-routed.

@@ -12,6 +12,11 @@ export interface DatabaseAdmin {
   /** Drops the app's database and user; absent ones are fine. */
   drop(app: string): Promise<void>;
   exists(app: string): Promise<boolean>;
+  /**
+   * Narrows grants that reach beyond an app's own database (earlier versions granted a name
+   * whose `_` is a wildcard) to that database; resolves what it changed. Idempotent.
+   */
+  repairGrants(): Promise<readonly { user: string; database: string }[]>;
   /** The app's database and user names (what DATABASE_URL names). */
   names(app: string): { database: string; user: string };
   /** host:port apps use (on the services network), e.g. mariadb:3306. */
