@@ -56,7 +56,7 @@ t.test('the first attempt does not hold up the caller, and stop ends the retries
 });
 
 t.test("AppManager hands the grant repair to the platform's database", async (t) => {
-  const repaired = [{ user: 'my_shop', database: 'my_shop' }];
+  const repaired = [{ user: 'my_shop', database: 'my_shop', alsoMatched: ['myxshop'] }];
   const ctx = { database: { repairGrants: async () => repaired } } as unknown as AppContext;
   t.same(await new AppManager(ctx).repairDatabaseGrants(), repaired);
 });

@@ -74,8 +74,11 @@ if (apps) {
   // platform starting at once): the API starts anyway and the repair is tried again.
   const grantRepair = retryUntilDone(() => manager.repairDatabaseGrants(), {
     onDone: (repaired) => {
-      for (const { user, database } of repaired)
-        app.log.warn(`database grant repaired: ${user} had rights beyond ${database}, now only there`);
+      for (const { user, database, alsoMatched } of repaired) {
+        const others =
+          alsoMatched.length > 0 ? `, check these databases it could reach: ${alsoMatched.join(', ')}` : '';
+        app.log.warn(`database grant repaired: ${user} had rights beyond ${database}, now only there${others}`);
+      }
     },
     onError: (error) =>
       app.log.warn({ reason: error.message }, `database grant check failed, tried again in 30 s: ${error.message}`),

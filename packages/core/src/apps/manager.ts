@@ -14,7 +14,7 @@ import type { UpstreamAddresses } from '../proxy/upstream-addresses.js';
 import { generateSecret } from '../platform/credentials.js';
 import type { AppContext } from './context.js';
 import type { AppSecrets } from './store.js';
-import type { CertificateFiles } from './ports.js';
+import type { CertificateFiles, RepairedDatabaseGrant } from './ports.js';
 import { appStatus } from './status.js';
 import type {
   AddAppInput,
@@ -397,7 +397,7 @@ export class AppManager implements Apps {
    * versions reached databases whose names differ only where `_` stands); the API runs it
    * at start-up. Resolves the users whose grants changed.
    */
-  async repairDatabaseGrants(): Promise<readonly { user: string; database: string }[]> {
+  async repairDatabaseGrants(): Promise<readonly RepairedDatabaseGrant[]> {
     return this.ctx.database.repairGrants();
   }
 

@@ -36,6 +36,11 @@ const RESERVED = ['mysql', 'information_schema', 'performance_schema', 'sys', 't
 
 type Run = (what: string, sql: string, values?: unknown[]) => Promise<unknown[]>;
 
+/** A repaired grant, and the other databases that exist and its old pattern matched. */
+export interface RepairedGrant extends GrantRepair {
+  alsoMatched: string[];
+}
+
 /**
  * MariaDB cannot take a placeholder in IDENTIFIED BY (not even as a prepared statement), so
  * the password travels as its mysql_native_password hash, `*` and 40 hex digits: the plain
@@ -92,25 +97,34 @@ export class MariaDbAdmin implements DatabaseAdmin {
    * matched `myxshop`) with exact ones, and ends those users' sessions that sit in another
    * database: a session keeps the rights it had on its current database when it entered it.
    * The apps keep every right on their own database throughout. Idempotent; resolves what
-   * it repaired (nothing, once done).
+   * it repaired (nothing, once done), with the other databases each old grant matched: those
+   * the app could write to (or created; an app's database may already exist when it is added).
    */
-  async repairGrants(): Promise<GrantRepair[]> {
+  async repairGrants(): Promise<RepairedGrant[]> {
     return this.#session([], (run) => this.#repair(run));
   }
 
   /** The repair of grants.ts's plan, for every account or for `user`'s. */
-  async #repair(run: Run, user?: string): Promise<GrantRepair[]> {
+  async #repair(run: Run, user?: string): Promise<RepairedGrant[]> {
     const rows = (await run(
       'read the database grants',
-      `SELECT User AS user, Host AS host, Db AS db FROM mysql.db${user === undefined ? '' : ' WHERE User = ?'}`,
+      `SELECT User AS user, Host AS host, Db AS db FROM mysql.db${user === undefined ? '' : ' WHERE User = ?'} ORDER BY User, Host, Db`,
       user === undefined ? [] : [user],
     )) as DbGrantRow[];
     const plan = grantRepairPlan(rows, (u) => appOfProvisionName(u, this.#reserved) !== undefined);
+    const repaired: RepairedGrant[] = [];
     for (const repair of plan) {
+      // LIKE takes the same pattern language as a grant (BINARY: grants compare case and all).
+      const matched = (await run(
+        'list the databases an old grant matched',
+        'SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE BINARY ? AND SCHEMA_NAME <> ? ORDER BY SCHEMA_NAME',
+        [repair.revoke, repair.database],
+      )) as { name: string }[];
       for (const sql of grantRepairStatements(repair)) await run(`repair the grant of ${repair.user}`, sql);
       await this.#endSessions(run, repair.user, repair.database);
+      repaired.push({ ...repair, alsoMatched: matched.map((m) => m.name) });
     }
-    return plan;
+    return repaired;
   }
 
   /** Kills `user`'s sessions, but for those in `keep` (or in no database, or information_schema). */
