@@ -15,6 +15,7 @@ import {
   Sensitive,
   type ServiceEndpoint,
 } from '@minicloud/core';
+import { dbGrantsSql, oldWildcardGrantSql } from '../helpers/db-grants.js';
 import { managerDocker, waitFor } from '../helpers/engine.js';
 
 // The database and message-bus adapters against the real servers of the management stack:
@@ -245,10 +246,7 @@ t.test('MariaDB: a grant reaches only the database of exactly its name', async (
     t.teardown(() => c.end().catch(() => undefined));
     return c;
   };
-  const grantsOf = async (user: string) => {
-    const [rows] = await root.query('SELECT Host AS host, Db AS db FROM mysql.db WHERE User = ? ORDER BY Db', [user]);
-    return rows;
-  };
+  const grantsOf = async (user: string) => (await root.query(dbGrantsSql(user)))[0];
 
   // Pairs of app names whose database names differ only where the first has a `_`.
   const pairs = [
@@ -311,8 +309,7 @@ t.test('MariaDB: a grant reaches only the database of exactly its name', async (
   /** What earlier versions granted: the bare name, whose `_` matches any character. */
   const oldGrant = async (app: string) => {
     const { user, database } = admin.names(app);
-    await root.query(`REVOKE ALL PRIVILEGES ON \`${database.replaceAll('_', '\\_')}\`.* FROM \`${user}\`@'%'`);
-    await root.query(`GRANT ALL PRIVILEGES ON \`${database}\`.* TO \`${user}\`@'%'`);
+    for (const sql of oldWildcardGrantSql(user)) await root.query(sql);
     t.same(await grantsOf(user), [{ host: '%', db: database }], `${user} has the old grant`);
   };
 

@@ -15,8 +15,9 @@ import { appOfProvisionName, provisionName, sqlIdentifier } from './names.js';
 import { redact } from './redact.js';
 
 // One shared MariaDB: per app a database and a user of the same name with every privilege on
-// that database and nothing else (the grant escapes the name's `_`: see grants.ts). The admin connection is short-lived (one per call): these
-// are rare operations and an idle admin connection would only hold a secret open.
+// that database and nothing else (the grant escapes the `_` of the name: see grants.ts). The
+// admin connection is short-lived (one per call): these are rare operations and an idle admin
+// connection would only hold a secret open.
 
 export interface MariaDbAdminOptions {
   /** Where the platform reaches the server, e.g. `mariadb` from the API container. */
@@ -97,8 +98,9 @@ export class MariaDbAdmin implements DatabaseAdmin {
    * matched `myxshop`) with exact ones, and ends those users' sessions that sit in another
    * database: a session keeps the rights it had on its current database when it entered it.
    * The apps keep every right on their own database throughout. Idempotent; resolves what
-   * it repaired (nothing, once done), with the other databases each old grant matched: those
-   * the app could write to (or created; an app's database may already exist when it is added).
+   * it repaired (nothing, once done), with the existing databases each old grant also
+   * matched: the app could read and write them, and may have created them before their app
+   * was added, for the operator to check.
    */
   async repairGrants(): Promise<RepairedGrant[]> {
     return this.#session([], (run) => this.#repair(run));
