@@ -307,14 +307,15 @@ t.test('MariaDB: a grant reaches only the database of exactly its name', async (
   });
 
   /** What earlier versions granted: the bare name, whose `_` matches any character. */
-  const oldGrant = async (app: string) => {
+  const oldGrant = async (app: string, grantOption = false) => {
     const { user, database } = admin.names(app);
-    for (const sql of oldWildcardGrantSql(user)) await root.query(sql);
+    for (const sql of oldWildcardGrantSql(user, { grantOption })) await root.query(sql);
     t.same(await grantsOf(user), [{ host: '%', db: database }], `${user} has the old grant`);
   };
 
   t.test('the repair narrows old wildcard grants in place; the apps keep their own data', async (t) => {
-    for (const [attacker] of pairs) await oldGrant(attacker);
+    await oldGrant('my-shop');
+    await oldGrant('a-b', true);
     // The hole, on this server: the old grant reaches the look-alike's database.
     const shop = admin.names('my-shop');
     const c = await appConnect(shop.user, pw.get('my-shop')!, shop.database);
@@ -366,6 +367,15 @@ t.test('MariaDB: a grant reaches only the database of exactly its name', async (
     t.same(await admin.repairGrants(), []);
     t.same(await grantsOf('report_ro'), [{ host: '%', db: 'my_%' }]);
     await root.query("DROP USER `report_ro`@'%'");
+  });
+
+  t.test('the server has no anonymous account and no grant on test databases an app could use', async (t) => {
+    const [anonymous] = await root.query("SELECT Host AS host FROM mysql.user WHERE User = ''");
+    t.same(anonymous, []);
+    const [others] = await root.query(
+      "SELECT User AS user, Db AS db FROM mysql.db WHERE User NOT IN ('my_shop', 'myxshop', 'a_b', 'axb', 'prov_shop')",
+    );
+    t.same(others, [], 'only the apps have database grants');
   });
 });
 

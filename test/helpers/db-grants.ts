@@ -8,12 +8,15 @@ function checked(name: string): string {
   return name;
 }
 
-/** Turns `user`'s exact grant back into the old one on the bare name (`_` a wildcard). */
-export function oldWildcardGrantSql(user: string): string[] {
+/**
+ * Turns `user`'s exact grant back into the old one on the bare name (`_` a wildcard), with
+ * GRANT OPTION if asked (minicloud never gave it; an operator might have).
+ */
+export function oldWildcardGrantSql(user: string, options: { grantOption?: boolean } = {}): string[] {
   const name = checked(user);
   return [
     `REVOKE ALL PRIVILEGES ON \`${name.replaceAll('_', '\\_')}\`.* FROM \`${name}\`@'%'`,
-    `GRANT ALL PRIVILEGES ON \`${name}\`.* TO \`${name}\`@'%'`,
+    `GRANT ALL PRIVILEGES ON \`${name}\`.* TO \`${name}\`@'%'${options.grantOption ? ' WITH GRANT OPTION' : ''}`,
   ];
 }
 

@@ -103,32 +103,43 @@ t.test('provision names map back to their app; other accounts to none', async (t
 t.test("the repair plan picks the platform's old wildcard grants and nothing else", async (t) => {
   const isApp = (user: string) => appOfProvisionName(user, ['mysql', 'root', 'test']) !== undefined;
   const rows: DbGrantRow[] = [
-    { user: 'my_shop', host: '%', db: 'my_shop' }, // the old grant: repaired
-    { user: 'a_b', host: '%', db: 'a_b' }, // the old grant: repaired
-    { user: 'shop', host: '%', db: 'shop' }, // no wildcard in it
-    { user: 'blog_x', host: '%', db: 'blog\\_x' }, // already exact
-    { user: 'ops_user', host: 'localhost', db: 'ops_user' }, // another host: an operator's
-    { user: 'report_ro', host: '%', db: 'shop_%' }, // an operator's grant on other databases
-    { user: 'root', host: '%', db: 'root' },
-    { user: 'mariadb.sys', host: 'localhost', db: 'mariadb.sys' },
-    { user: '', host: '%', db: 'test\\_%' }, // anonymous account of old installs
+    { user: 'my_shop', host: '%', db: 'my_shop', grantOption: false }, // the old grant: repaired
+    { user: 'a_b', host: '%', db: 'a_b', grantOption: true }, // the old grant, GRANT OPTION added
+    { user: 'shop', host: '%', db: 'shop', grantOption: false }, // no wildcard in it
+    { user: 'blog_x', host: '%', db: 'blog\\_x', grantOption: false }, // already exact
+    { user: 'ops_user', host: 'localhost', db: 'ops_user', grantOption: false }, // another host: an operator's
+    { user: 'report_ro', host: '%', db: 'shop_%', grantOption: false }, // an operator's grant on other databases
+    { user: 'root', host: '%', db: 'root', grantOption: false },
+    { user: 'mariadb.sys', host: 'localhost', db: 'mariadb.sys', grantOption: false },
+    { user: '', host: '%', db: 'test\\_%', grantOption: false }, // anonymous account of old installs
   ];
   t.same(grantRepairPlan(rows, isApp), [
-    { user: 'my_shop', host: '%', database: 'my_shop', revoke: 'my_shop' },
-    { user: 'a_b', host: '%', database: 'a_b', revoke: 'a_b' },
+    { user: 'my_shop', host: '%', database: 'my_shop', revoke: 'my_shop', grantOption: false },
+    { user: 'a_b', host: '%', database: 'a_b', revoke: 'a_b', grantOption: true },
   ]);
   t.same(grantRepairPlan([], isApp), []);
   const repaired = grantRepairPlan(rows, isApp).map((r) => ({
     user: r.user,
     host: r.host,
     db: exactDatabasePattern(r.database),
+    grantOption: false,
   }));
   t.same(grantRepairPlan(repaired, isApp), [], 'once repaired, there is nothing more to repair');
 });
 
 t.test('a repair grants the exact pattern before it revokes the wildcard one', async (t) => {
-  t.same(grantRepairStatements({ user: 'my_shop', host: '%', database: 'my_shop', revoke: 'my_shop' }), [
+  const repair = { user: 'my_shop', host: '%', database: 'my_shop', revoke: 'my_shop', grantOption: false };
+  t.same(grantRepairStatements(repair), [
     "GRANT ALL PRIVILEGES ON `my\\_shop`.* TO `my_shop`@'%'",
-    "REVOKE ALL PRIVILEGES, GRANT OPTION ON `my_shop`.* FROM `my_shop`@'%'",
+    "REVOKE ALL PRIVILEGES ON `my_shop`.* FROM `my_shop`@'%'",
   ]);
+  t.same(
+    grantRepairStatements({ ...repair, grantOption: true }),
+    [
+      "GRANT ALL PRIVILEGES ON `my\\_shop`.* TO `my_shop`@'%'",
+      "REVOKE GRANT OPTION ON `my_shop`.* FROM `my_shop`@'%'",
+      "REVOKE ALL PRIVILEGES ON `my_shop`.* FROM `my_shop`@'%'",
+    ],
+    'GRANT OPTION, which ALL PRIVILEGES leaves, goes first, while the row is there',
+  );
 });

@@ -108,11 +108,13 @@ export class MariaDbAdmin implements DatabaseAdmin {
 
   /** The repair of grants.ts's plan, for every account or for `user`'s. */
   async #repair(run: Run, user?: string): Promise<RepairedGrant[]> {
-    const rows = (await run(
-      'read the database grants',
-      `SELECT User AS user, Host AS host, Db AS db FROM mysql.db${user === undefined ? '' : ' WHERE User = ?'} ORDER BY User, Host, Db`,
-      user === undefined ? [] : [user],
-    )) as DbGrantRow[];
+    const rows = (
+      (await run(
+        'read the database grants',
+        `SELECT User AS user, Host AS host, Db AS db, Grant_priv = 'Y' AS grantOption FROM mysql.db${user === undefined ? '' : ' WHERE User = ?'} ORDER BY User, Host, Db`,
+        user === undefined ? [] : [user],
+      )) as (Omit<DbGrantRow, 'grantOption'> & { grantOption: number })[]
+    ).map((r) => ({ ...r, grantOption: Number(r.grantOption) === 1 }));
     const plan = grantRepairPlan(rows, (u) => appOfProvisionName(u, this.#reserved) !== undefined);
     const repaired: RepairedGrant[] = [];
     for (const repair of plan) {

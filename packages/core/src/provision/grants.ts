@@ -10,6 +10,8 @@ export interface DbGrantRow {
   user: string;
   host: string;
   db: string;
+  /** Whether it carries GRANT OPTION (Grant_priv). */
+  grantOption: boolean;
 }
 
 /** A grant to replace: `revoke` (a pattern with wildcards) gives way to exactly `database`. */
@@ -18,6 +20,8 @@ export interface GrantRepair {
   host: string;
   database: string;
   revoke: string;
+  /** The old grant has GRANT OPTION, which ALL PRIVILEGES does not take away. */
+  grantOption: boolean;
 }
 
 /** The GRANT pattern that matches `database` and no other: `\`, `_` and `%` escaped with `\`. */
@@ -54,18 +58,21 @@ export function grantStatement(database: string, account: string): string {
 export function grantRepairPlan(rows: readonly DbGrantRow[], isAppUser: (user: string) => boolean): GrantRepair[] {
   return rows
     .filter((r) => r.host === '%' && r.db === r.user && hasWildcard(r.db) && isAppUser(r.user))
-    .map((r) => ({ user: r.user, host: r.host, database: r.db, revoke: r.db }));
+    .map((r) => ({ user: r.user, host: r.host, database: r.db, revoke: r.db, grantOption: r.grantOption }));
 }
 
 /**
  * The SQL of one repair, in an order that never leaves the app without its rights: first the
- * exact grant (both then match its database), then the wildcard one goes, GRANT OPTION too in
- * case someone added it.
+ * exact grant (both then match its database), then the wildcard one goes. Its GRANT OPTION,
+ * if someone added one, goes first: MariaDB takes no `ALL PRIVILEGES, GRANT OPTION ON`, and
+ * once the last privilege is revoked the row is gone and a second REVOKE would be an error.
  */
 export function grantRepairStatements(repair: GrantRepair): string[] {
   const account = sqlAccount(repair.user, repair.host);
+  const pattern = `${sqlIdentifier(repair.revoke)}.*`;
   return [
     grantStatement(repair.database, account),
-    `REVOKE ALL PRIVILEGES, GRANT OPTION ON ${sqlIdentifier(repair.revoke)}.* FROM ${account}`,
+    ...(repair.grantOption ? [`REVOKE GRANT OPTION ON ${pattern} FROM ${account}`] : []),
+    `REVOKE ALL PRIVILEGES ON ${pattern} FROM ${account}`,
   ];
 }
