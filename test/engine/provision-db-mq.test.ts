@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -307,15 +307,15 @@ t.test('MariaDB: a grant reaches only the database of exactly its name', async (
   });
 
   /** What earlier versions granted: the bare name, whose `_` matches any character. */
-  const oldGrant = async (app: string, grantOption = false) => {
+  const oldGrant = async (t: Test, app: string, grantOption = false) => {
     const { user, database } = admin.names(app);
     for (const sql of oldWildcardGrantSql(user, { grantOption })) await root.query(sql);
     t.same(await grantsOf(user), [{ host: '%', db: database }], `${user} has the old grant`);
   };
 
   t.test('the repair narrows old wildcard grants in place; the apps keep their own data', async (t) => {
-    await oldGrant('my-shop');
-    await oldGrant('a-b', true);
+    await oldGrant(t, 'my-shop');
+    await oldGrant(t, 'a-b', true);
     // The hole, on this server: the old grant reaches the look-alike's database.
     const shop = admin.names('my-shop');
     const c = await appConnect(shop.user, pw.get('my-shop')!, shop.database);
@@ -352,7 +352,7 @@ t.test('MariaDB: a grant reaches only the database of exactly its name', async (
   });
 
   t.test('ensure repairs an old grant too (an app added again over its kept database)', async (t) => {
-    await oldGrant('my-shop');
+    await oldGrant(t, 'my-shop');
     const newPw = secret();
     await admin.ensure('my-shop', newPw);
     t.same(await grantsOf('my_shop'), [{ host: '%', db: 'my\\_shop' }]);
