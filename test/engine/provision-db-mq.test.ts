@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ import {
   Sensitive,
   type ServiceEndpoint,
 } from '@minicloud/core';
+import { dbGrantsSql, oldWildcardGrantSql } from '../helpers/db-grants.js';
 import { engineEnv, managerDocker, waitFor } from '../helpers/engine.js';
 
 // The database and message-bus adapters against the real servers of the management stack:
@@ -230,6 +231,153 @@ t.test('MariaDB: a database and a user per app, each confined to its own', async
     t.notMatch(text, wrong.reveal());
     t.notMatch(text, rootPassword.reveal());
     t.notMatch(text, appPw.reveal());
+  });
+});
+
+t.test('MariaDB: a grant reaches only the database of exactly its name', async (t) => {
+  const { port, rootPassword } = await mariadb;
+  const admin = new MariaDbAdmin({ host: HOST, port, user: 'root', password: rootPassword });
+  await waitFor('MariaDB to accept the admin', async () => (await admin.exists('nothing-yet'), true), 90_000);
+  const root = await createConnection({ host: HOST, port, user: 'root', password: rootPassword.reveal() });
+  t.teardown(() => root.end());
+  /** A connection as the app would open it: from its DATABASE_URL. */
+  const appConnect = async (user: string, password: Sensitive<string>, database: string): Promise<Connection> => {
+    const url = databaseUrl({ user, password, host: HOST, port, path: database });
+    const c = await createConnection(url.reveal());
+    c.on('error', () => undefined);
+    t.teardown(() => c.end().catch(() => undefined));
+    return c;
+  };
+  const grantsOf = async (user: string) => (await root.query(dbGrantsSql(user)))[0];
+
+  // Pairs of app names whose database names differ only where the first has a `_`.
+  const pairs = [
+    ['my-shop', 'myxshop'],
+    ['a-b', 'axb'],
+  ] as const;
+  const pw = new Map<string, Sensitive<string>>();
+  for (const [attacker] of pairs) {
+    pw.set(attacker, secret());
+    await admin.ensure(attacker, pw.get(attacker)!);
+  }
+
+  t.test('before the look-alike app exists, its database cannot be taken', async (t) => {
+    for (const [attacker, victim] of pairs) {
+      const { user, database } = admin.names(attacker);
+      const victimDb = admin.names(victim).database;
+      const c = await appConnect(user, pw.get(attacker)!, database);
+      t.match(
+        await messageOf(c.query(`CREATE DATABASE ${victimDb}`)),
+        /ER_DBACCESS_DENIED_ERROR/,
+        `${user} ${victimDb}`,
+      );
+    }
+  });
+
+  for (const [, victim] of pairs) {
+    pw.set(victim, secret());
+    await admin.ensure(victim, pw.get(victim)!);
+    const { user, database } = admin.names(victim);
+    const c = await appConnect(user, pw.get(victim)!, database);
+    await c.query('CREATE TABLE secrets (v TEXT)');
+    await c.query('INSERT INTO secrets VALUES (?)', [`only for ${user}`]);
+  }
+
+  t.test('grants name the escaped database; the user works in its own and is refused in the other', async (t) => {
+    for (const [attacker, victim] of pairs) {
+      const { user, database } = admin.names(attacker);
+      const victimDb = admin.names(victim).database;
+      t.same(await grantsOf(user), [{ host: '%', db: database.replaceAll('_', '\\_') }], `${user}'s grant`);
+      const c = await appConnect(user, pw.get(attacker)!, database);
+      await c.query('CREATE TABLE own (id INT)');
+      await c.query('INSERT INTO own VALUES (1)');
+      t.same((await c.query('SELECT id FROM own'))[0], [{ id: 1 }], `${user} works in ${database}`);
+      t.match(await messageOf(appConnect(user, pw.get(attacker)!, victimDb)), /ER_DBACCESS_DENIED_ERROR/);
+      t.match(await messageOf(c.query(`CREATE TABLE ${victimDb}.planted (id INT)`)), /ER_TABLEACCESS_DENIED_ERROR/);
+      t.match(await messageOf(c.query(`SELECT * FROM ${victimDb}.secrets`)), /ER_TABLEACCESS_DENIED_ERROR/);
+      t.match(await messageOf(c.query(`DROP DATABASE ${victimDb}`)), /ER_DBACCESS_DENIED_ERROR/);
+      const [dbs] = await c.query('SHOW DATABASES');
+      t.same((dbs as { Database: string }[]).map((d) => d.Database).sort(), [database, 'information_schema'].sort());
+    }
+    const [planted] = await root.query(
+      "SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA IN ('myxshop', 'axb') ORDER BY 1, 2",
+    );
+    t.same(planted, [
+      { db: 'axb', name: 'secrets' },
+      { db: 'myxshop', name: 'secrets' },
+    ]);
+  });
+
+  /** What earlier versions granted: the bare name, whose `_` matches any character. */
+  const oldGrant = async (t: Test, app: string, grantOption = false) => {
+    const { user, database } = admin.names(app);
+    for (const sql of oldWildcardGrantSql(user, { grantOption })) await root.query(sql);
+    t.same(await grantsOf(user), [{ host: '%', db: database }], `${user} has the old grant`);
+  };
+
+  t.test('the repair narrows old wildcard grants in place; the apps keep their own data', async (t) => {
+    await oldGrant(t, 'my-shop');
+    await oldGrant(t, 'a-b', true);
+    // The hole, on this server: the old grant reaches the look-alike's database.
+    const shop = admin.names('my-shop');
+    const c = await appConnect(shop.user, pw.get('my-shop')!, shop.database);
+    t.same((await c.query('SELECT v FROM myxshop.secrets'))[0], [{ v: 'only for myxshop' }], 'the old grant leaks');
+    // A session that entered the other database keeps its rights there until it leaves it.
+    const inside = await appConnect(shop.user, pw.get('my-shop')!, 'myxshop');
+    const own = await appConnect(shop.user, pw.get('my-shop')!, shop.database);
+
+    const repaired = await admin.repairGrants();
+    t.same(
+      repaired.map((r) => [r.user, r.database, r.alsoMatched]),
+      [
+        ['a_b', 'a_b', ['axb']],
+        ['my_shop', 'my_shop', ['myxshop']],
+      ].sort(),
+    );
+    t.same(await admin.repairGrants(), [], 'a second run finds nothing to do');
+
+    for (const [attacker, victim] of pairs) {
+      const { user, database } = admin.names(attacker);
+      const victimDb = admin.names(victim).database;
+      t.same(await grantsOf(user), [{ host: '%', db: database.replaceAll('_', '\\_') }], `${user}'s grant`);
+      t.match(await messageOf(appConnect(user, pw.get(attacker)!, victimDb)), /ER_DBACCESS_DENIED_ERROR/);
+      const d = await appConnect(user, pw.get(attacker)!, database);
+      t.match(await messageOf(d.query(`CREATE TABLE ${victimDb}.planted (id INT)`)), /ER_TABLEACCESS_DENIED_ERROR/);
+      t.match(await messageOf(d.query(`SELECT * FROM ${victimDb}.secrets`)), /ER_TABLEACCESS_DENIED_ERROR/);
+      t.same((await d.query('SELECT id FROM own'))[0], [{ id: 1 }], `${user} keeps its own data`);
+      await d.query('INSERT INTO own VALUES (2)');
+      await d.query('CREATE TABLE after_repair (id INT)');
+      await d.query('DROP TABLE after_repair');
+    }
+    t.not(await messageOf(inside.query('SELECT * FROM secrets')), 'no error', 'the session inside myxshop was ended');
+    t.same((await own.query('SELECT COUNT(*) AS n FROM own'))[0], [{ n: 2 }], 'a session in its own database goes on');
+  });
+
+  t.test('ensure repairs an old grant too (an app added again over its kept database)', async (t) => {
+    await oldGrant(t, 'my-shop');
+    const newPw = secret();
+    await admin.ensure('my-shop', newPw);
+    t.same(await grantsOf('my_shop'), [{ host: '%', db: 'my\\_shop' }]);
+    t.match(await messageOf(appConnect('my_shop', newPw, 'myxshop')), /ER_DBACCESS_DENIED_ERROR/);
+    const c = await appConnect('my_shop', newPw, 'my_shop');
+    t.same((await c.query('SELECT COUNT(*) AS n FROM own'))[0], [{ n: 2 }]);
+  });
+
+  t.test("grants someone made by hand are not the repair's", async (t) => {
+    await root.query("CREATE USER IF NOT EXISTS `report_ro`@'%' IDENTIFIED BY 'x-Report-1'");
+    await root.query("GRANT SELECT ON `my_%`.* TO `report_ro`@'%'");
+    t.same(await admin.repairGrants(), []);
+    t.same(await grantsOf('report_ro'), [{ host: '%', db: 'my_%' }]);
+    await root.query("DROP USER `report_ro`@'%'");
+  });
+
+  t.test('the server has no anonymous account and no grant on test databases an app could use', async (t) => {
+    const [anonymous] = await root.query("SELECT Host AS host FROM mysql.user WHERE User = ''");
+    t.same(anonymous, []);
+    const [others] = await root.query(
+      "SELECT User AS user, Db AS db FROM mysql.db WHERE User NOT IN ('my_shop', 'myxshop', 'a_b', 'axb', 'prov_shop')",
+    );
+    t.same(others, [], 'only the apps have database grants');
   });
 });
 

@@ -150,7 +150,7 @@ t.test('AppManager: a certificate for a domain the app has replaces it, and the 
     name: 'shop',
     image: 'registry/shop:1',
     domains: ['shop.minicloud.localhost', DOMAIN],
-    env: {},
+    envKeys: [],
     replicas: 1,
     needs: [],
     manifest: { name: 'shop', expose: [{ proto: 'http', port: 8080 }], needs: [] },
@@ -159,7 +159,12 @@ t.test('AppManager: a certificate for a domain the app has replaces it, and the 
   let proxyRefuses = false;
   const certificates = new CertificateStore(dir, async () => ca);
   const ctx = {
-    store: { read: async () => record, list: async () => [record] },
+    store: {
+      read: async () => record,
+      readStored: async () => ({ record }),
+      readSecrets: async () => ({}),
+      list: async () => [record],
+    },
     certificates,
     proxy: {
       apply: async (_routes: unknown, certs: Map<string, CertificateFiles>) => {

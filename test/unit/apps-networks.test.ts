@@ -26,7 +26,7 @@ function setup(t: { teardown(fn: () => void): void }) {
     name: 'shop',
     image: 'registry.example.com/shop:1',
     domains: ['shop.example.com'],
-    env: {},
+    envKeys: [],
     replicas: 1,
     needs: ['messagebus'],
     manifest,
@@ -57,7 +57,13 @@ function setup(t: { teardown(fn: () => void): void }) {
     dataDir: '/data/minicloud',
     baseDomain: 'example.com',
     endpointMode: 'vip',
-    store: { read: async () => record, list: async () => [record], secretsDir },
+    store: {
+      read: async () => record,
+      readStored: async () => ({ record }),
+      readSecrets: async () => ({}),
+      list: async () => [record],
+      secretsDir,
+    },
     registryAuth: [],
     reservedDomains: [],
   } as unknown as AppContext;

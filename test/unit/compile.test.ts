@@ -266,26 +266,26 @@ t.test('bad settings are refused with the field named, before anything is compil
   t.same(
     settingsErrors(() => compileStack(web, { image: IMAGE, name: 'admin' })),
     [
-      'name: "admin" is reserved by the platform (minicloud, admin, api, mariadb, proxy, rabbitmq, registry, registry-gc)',
+      'name: "admin" is reserved by the platform (minicloud, admin, api, mariadb, proxy, rabbitmq, registry)',
     ],
   );
   t.same(
     settingsErrors(() => compileStack(m('name: registry'), { image: IMAGE })),
     [
-      'manifest.name: "registry" is reserved by the platform (minicloud, admin, api, mariadb, proxy, rabbitmq, registry, registry-gc)',
+      'manifest.name: "registry" is reserved by the platform (minicloud, admin, api, mariadb, proxy, rabbitmq, registry)',
     ],
   );
   // The management stack's name: app minicloud's runner api would be the platform's minicloud_api.
   t.same(
     settingsErrors(() => compileStack(m('name: minicloud\nrunners: [{name: worker, command: x}]'), { image: IMAGE })),
     [
-      'manifest.name: "minicloud" is reserved by the platform (minicloud, admin, api, mariadb, proxy, rabbitmq, registry, registry-gc)',
+      'manifest.name: "minicloud" is reserved by the platform (minicloud, admin, api, mariadb, proxy, rabbitmq, registry)',
     ],
   );
   t.same(
     settingsErrors(() => compileStack(web, { image: IMAGE, name: 'minicloud' })),
     [
-      'name: "minicloud" is reserved by the platform (minicloud, admin, api, mariadb, proxy, rabbitmq, registry, registry-gc)',
+      'name: "minicloud" is reserved by the platform (minicloud, admin, api, mariadb, proxy, rabbitmq, registry)',
     ],
   );
   t.same(

@@ -6,6 +6,7 @@ import {
   formatDetail,
   isMinicloudError,
   manifestFromText,
+  Sensitive,
   type AppContext,
   type AppRecord,
 } from '@minicloud/core';
@@ -60,7 +61,7 @@ t.test('an update is held to the bounds with the env it leaves the app, before a
     name: 'shop',
     image: IMAGE,
     domains: ['shop.minicloud.localhost'],
-    env: vars(100),
+    envKeys: Object.keys(vars(100)).sort(),
     replicas: 1,
     needs: [],
     manifest: web,
@@ -75,6 +76,11 @@ t.test('an update is held to the bounds with the env it leaves the app, before a
     store: {
       secretsDir: '/data/minicloud/secrets/apps',
       read: async () => before,
+      readStored: async () => ({ record: before }),
+      // The values live with the app's secrets.
+      readSecrets: async () => ({
+        env: Object.fromEntries(Object.entries(vars(100)).map(([k, v]) => [k, new Sensitive(v)])),
+      }),
       write: async (r: AppRecord) => void writes.push(r.name),
       writeSecrets: async () => void writes.push('secrets'),
     },

@@ -58,6 +58,14 @@ t.test('a server that hangs up: coded error too', async (t) => {
   t.notMatch(text, ADMIN_PW);
 });
 
+t.test('the grant repair on a server not up yet: a coded error, so the API can try again', async (t) => {
+  const port = await freePort();
+  const db = new MariaDbAdmin({ host: '127.0.0.1', port, user: 'root', password: new Sensitive(ADMIN_PW) });
+  const text = await messageOf(db.repairGrants());
+  t.match(text, new RegExp(`^MC_DATABASE: cannot connect to the database server root@127\\.0\\.0\\.1:${port}: `));
+  t.notMatch(text, ADMIN_PW);
+});
+
 t.test('an empty app password is refused', async (t) => {
   const db = new MariaDbAdmin({ host: '127.0.0.1', port: 1, user: 'root', password: new Sensitive(ADMIN_PW) });
   t.match(await messageOf(db.ensure('shop', new Sensitive(''))), /^MC_DATABASE: refusing an empty password/);

@@ -8,6 +8,7 @@ import {
   platformLayout,
   readProxyPeerAddresses,
   registryAccess,
+  retryUntilDone,
   runRegistryGc,
   startDailyTimer,
   startUpstreamSync,
@@ -116,6 +117,21 @@ if (apps) {
     onError: (error) => app.log.warn({ reason: error.message }, `proxy upstream sync failed: ${error.message}`),
   });
   app.addHook('onClose', async () => upstreamSync.stop());
+  // Grants of earlier versions reached other apps' databases (`my_shop` also matched
+  // `myxshop`): narrowed in place at every start. MariaDB may not be up yet (the whole
+  // platform starting at once): the API starts anyway and the repair is tried again.
+  const grantRepair = retryUntilDone(() => manager.repairDatabaseGrants(), {
+    onDone: (repaired) => {
+      for (const { user, database, alsoMatched } of repaired) {
+        const others =
+          alsoMatched.length > 0 ? `, check these databases it could reach: ${alsoMatched.join(', ')}` : '';
+        app.log.warn(`database grant repaired: ${user} had rights beyond ${database}, now only there${others}`);
+      }
+    },
+    onError: (error) =>
+      app.log.warn({ reason: error.message }, `database grant check failed, tried again in 30 s: ${error.message}`),
+  });
+  app.addHook('onClose', async () => grantRepair.stop());
 }
 if (backupsProblem) app.log.error({ dataDir }, `backups unavailable, NO BACKUPS WILL RUN: ${backupsProblem}`);
 if (backups && process.env['MINICLOUD_BACKUP_SCHEDULER'] !== 'off') {

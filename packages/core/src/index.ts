@@ -39,4 +39,5 @@ export * from './provision/index.js';
 export * from './proxy/controller.js';
 export * from './apps/index.js';
 export { writeFileAtomic } from './util/atomic-write.js';
+export { retryUntilDone, type UntilDone, type UntilDoneOptions } from './util/until-done.js';
 export * from './backup/index.js';

@@ -16,5 +16,4 @@ export const PLATFORM_SERVICE_NAMES: readonly string[] = [
   'proxy',
   'rabbitmq',
   'registry',
-  'registry-gc',
 ];

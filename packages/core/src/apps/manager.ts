@@ -17,7 +17,7 @@ import { wrapEnv, type AppSecrets } from './store.js';
 import type { StackInputs } from '../stack/types.js';
 import { appEnvFile, compileApp } from './app-stack.js';
 import { moveLegacyEnv } from './env-migration.js';
-import type { CertificateFiles } from './ports.js';
+import type { CertificateFiles, RepairedDatabaseGrant } from './ports.js';
 import { appStatus } from './status.js';
 import { purgeSteps, removeIncomplete } from './purge.js';
 import type {
@@ -419,6 +419,15 @@ export class AppManager implements Apps {
     await this.ctx.store.write({ ...record, updatedAt: new Date().toISOString() }, { stackYaml: stack.yaml });
     await this.route();
     return this.show(record.name);
+  }
+
+  /**
+   * Narrows the apps' database grants to their own databases, in place (grants of earlier
+   * versions reached databases whose names differ only where `_` stands); the API runs it
+   * at start-up. Resolves the users whose grants changed.
+   */
+  async repairDatabaseGrants(): Promise<readonly RepairedDatabaseGrant[]> {
+    return this.ctx.database.repairGrants();
   }
 
   /**

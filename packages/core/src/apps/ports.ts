@@ -5,6 +5,13 @@ import type { UpstreamAddresses } from '../proxy/upstream-addresses.js';
 // The effectful edges the app lifecycle drives. Each is a small interface so the lifecycle
 // reads as a sequence of steps, and each adapter is tested on its own against a real server.
 
+/** A grant narrowed to the user's own database; it matched `alsoMatched` before. */
+export interface RepairedDatabaseGrant {
+  user: string;
+  database: string;
+  alsoMatched: readonly string[];
+}
+
 /** One shared MariaDB: a database and a user per app, with rights on that database only. */
 export interface DatabaseAdmin {
   /** Creates (or re-keys, if they exist) the app's database and user. Idempotent. */
@@ -12,6 +19,12 @@ export interface DatabaseAdmin {
   /** Drops the app's database and user; absent ones are fine. */
   drop(app: string): Promise<void>;
   exists(app: string): Promise<boolean>;
+  /**
+   * Narrows grants that reach beyond an app's own database (earlier versions granted a name
+   * whose `_` is a wildcard) to that database; resolves what it changed, with the other
+   * existing databases the old grant matched. Idempotent.
+   */
+  repairGrants(): Promise<readonly RepairedDatabaseGrant[]>;
   /** The app's database and user names (what DATABASE_URL names). */
   names(app: string): { database: string; user: string };
   /** host:port apps use (on the services network), e.g. mariadb:3306. */

@@ -1,6 +1,7 @@
 import { Sensitive } from '../sensitive.js';
 import type { ErrorDetail } from '../errors.js';
 import { settingsError } from './settings.js';
+import { checkEnvBytes, ENV_BOUNDS, ENV_MAP_OPTIONS } from './env-bounds.js';
 
 export interface ServiceEndpoint {
   user: string;
@@ -34,9 +35,21 @@ export function envFileProblems(env: Readonly<Record<string, string | Sensitive<
     .map(([key]) => ({ path: `env.${key}`, message: 'must be one line: an env file cannot hold a line break' }));
 }
 
-/** Throws MC_SETTINGS_INVALID naming each variable an env file cannot hold. */
+/**
+ * Throws MC_SETTINGS_INVALID naming each variable an env file cannot hold, and an env beyond
+ * the bounds every path holds operators' env to (count, value and total sizes).
+ */
 export function checkEnvFile(env: Readonly<Record<string, string | Sensitive<string>>>): void {
-  const problems = envFileProblems(env);
+  const plain = Object.fromEntries(
+    Object.entries(env).map(([k, v]) => [k, typeof v === 'string' ? v : v.reveal()] as const),
+  );
+  const problems = [
+    ...(Object.keys(plain).length > ENV_BOUNDS.maxVariables
+      ? [{ path: 'env', message: ENV_MAP_OPTIONS['x-rule'] }]
+      : []),
+    ...envFileProblems(env),
+    ...checkEnvBytes(plain),
+  ];
   if (problems.length > 0) throw settingsError(problems);
 }
 

@@ -3,12 +3,21 @@ import { createConnection, type Connection } from 'mysql2/promise';
 import type { DatabaseAdmin } from '../apps/ports.js';
 import { MinicloudError } from '../errors.js';
 import { Sensitive } from '../sensitive.js';
-import { provisionName, sqlIdentifier } from './names.js';
+import {
+  grantRepairPlan,
+  grantRepairStatements,
+  grantStatement,
+  sqlAccount,
+  type DbGrantRow,
+  type GrantRepair,
+} from './grants.js';
+import { appOfProvisionName, provisionName, sqlIdentifier } from './names.js';
 import { redact } from './redact.js';
 
 // One shared MariaDB: per app a database and a user of the same name with every privilege on
-// that database and nothing else. The admin connection is short-lived (one per call): these
-// are rare operations and an idle admin connection would only hold a secret open.
+// that database and nothing else (the grant escapes the `_` of the name: see grants.ts). The
+// admin connection is short-lived (one per call): these are rare operations and an idle admin
+// connection would only hold a secret open.
 
 export interface MariaDbAdminOptions {
   /** Where the platform reaches the server, e.g. `mariadb` from the API container. */
@@ -25,6 +34,13 @@ export interface MariaDbAdminOptions {
 
 /** The server's own schemas and accounts: an app named after one must not get it. */
 const RESERVED = ['mysql', 'information_schema', 'performance_schema', 'sys', 'test', 'root'];
+
+type Run = (what: string, sql: string, values?: unknown[]) => Promise<unknown[]>;
+
+/** A repaired grant, and the other databases that exist and its old pattern matched. */
+export interface RepairedGrant extends GrantRepair {
+  alsoMatched: string[];
+}
 
 /**
  * MariaDB cannot take a placeholder in IDENTIFIED BY (not even as a prepared statement), so
@@ -51,24 +67,84 @@ export class MariaDbAdmin implements DatabaseAdmin {
 
   /** The app's database and user name (`my-shop` -> `my_shop`); throws for an unusable name. */
   names(app: string): { database: string; user: string } {
-    const name = provisionName(app, [...RESERVED, this.#options.user]);
+    const name = provisionName(app, this.#reserved);
     return { database: name, user: name };
+  }
+
+  get #reserved(): string[] {
+    return [...RESERVED, this.#options.user];
   }
 
   async ensure(app: string, password: Sensitive<string>): Promise<{ database: string; user: string }> {
     const { database, user } = this.names(app);
     if (password.reveal() === '') throw new MinicloudError('MC_DATABASE', `refusing an empty password for app ${app}`);
     const hash = nativePasswordHash(password);
-    const account = `${sqlIdentifier(user)}@'%'`;
+    const account = sqlAccount(user, '%');
     await this.#session([password, hash], async (run) => {
       await run('create database', `CREATE DATABASE IF NOT EXISTS ${sqlIdentifier(database)}`);
       // Created with its password at once (no moment without one), then re-keyed in case it
       // existed: ensure is also how a password is rotated.
       await run('create user', `CREATE USER IF NOT EXISTS ${account} IDENTIFIED BY PASSWORD ?`, [hash.reveal()]);
       await run('set password', `ALTER USER ${account} IDENTIFIED BY PASSWORD ?`, [hash.reveal()]);
-      await run('grant', `GRANT ALL PRIVILEGES ON ${sqlIdentifier(database)}.* TO ${account}`);
+      await run('grant', grantStatement(database, account));
+      // An app added again over the database it kept may still have an earlier version's grant.
+      await this.#repair(run, user);
     });
     return { database, user };
+  }
+
+  /**
+   * Replaces the wildcard grants earlier versions gave apps' users (`my_shop`.*, which also
+   * matched `myxshop`) with exact ones, and ends those users' sessions that sit in another
+   * database: a session keeps the rights it had on its current database when it entered it.
+   * The apps keep every right on their own database throughout. Idempotent; resolves what
+   * it repaired (nothing, once done), with the existing databases each old grant also
+   * matched: the app could read and write them, and may have created them before their app
+   * was added, for the operator to check.
+   */
+  async repairGrants(): Promise<RepairedGrant[]> {
+    return this.#session([], (run) => this.#repair(run));
+  }
+
+  /** The repair of grants.ts's plan, for every account or for `user`'s. */
+  async #repair(run: Run, user?: string): Promise<RepairedGrant[]> {
+    const rows = (
+      (await run(
+        'read the database grants',
+        `SELECT User AS user, Host AS host, Db AS db, Grant_priv = 'Y' AS grantOption FROM mysql.db${user === undefined ? '' : ' WHERE User = ?'} ORDER BY User, Host, Db`,
+        user === undefined ? [] : [user],
+      )) as (Omit<DbGrantRow, 'grantOption'> & { grantOption: number })[]
+    ).map((r) => ({ ...r, grantOption: Number(r.grantOption) === 1 }));
+    const plan = grantRepairPlan(rows, (u) => appOfProvisionName(u, this.#reserved) !== undefined);
+    const repaired: RepairedGrant[] = [];
+    for (const repair of plan) {
+      // LIKE takes the same pattern language as a grant (BINARY: grants compare case and all).
+      const matched = (await run(
+        'list the databases an old grant matched',
+        'SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE BINARY ? AND SCHEMA_NAME <> ? ORDER BY SCHEMA_NAME',
+        [repair.revoke, repair.database],
+      )) as { name: string }[];
+      for (const sql of grantRepairStatements(repair)) await run(`repair the grant of ${repair.user}`, sql);
+      await this.#endSessions(run, repair.user, repair.database);
+      repaired.push({ ...repair, alsoMatched: matched.map((m) => m.name) });
+    }
+    return repaired;
+  }
+
+  /** Kills `user`'s sessions, but for those in `keep` (or in no database, or information_schema). */
+  async #endSessions(run: Run, user: string, keep?: string): Promise<void> {
+    const sessions =
+      keep === undefined
+        ? await run('list sessions', 'SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = ?', [user])
+        : await run(
+            'list sessions',
+            "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = ? AND DB IS NOT NULL AND DB NOT IN (?, 'information_schema')",
+            [user, keep],
+          );
+    for (const { id } of sessions as { id: number }[]) {
+      // A session that ended meanwhile is fine.
+      await run('kill session', 'KILL CONNECTION ?', [id]).catch(() => undefined);
+    }
   }
 
   async drop(app: string): Promise<void> {
@@ -76,15 +152,8 @@ export class MariaDbAdmin implements DatabaseAdmin {
     await this.#session([], async (run) => {
       // The user first, so no new session starts; then its open sessions, which a dropped
       // user would otherwise keep; then the data.
-      await run('drop user', `DROP USER IF EXISTS ${sqlIdentifier(user)}@'%'`);
-      const sessions = await run(
-        'list sessions',
-        'SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = ?',
-        [user],
-      );
-      for (const { id } of sessions as { id: number }[]) {
-        await run('kill session', 'KILL CONNECTION ?', [id]).catch(() => undefined);
-      }
+      await run('drop user', `DROP USER IF EXISTS ${sqlAccount(user, '%')}`);
+      await this.#endSessions(run, user);
       await run('drop database', `DROP DATABASE IF EXISTS ${sqlIdentifier(database)}`);
     });
   }
@@ -106,10 +175,7 @@ export class MariaDbAdmin implements DatabaseAdmin {
     return `${this.#options.host}:${this.#options.port ?? 3306}`;
   }
 
-  async #session<T>(
-    secrets: Sensitive<string>[],
-    work: (run: (what: string, sql: string, values?: unknown[]) => Promise<unknown[]>) => Promise<T>,
-  ): Promise<T> {
+  async #session<T>(secrets: Sensitive<string>[], work: (run: Run) => Promise<T>): Promise<T> {
     const all = [this.#options.password, ...secrets];
     let connection: Connection;
     try {

@@ -1,5 +1,15 @@
-export { checkAppName, provisionName } from './names.js';
-export { MariaDbAdmin, nativePasswordHash, type MariaDbAdminOptions } from './database.js';
+export { appOfProvisionName, checkAppName, provisionName } from './names.js';
+export {
+  exactDatabasePattern,
+  grantRepairPlan,
+  grantRepairStatements,
+  grantStatement,
+  hasWildcard,
+  sqlAccount,
+  type DbGrantRow,
+  type GrantRepair,
+} from './grants.js';
+export { MariaDbAdmin, nativePasswordHash, type MariaDbAdminOptions, type RepairedGrant } from './database.js';
 export { RabbitMqAdmin, type RabbitMqAdminOptions } from './messagebus.js';
 export { apiPath as rabbitMqApiPath } from './management-api.js';
 export { LocalStorageAdmin, storageLabel, type LocalStorageAdminOptions } from './storage.js';

@@ -34,6 +34,16 @@ export function provisionName(app: string, reserved: readonly string[]): string 
   return name;
 }
 
+/** The app whose provision name `name` is (`my_shop` -> `my-shop`), or undefined if no app's can be. */
+export function appOfProvisionName(name: string, reserved: readonly string[]): string | undefined {
+  const app = name.replaceAll('_', '-');
+  try {
+    return provisionName(app, reserved) === name ? app : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A MariaDB identifier in backticks. Names are validated first; quoting is the second wall. */
 export function sqlIdentifier(name: string): string {
   return `\`${name.replaceAll('`', '``')}\``;
