@@ -132,6 +132,17 @@ if (apps) {
       app.log.warn({ reason: error.message }, `database grant check failed, tried again in 30 s: ${error.message}`),
   });
   app.addHook('onClose', async () => grantRepair.stop());
+  // Apps deployed by earlier versions answer to bare names (`web`) on the shared networks:
+  // redeployed once, in the background (a rolling update each), so the API serves at once.
+  void manager.dropSharedNetworkAliases().then(
+    (done) => {
+      for (const { app: name, error } of done) {
+        if (error) app.log.error({ app: name, reason: error.message }, `redeploy of ${name} failed: ${error.message}`);
+        else app.log.info({ app: name }, `${name} redeployed: it answers on the shared networks to its full name only`);
+      }
+    },
+    (error: Error) => app.log.warn({ reason: error.message }, `shared network names not checked: ${error.message}`),
+  );
 }
 if (backupsProblem) app.log.error({ dataDir }, `backups unavailable, NO BACKUPS WILL RUN: ${backupsProblem}`);
 if (backups && process.env['MINICLOUD_BACKUP_SCHEDULER'] !== 'off') {

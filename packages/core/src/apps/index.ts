@@ -8,3 +8,4 @@ export * from './status.js';
 export * from './manager.js';
 export * from './open.js';
 export * from './upstream-sync.js';
+export * from './shared-aliases.js';

@@ -20,6 +20,7 @@ import { moveLegacyEnv } from './env-migration.js';
 import type { CertificateFiles, RepairedDatabaseGrant } from './ports.js';
 import { appStatus } from './status.js';
 import { purgeSteps, removeIncomplete } from './purge.js';
+import { findAppsWithSharedAliases } from './shared-aliases.js';
 import type {
   AddAppInput,
   AppRecord,
@@ -315,6 +316,24 @@ export class AppManager implements Apps {
 
   private compile(record: AppRecord, domains: string[]): CompiledStack {
     return compileApp(this.ctx, record, domains);
+  }
+
+  /**
+   * Redeploys (start-first, as any update) the apps whose services an earlier version left
+   * answering to their short names on the shared networks. Resolves, per app, what happened.
+   */
+  async dropSharedNetworkAliases(): Promise<{ app: string; error?: Error }[]> {
+    const out: { app: string; error?: Error }[] = [];
+    for (const name of await findAppsWithSharedAliases(this.ctx.docker)) {
+      if (!(await this.ctx.store.exists(name))) continue;
+      await this.read(name)
+        .then((record) => this.deploy(this.compile(record, record.domains)))
+        .then(
+          () => out.push({ app: name }),
+          (error: Error) => out.push({ app: name, error }),
+        );
+    }
+    return out;
   }
 
   /** The record, its env values moved to the secrets dir first if it still held them. */
