@@ -70,6 +70,8 @@ if (apps) {
     onChange: () => app.log.info('proxy upstreams follow moved app tasks'),
     onError: (error) => app.log.warn({ reason: error.message }, `proxy upstream sync failed: ${error.message}`),
   });
+  // A new task answered the platform's probe: route to it now, not a pass later.
+  manager.onTasksReady(() => upstreamSync.wake());
   app.addHook('onClose', async () => upstreamSync.stop());
 }
 if (backupsProblem) app.log.error({ dataDir }, `backups unavailable, NO BACKUPS WILL RUN: ${backupsProblem}`);
