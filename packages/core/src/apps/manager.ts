@@ -97,9 +97,14 @@ export class AppManager implements Apps {
       undo.push(() => store.remove(name));
       progress(`deploying ${name}`);
       undo.push(() => removeStack(name, docker));
-      await this.deploy(stack);
-      progress(`routing ${record.domains.join(', ')}`);
-      await this.route();
+      // Routed as soon as the engine has the service, before it is healthy: the proxy sends
+      // requests to the tasks that answer the platform's probe, a few seconds after they start
+      // (the engine's first scheduled healthcheck may be 30 s away). The add still waits for
+      // the engine's verdict, and a failure undoes the route with the rest.
+      await this.deploy(stack, async () => {
+        progress(`routing ${record.domains.join(', ')}`);
+        await this.route();
+      });
     } catch (error) {
       progress(`failed; undoing what was created`);
       await undo.run();
@@ -303,11 +308,12 @@ export class AppManager implements Apps {
     });
   }
 
-  private async deploy(stack: CompiledStack): Promise<void> {
+  private async deploy(stack: CompiledStack, onApplied?: () => Promise<void>): Promise<void> {
     await deployStack(stack.name, composeOfCompiled(stack), {
       docker: this.ctx.docker,
       registryAuth: this.ctx.registryAuth,
       timeoutMs: this.ctx.deployTimeoutMs ?? 180_000,
+      ...(onApplied ? { onApplied } : {}),
     });
   }
 
