@@ -1,10 +1,8 @@
 import t from 'tap';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { readUpstreamAddresses } from '@minicloud/core';
 import { engineEnv, execIn, managerDocker, serviceContainer, waitFor } from '../helpers/engine.js';
-import { api, CLI, DATA, DOMAIN, httpsTo, INSTALL, REGISTRY, REPO, sh } from '../helpers/platform.js';
+import { api, buildAndPush, CLI, DATA, DOMAIN, httpsTo, INSTALL, REGISTRY, REPO, sh } from '../helpers/platform.js';
 
 // Issue 5 end to end: apps added from images in the platform's registry, through the admin
 // API over HTTPS, get their own database, vhost and storage, are served by their domains,
@@ -18,22 +16,6 @@ interface Problem {
   code?: string;
   detail?: string;
   errors?: { field: string; message: string }[];
-}
-
-/** Builds a test image from the example app with the given manifest and pushes it. */
-async function buildAndPush(name: string, manifest: string | undefined, from = 'minicloud/testapp:1'): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'mc-apps-image-'));
-  writeFileSync(
-    join(dir, 'Dockerfile'),
-    `FROM ${from}\n${manifest === undefined ? 'RUN rm -f /cloud_manifest.yml\n' : 'COPY cloud_manifest.yml /cloud_manifest.yml\n'}`,
-  );
-  if (manifest !== undefined) writeFileSync(join(dir, 'cloud_manifest.yml'), manifest);
-  const local = `mc-e2e-local/${name}`;
-  const build = await sh('/usr/bin/docker', ['build', '-q', '-t', local, dir], { env: { DOCKER_BUILDKIT: '0' } });
-  if (build.code !== 0) throw new Error(`docker build ${name}: ${build.stderr}`);
-  const push = await sh(CLI, ['push', local, '--name', `mc-e2e/${name}`]);
-  if (push.code !== 0) throw new Error(`minicloud push ${name}: ${push.stderr}`);
-  return `${REGISTRY}/mc-e2e/${name}`;
 }
 
 /** Runs a script with mysql2 and amqplib in a container on the services network. */
@@ -309,7 +291,8 @@ t.test('refused adds leave nothing behind: name clash, no manifest, invalid mani
 });
 
 t.test('after the manager engine restarts, the proxy and the apps come back by themselves', async (t) => {
-  const pid = Number(readFileSync('/var/lib/minicloud-test/run/dockerd.pid', 'utf8'));
+  // The test swarm's manager (scripts/engine/README.md), never the host's own engine.
+  const pid = Number(readFileSync('/var/lib/minicloud-test/hosts/mgr/docker.pid', 'utf8'));
   process.kill(pid, 'SIGTERM');
   await waitFor(
     'dockerd to stop',
