@@ -1,15 +1,19 @@
 // Shared by the platform benchmarks: where the test platform is, how to reach its admin API
 // and its apps through the proxy (HTTPS, the platform CA trusted), and making sure it is up.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const repo = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 for (const m of readFileSync(`${repo}/.engine/env`, 'utf8').matchAll(/^export ([A-Z_]+)=(.*)$/gm))
   process.env[m[1]] ??= m[2];
 
-export const DATA = process.env.MINICLOUD_DATA_DIR ?? '/var/lib/minicloud-test/platform';
-export const CLI = '/var/lib/minicloud-test/bin/minicloud';
+// The tests' platform (test/helpers/platform.ts), moved by the same variables if they are set.
+export const DATA =
+  process.env.MINICLOUD_TEST_DATA_DIR ?? process.env.MINICLOUD_DATA_DIR ?? '/var/lib/minicloud-test/platform';
+export const CLI = process.env.MINICLOUD_TEST_CLI ?? '/var/lib/minicloud-test/bin/minicloud';
 export const ADDR = process.env.MINICLOUD_SWARM_ADDR;
 
 /** Installs the platform (debian images) if this data dir has none; a no-op otherwise. */
@@ -69,5 +73,25 @@ export const api = (method, path, body) => https(`admin.${domain()}`, path, { me
 /** Pushes the example app into the platform registry as `name`; returns its reference. */
 export function pushHello(name) {
   execFileSync(CLI, ['push', 'minicloud/testapp:1', '--name', name], { stdio: 'ignore', env: process.env });
+  return `${ADDR}:5443/${name}`;
+}
+
+/**
+ * Pushes a variant of the example app as `name`: built FROM `from` (default version 1) with
+ * `manifest` as its cloud_manifest.yml and, if given, another command. Returns its reference.
+ */
+export function pushVariant(name, { manifest, from = 'minicloud/testapp:1', cmd }) {
+  const dir = mkdtempSync(join(tmpdir(), 'mc-bench-image-'));
+  const lines = [
+    `FROM ${from}`,
+    'COPY cloud_manifest.yml /cloud_manifest.yml',
+    ...(cmd ? [`CMD ${JSON.stringify(cmd)}`] : []),
+  ];
+  writeFileSync(join(dir, 'Dockerfile'), `${lines.join('\n')}\n`);
+  writeFileSync(join(dir, 'cloud_manifest.yml'), manifest);
+  const local = `mc-bench-local/${name}`;
+  const env = { ...process.env, DOCKER_BUILDKIT: '0' };
+  execFileSync('/usr/bin/docker', ['build', '-q', '-t', local, dir], { stdio: 'ignore', env });
+  execFileSync(CLI, ['push', local, '--name', name], { stdio: 'ignore', env });
   return `${ADDR}:5443/${name}`;
 }

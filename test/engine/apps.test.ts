@@ -1,12 +1,11 @@
 import t from 'tap';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { issueCertificate, readUpstreamAddresses, Sensitive } from '@minicloud/core';
+import { credentials, DB_PROBE, MQ_PROBE, probe, served, traces } from '../helpers/apps.js';
 import { opensslCert } from '../helpers/certs.js';
 import { engineEnv, execIn, managerDocker, serviceContainer, waitFor } from '../helpers/engine.js';
 import { resolveIn, serviceAddresses, serviceAliases } from '../helpers/names.js';
-import { api, CLI, DATA, DOMAIN, httpsTo, INSTALL, REGISTRY, REPO, sh } from '../helpers/platform.js';
+import { api, buildAndPush, CLI, DATA, DOMAIN, httpsTo, INSTALL, REGISTRY, REPO, sh } from '../helpers/platform.js';
 
 // Issue 5 end to end: apps added from images in the platform's registry, through the admin
 // API over HTTPS, get their own database, vhost and storage, are served by their domains,
@@ -20,114 +19,6 @@ interface Problem {
   code?: string;
   detail?: string;
   errors?: { field: string; message: string }[];
-}
-
-/** Builds a test image from the example app with the given manifest and pushes it. */
-async function buildAndPush(name: string, manifest: string | undefined, from = 'minicloud/testapp:1'): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'mc-apps-image-'));
-  writeFileSync(
-    join(dir, 'Dockerfile'),
-    `FROM ${from}\n${manifest === undefined ? 'RUN rm -f /cloud_manifest.yml\n' : 'COPY cloud_manifest.yml /cloud_manifest.yml\n'}`,
-  );
-  if (manifest !== undefined) writeFileSync(join(dir, 'cloud_manifest.yml'), manifest);
-  const local = `mc-e2e-local/${name}`;
-  const build = await sh('/usr/bin/docker', ['build', '-q', '-t', local, dir], { env: { DOCKER_BUILDKIT: '0' } });
-  if (build.code !== 0) throw new Error(`docker build ${name}: ${build.stderr}`);
-  const push = await sh(CLI, ['push', local, '--name', `mc-e2e/${name}`]);
-  if (push.code !== 0) throw new Error(`minicloud push ${name}: ${push.stderr}`);
-  return `${REGISTRY}/mc-e2e/${name}`;
-}
-
-/** Runs a script with mysql2 and amqplib in a container on the services network. */
-async function probe(script: string, vars: Record<string, string>): Promise<Record<string, unknown>> {
-  const args = [
-    'run',
-    '--rm',
-    '--network',
-    'minicloud-services',
-    '-v',
-    `${REPO}/node_modules:/nm:ro`,
-    '-e',
-    'NODE_PATH=/nm',
-  ];
-  for (const [k, v] of Object.entries(vars)) args.push('-e', `${k}=${v}`);
-  const res = await sh('/usr/bin/docker', [...args, 'minicloud/node:20', 'node', '-e', script], { timeout: 120_000 });
-  if (res.code !== 0) throw new Error(`probe failed: ${res.stderr}`);
-  return JSON.parse(res.stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
-}
-
-const DB_PROBE = `
-const mysql = require('mysql2/promise');
-const attempt = async (url, sql) => { try { const c = await mysql.createConnection(url); try { const [rows] = await c.query(sql); return { ok: true, rows } } finally { await c.end() } } catch (e) { return { ok: false, error: e.code || e.message } } };
-(async () => {
-  const own = await attempt(process.env.A_URL, 'CREATE TABLE IF NOT EXISTS notes (id INT PRIMARY KEY AUTO_INCREMENT, body TEXT)');
-  const other = new URL(process.env.B_URL); const cross = new URL(process.env.A_URL); cross.pathname = other.pathname;
-  const foreign = await attempt(cross.toString(), 'SELECT 1');
-  console.log(JSON.stringify({ own: own.ok, ownError: own.error, foreign: foreign.ok, foreignError: foreign.error }));
-})();`;
-
-const MQ_PROBE = `
-const amqp = require('amqplib');
-const attempt = async (url) => { try { const c = await amqp.connect(url); const ch = await c.createChannel(); await ch.assertQueue('q'); ch.sendToQueue('q', Buffer.from('x')); await ch.close(); await c.close(); return { ok: true } } catch (e) { return { ok: false, error: String(e.message).slice(0, 200) } } };
-(async () => {
-  const own = await attempt(process.env.A_URL);
-  const other = new URL(process.env.B_URL); const cross = new URL(process.env.A_URL); cross.pathname = other.pathname;
-  const foreign = await attempt(cross.toString());
-  console.log(JSON.stringify({ own: own.ok, ownError: own.error, foreign: foreign.ok, foreignError: foreign.error }));
-})();`;
-
-function credentials(app: string): Record<string, string> {
-  const text = readFileSync(`${DATA}/secrets/apps/${app}.env`, 'utf8');
-  return Object.fromEntries(
-    text
-      .trim()
-      .split('\n')
-      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-  );
-}
-
-async function served(host: string): Promise<Record<string, unknown>> {
-  return waitFor(
-    `${host} to be served`,
-    async () => {
-      const res = await httpsTo(host, '/');
-      if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${res.body.slice(0, 200)}`);
-      return JSON.parse(res.body) as Record<string, unknown>;
-    },
-    90_000,
-  );
-}
-
-/** What the platform holds for an app name, everywhere it could leave a trace. */
-async function traces(app: string): Promise<string[]> {
-  const found: string[] = [];
-  if (existsSync(`${DATA}/config/apps/${app}`)) found.push('config record');
-  if (existsSync(`${DATA}/secrets/apps/${app}.env`)) found.push('credentials file');
-  if (existsSync(`${DATA}/storage/${app}`)) found.push('storage dir');
-  if (existsSync(`${DATA}/config/management/proxy/conf.d/app-${app}.conf`)) found.push('proxy vhost');
-  if (existsSync(`${DATA}/config/management/proxy/conf.d/app-${app}.upstream.conf`)) found.push('proxy upstream');
-  const services = await docker.listServices({ filters: { label: [`com.docker.stack.namespace=${app}`] } });
-  if (services.length > 0) found.push('stack services');
-  const id = app.replace(/-/g, '_');
-  // MariaDB may still be starting (after the engine restart): the probe waits for it.
-  const db = await waitFor(
-    'mariadb and rabbitmq to answer',
-    () =>
-      probe(
-        `const m = require('mysql2/promise'); (async () => { const c = await m.createConnection({ host: 'mariadb', user: 'root', password: process.env.PW }); const [d] = await c.query('SHOW DATABASES LIKE ?', [process.env.ID]); const [u] = await c.query('SELECT User FROM mysql.user WHERE User = ?', [process.env.ID]); await c.end(); const mq = await fetch('http://rabbitmq:15672/api/vhosts/' + encodeURIComponent(process.env.ID), { headers: { authorization: 'Basic ' + Buffer.from(process.env.MQU + ':' + process.env.MQP).toString('base64') } }); console.log(JSON.stringify({ db: d.length, user: u.length, vhost: mq.status })) })()`,
-        {
-          PW: readFileSync(`${DATA}/secrets/mariadb-root-password`, 'utf8').trim(),
-          ID: id,
-          MQU: JSON.parse(readFileSync(`${DATA}/config/platform.json`, 'utf8')).settings.rabbitmqUser as string,
-          MQP: readFileSync(`${DATA}/secrets/rabbitmq-password`, 'utf8').trim(),
-        },
-      ),
-    120_000,
-  );
-  if (db['db']) found.push('database');
-  if (db['user']) found.push('database user');
-  if (db['vhost'] === 200) found.push('vhost');
-  return found;
 }
 
 t.before(async () => {
@@ -375,7 +266,8 @@ t.test('refused adds leave nothing behind: name clash, no manifest, invalid mani
 });
 
 t.test('after the manager engine restarts, the proxy and the apps come back by themselves', async (t) => {
-  const pid = Number(readFileSync('/var/lib/minicloud-test/run/dockerd.pid', 'utf8'));
+  // The test swarm's manager (scripts/engine/README.md), never the host's own engine.
+  const pid = Number(readFileSync('/var/lib/minicloud-test/hosts/mgr/docker.pid', 'utf8'));
   process.kill(pid, 'SIGTERM');
   await waitFor(
     'dockerd to stop',

@@ -2,8 +2,8 @@ import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { dockerCli, engineEnv, execIn, managerDocker, serviceContainer, waitFor } from '../helpers/engine.js';
-import { api, DATA, DOMAIN, httpsTo, INSTALL, platformSecret, sh } from '../helpers/platform.js';
-import { buildAndPush, credentials, DB_PROBE, probe, served, traces } from '../helpers/apps.js';
+import { api, buildAndPush, DATA, DOMAIN, httpsTo, INSTALL, platformSecret, sh } from '../helpers/platform.js';
+import { credentials, DB_PROBE, probe, served, traces } from '../helpers/apps.js';
 import { filesHolding, whileServiceDown } from '../helpers/leftovers.js';
 
 // Issue 11: apps are hostile tenants. On the installed test platform, apps try what a tenant

@@ -1,34 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { managerDocker, waitFor } from './engine.js';
-import { CLI, DATA, httpsTo, REGISTRY, REPO, sh } from './platform.js';
+import { DATA, httpsTo, REPO, sh } from './platform.js';
 
-// What the end-to-end tests do with apps on the installed test platform: images made from the
-// example app with a manifest of the test's choosing, scripts run on the services network
+// What the end-to-end tests do with apps on the installed test platform (images for them:
+// platform.ts's buildAndPush): scripts run on the services network
 // with an app's credentials, and every place an app can leave a trace.
 
 const docker = managerDocker();
-
-/** Builds a test image from the example app with the given manifest and pushes it. */
-export async function buildAndPush(
-  name: string,
-  manifest: string | undefined,
-  from = 'minicloud/testapp:1',
-): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'mc-apps-image-'));
-  writeFileSync(
-    join(dir, 'Dockerfile'),
-    `FROM ${from}\n${manifest === undefined ? 'RUN rm -f /cloud_manifest.yml\n' : 'COPY cloud_manifest.yml /cloud_manifest.yml\n'}`,
-  );
-  if (manifest !== undefined) writeFileSync(join(dir, 'cloud_manifest.yml'), manifest);
-  const local = `mc-e2e-local/${name}`;
-  const build = await sh('/usr/bin/docker', ['build', '-q', '-t', local, dir], { env: { DOCKER_BUILDKIT: '0' } });
-  if (build.code !== 0) throw new Error(`docker build ${name}: ${build.stderr}`);
-  const push = await sh(CLI, ['push', local, '--name', `mc-e2e/${name}`]);
-  if (push.code !== 0) throw new Error(`minicloud push ${name}: ${push.stderr}`);
-  return `${REGISTRY}/mc-e2e/${name}`;
-}
 
 /** Runs a node script with mysql2 and amqplib in a container on a platform network. */
 export async function probe(

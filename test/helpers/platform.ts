@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { engineEnv } from './engine.js';
 
@@ -11,8 +13,10 @@ const run = promisify(execFile);
 const env = engineEnv();
 
 export const REPO = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
-export const DATA = '/var/lib/minicloud-test/platform';
-export const CLI = '/var/lib/minicloud-test/bin/minicloud';
+// Both may be moved (MINICLOUD_TEST_DATA_DIR, MINICLOUD_TEST_CLI) so that a second test swarm on
+// the same machine gets a platform of its own: two platforms on one data dir share MariaDB's files.
+export const DATA = process.env['MINICLOUD_TEST_DATA_DIR'] ?? '/var/lib/minicloud-test/platform';
+export const CLI = process.env['MINICLOUD_TEST_CLI'] ?? '/var/lib/minicloud-test/bin/minicloud';
 export const DOMAIN = 'minicloud.test';
 export const ADDR = env.swarmAddr;
 export const REGISTRY = `${ADDR}:5443`;
@@ -113,4 +117,30 @@ export async function api(method: string, path: string, body?: unknown): Promise
     json = res.body;
   }
   return { status: res.status, json };
+}
+
+/**
+ * Builds a test image from the example app (`from`, default version 1) with the given manifest
+ * (undefined: none) and, if given, another command, and pushes it to the platform's registry.
+ */
+export async function buildAndPush(
+  name: string,
+  manifest: string | undefined,
+  from = 'minicloud/testapp:1',
+  cmd?: string[],
+): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'mc-apps-image-'));
+  const lines = [
+    `FROM ${from}`,
+    manifest === undefined ? 'RUN rm -f /cloud_manifest.yml' : 'COPY cloud_manifest.yml /cloud_manifest.yml',
+    ...(cmd ? [`CMD ${JSON.stringify(cmd)}`] : []),
+  ];
+  writeFileSync(join(dir, 'Dockerfile'), `${lines.join('\n')}\n`);
+  if (manifest !== undefined) writeFileSync(join(dir, 'cloud_manifest.yml'), manifest);
+  const local = `mc-e2e-local/${name}`;
+  const build = await sh('/usr/bin/docker', ['build', '-q', '-t', local, dir], { env: { DOCKER_BUILDKIT: '0' } });
+  if (build.code !== 0) throw new Error(`docker build ${name}: ${build.stderr}`);
+  const push = await sh(CLI, ['push', local, '--name', `mc-e2e/${name}`]);
+  if (push.code !== 0) throw new Error(`minicloud push ${name}: ${push.stderr}`);
+  return `${REGISTRY}/mc-e2e/${name}`;
 }

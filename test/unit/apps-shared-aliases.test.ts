@@ -5,7 +5,10 @@ import { appsWithSharedAliases } from '@minicloud/core';
 // short names on the shared networks: which ones, from the engine's service list.
 
 const svc = (app: string | undefined, networks: { Target: string; Aliases?: string[] }[]) => ({
-  Spec: { Labels: app ? { 'minicloud.app': app } : {}, TaskTemplate: { Networks: networks } },
+  Spec: {
+    Labels: (app ? { 'minicloud.app': app } : {}) as Record<string, string>,
+    TaskTemplate: { Networks: networks },
+  },
 });
 
 t.test('an app is picked when one of its services has an alias on a shared network', async (t) => {

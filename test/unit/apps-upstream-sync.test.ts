@@ -7,12 +7,13 @@ import {
   type CertificateFiles,
   type ProxyRoute,
   type UpstreamAddresses,
+  type UpstreamTarget,
 } from '@minicloud/core';
 
 // AppManager.syncUpstreams with the platform's edges faked: which routes it hands the proxy,
 // with which addresses, and when it leaves the proxy alone.
 
-const record = (name: string, domains: string[]): AppRecord =>
+const record = (name: string, domains: string[], healthcheck?: object): AppRecord =>
   ({
     name,
     image: `registry/${name}:1`,
@@ -20,21 +21,25 @@ const record = (name: string, domains: string[]): AppRecord =>
     envKeys: [],
     replicas: 1,
     needs: [],
-    manifest: { name, expose: [{ proto: 'http', port: 8080 }], needs: [] },
+    manifest: { name, expose: [{ proto: 'http', port: 8080 }], needs: [], ...(healthcheck ? { healthcheck } : {}) },
     createdAt: '2025-01-01T00:00:00.000Z',
     updatedAt: '2025-01-01T00:00:00.000Z',
   }) as unknown as AppRecord;
 
 function setup() {
   const state = {
-    records: [record('shop', ['shop.example.com']), record('blog', ['blog.example.com'])],
+    records: [
+      record('shop', ['shop.example.com'], { http: '/up', interval: '30s' }),
+      record('blog', ['blog.example.com'], { command: 'true', interval: '30s' }),
+    ],
     tasks: new Map<string, string[]>([
       ['shop_web', ['10.0.1.5']],
       ['blog_web', ['10.0.1.7']],
     ]),
     applied: [] as ProxyRoute[][],
     storeReads: 0,
-    lookups: [] as string[][],
+    lookups: [] as UpstreamTarget[][],
+    listeners: [] as (() => void)[],
   };
   const cert: CertificateFiles = { certificatePem: 'cert', privateKeyPem: new Sensitive('key') };
   const ctx = {
@@ -51,10 +56,12 @@ function setup() {
       },
     },
     upstreams: {
-      addresses: async (services: readonly string[]): Promise<UpstreamAddresses> => {
-        state.lookups.push([...services]);
+      addresses: async (targets: readonly UpstreamTarget[]): Promise<UpstreamAddresses> => {
+        state.lookups.push([...targets]);
+        const services = targets.map((t) => t.service);
         return new Map(services.flatMap((s) => (state.tasks.has(s) ? [[s, state.tasks.get(s)!]] : [])));
       },
+      onReady: (listener: () => void) => state.listeners.push(listener),
     },
   } as unknown as AppContext;
   return { manager: new AppManager(ctx), state };
@@ -83,7 +90,23 @@ t.test('a moved task re-routes; later passes read the routes routed, not the sto
   t.same(state.applied.at(-1)?.find((r) => r.app === 'shop')?.addresses, ['10.0.1.5', '10.0.1.9']);
   t.equal(await manager.syncUpstreams(), false);
   t.equal(state.storeReads, reads + 1, 'the store is read only by the re-route itself');
-  t.same(state.lookups.at(-1), ['shop_web', 'blog_web'], 'asks for the routed services');
+  t.same(
+    state.lookups.at(-1),
+    [
+      { service: 'shop_web', port: 8080, healthPath: '/up' },
+      { service: 'blog_web', port: 8080 },
+    ],
+    'asks for the routed services, each with how to probe its new tasks: the http healthcheck path, else TCP',
+  );
+});
+
+t.test('a task that answers its probe is told to the listener (the API wakes its sync loop)', async (t) => {
+  const { manager, state } = setup();
+  let woken = 0;
+  manager.onTasksReady(() => woken++);
+  t.equal(state.listeners.length, 1);
+  state.listeners[0]!();
+  t.equal(woken, 1);
 });
 
 t.test('a service with no task gets no addresses (the proxy resolves it by DNS)', async (t) => {

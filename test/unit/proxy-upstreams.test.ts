@@ -1,5 +1,7 @@
 import t from 'tap';
 import {
+  probeTargets,
+  startingTasks,
   startUpstreamSync,
   upstreamAddresses,
   type ServiceEndpointInfo,
@@ -24,6 +26,7 @@ const services: ServiceEndpointInfo[] = [
   },
 ];
 const task = (ServiceID: string, address: string, DesiredState = 'running', State = 'running'): TaskAttachmentInfo => ({
+  ID: `t-${address}`,
   ServiceID,
   DesiredState,
   Status: { State },
@@ -48,6 +51,76 @@ t.test('dnsrr: the running tasks that are meant to run, on the proxy network onl
 t.test('vip: the virtual IP on the proxy network', async (t) => {
   const found = upstreamAddresses(['blog_web'], services, [task('s-shop', '1.12')], 'minicloud-proxy');
   t.same(found.get('blog_web'), ['10.10.0.5']);
+});
+
+t.test('dnsrr: a starting task counts once it answered the probe, while the engine lets it start', async (t) => {
+  const tasks = [
+    task('s-shop', '1.12'), // old version, running
+    task('s-shop', '1.21', 'running', 'starting'), // new version, answered the probe
+    task('s-shop', '1.22', 'running', 'starting'), // started, not answering yet
+    task('s-shop', '1.23', 'shutdown', 'starting'), // answered, then the engine gave up on it
+    task('s-shop', '1.24', 'running', 'failed'), // answered, then failed its healthcheck
+    task('s-shop', '1.25', 'running', 'preparing'), // no container yet
+  ];
+  const ready = new Set(['t-1.21', 't-1.23', 't-1.24', 't-1.25']);
+  const found = upstreamAddresses(['shop_web'], services, tasks, 'minicloud-proxy', ready);
+  t.same(found.get('shop_web'), ['10.10.1.12', '10.10.1.21']);
+  t.same(
+    upstreamAddresses(['shop_web'], services, tasks, 'minicloud-proxy').get('shop_web'),
+    ['10.10.1.12'],
+    'without probe results, what the engine calls running alone',
+  );
+  const running = [task('s-shop', '1.21')];
+  t.same(
+    upstreamAddresses(['shop_web'], services, running, 'minicloud-proxy', new Set()).get('shop_web'),
+    ['10.10.1.21'],
+    'once the engine calls it running, the probe no longer matters',
+  );
+});
+
+t.test('vip: a ready starting task is reached at its own address, the VIP only while a task runs', async (t) => {
+  const vip = (State: string) => task('s-blog', '2.5', 'running', State);
+  const starting = task('s-blog', '2.6', 'running', 'starting');
+  const ready = new Set(['t-2.6']);
+  t.same(
+    upstreamAddresses(['blog_web'], services, [vip('running'), starting], 'minicloud-proxy', ready).get('blog_web'),
+    ['10.10.0.5', '10.10.2.6'],
+    'an update: the old task through the VIP, the new one directly',
+  );
+  t.same(
+    upstreamAddresses(['blog_web'], services, [starting], 'minicloud-proxy', ready).get('blog_web'),
+    ['10.10.2.6'],
+    'a new app: only the task that answers (the VIP balances over no task yet)',
+  );
+  t.same(
+    upstreamAddresses(['blog_web'], services, [starting], 'minicloud-proxy').get('blog_web'),
+    ['10.10.0.5'],
+    'nothing answered yet: the VIP, as before',
+  );
+});
+
+t.test('the tasks to probe: starting ones of the named services, at their proxy network address', async (t) => {
+  const tasks = [
+    task('s-shop', '1.12'),
+    task('s-shop', '1.21', 'running', 'starting'),
+    task('s-shop', '1.23', 'shutdown', 'starting'),
+    task('s-shop-worker', '1.30', 'running', 'starting'),
+    { ...task('s-shop', '1.31', 'running', 'starting'), NetworksAttachments: [] }, // not on the proxy network
+  ];
+  const starting = startingTasks(['shop_web'], services, tasks, 'minicloud-proxy');
+  t.same(starting, [{ service: 'shop_web', task: 't-1.21', address: '10.10.1.21' }]);
+  t.same(
+    probeTargets(starting, [
+      { service: 'shop_web', port: 8080, healthPath: '/up' },
+      { service: 'blog_web', port: 80 },
+    ]),
+    [{ task: 't-1.21', service: 'shop_web', address: '10.10.1.21', port: 8080, path: '/up' }],
+  );
+  t.same(
+    probeTargets(starting, [{ service: 'shop_web', port: 8080 }]),
+    [{ task: 't-1.21', service: 'shop_web', address: '10.10.1.21', port: 8080 }],
+    'no http healthcheck: no path, a TCP connect',
+  );
 });
 
 t.test('a service that does not exist is left out; one with no running task has none', async (t) => {
@@ -88,4 +161,35 @@ t.test('sync loop: one pass at a time, change and error reported, stop waits for
   t.notOk(overlapped, 'passes never overlap');
   t.same(changes, [2], 'the pass that re-rendered');
   t.same(errors, ['engine down'], 'a lasting failure is told once');
+});
+
+t.test('sync loop: wake runs a pass at once, or right after the one under way', async (t) => {
+  const hold = setInterval(() => undefined, 1000);
+  t.teardown(() => clearInterval(hold));
+  let passes = 0;
+  let release: (() => void) | undefined;
+  const sync = startUpstreamSync(
+    async () => {
+      passes++;
+      if (passes === 2) await new Promise<void>((r) => (release = r));
+      return false;
+    },
+    { intervalMs: 60_000 },
+  );
+  sync.wake();
+  await new Promise((r) => setTimeout(r, 5));
+  t.equal(passes, 1, 'woken: a pass long before the interval');
+  sync.wake();
+  await new Promise((r) => setTimeout(r, 5));
+  t.equal(passes, 2, 'and another');
+  sync.wake(); // during pass 2
+  await new Promise((r) => setTimeout(r, 5));
+  t.equal(passes, 2, 'never two at once');
+  release!();
+  await new Promise((r) => setTimeout(r, 5));
+  t.equal(passes, 3, 'the wake during a pass runs one right after it');
+  await sync.stop();
+  sync.wake();
+  await new Promise((r) => setTimeout(r, 5));
+  t.equal(passes, 3, 'no pass after stop');
 });

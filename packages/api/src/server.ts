@@ -116,6 +116,8 @@ if (apps) {
     onChange: () => app.log.info('proxy upstreams follow moved app tasks'),
     onError: (error) => app.log.warn({ reason: error.message }, `proxy upstream sync failed: ${error.message}`),
   });
+  // A new task answered the platform's probe: route to it now, not a pass later.
+  manager.onTasksReady(() => upstreamSync.wake());
   app.addHook('onClose', async () => upstreamSync.stop());
   // Grants of earlier versions reached other apps' databases (`my_shop` also matched
   // `myxshop`): narrowed in place at every start. MariaDB may not be up yet (the whole

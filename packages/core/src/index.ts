@@ -24,6 +24,8 @@ export * from './proxy/render.js';
 export { DNS_FALLBACK_SOCKET } from './proxy/templates.js';
 export * from './proxy/upstream-addresses.js';
 export * from './proxy/proxy-peers.js';
+export * from './proxy/upstream-locator.js';
+export * from './proxy/task-probe.js';
 export { interpolate, type InterpolationEnv } from './compose/interpolate.js';
 export { parseEnvFile, type EnvLookup } from './compose/env-file.js';
 export { parseComposeYaml, validateCompose, composeFromText } from './compose/load.js';

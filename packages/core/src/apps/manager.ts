@@ -11,6 +11,7 @@ import { removeStack } from '../stack/remove.js';
 import { stackStatus } from '../stack/status.js';
 import type { ProxyRoute } from '../proxy/render.js';
 import type { UpstreamAddresses } from '../proxy/upstream-addresses.js';
+import type { UpstreamTarget } from '../proxy/upstream-locator.js';
 import { generateSecret } from '../platform/credentials.js';
 import type { AppContext } from './context.js';
 import { wrapEnv, type AppSecrets } from './store.js';
@@ -35,6 +36,12 @@ import type {
 const quiet: Progress = () => undefined;
 const HOST = new RegExp(HOSTNAME_PATTERN);
 
+/** What the proxy serves: the routes, and for each its service and how to probe new tasks. */
+interface Routing {
+  routes: ProxyRoute[];
+  targets: UpstreamTarget[];
+}
+
 /** Undo steps of a half-done change, run newest first when a later step fails. */
 class Undo {
   private steps: (() => Promise<unknown>)[] = [];
@@ -53,7 +60,7 @@ class Undo {
  */
 export class AppManager implements Apps {
   /** What the last route() gave the proxy, to tell whether the tasks moved since. */
-  private routed: { routes: ProxyRoute[]; addresses: string } | undefined;
+  private routed: { routing: Routing; addresses: string } | undefined;
 
   constructor(private readonly ctx: AppContext) {}
 
@@ -97,9 +104,16 @@ export class AppManager implements Apps {
       undo.push(() => store.remove(name));
       progress(`deploying ${name}`);
       undo.push(() => removeStack(name, docker));
-      await this.deploy(stack);
-      progress(`routing ${record.domains.join(', ')}`);
-      await this.route();
+      // Routed as soon as the engine has the service, before it is healthy: the proxy sends
+      // requests to the tasks that answer the platform's probe, a few seconds after they start
+      // (the engine's first scheduled healthcheck may be 30 s away). The add still waits for
+      // the engine's verdict, and a failure undoes the route with the rest.
+      await this.deploy(stack, {
+        onApplied: async () => {
+          progress(`routing ${record.domains.join(', ')}`);
+          await this.route();
+        },
+      });
     } catch (error) {
       progress(`failed; undoing what was created`);
       await undo.run();
@@ -361,7 +375,7 @@ export class AppManager implements Apps {
   /** Every deploy of an app goes through here. */
   private deploy(
     stack: CompiledStack,
-    options: Pick<DeployOptions, 'throwOnFailure' | 'inputs'> = {},
+    options: Pick<DeployOptions, 'throwOnFailure' | 'inputs' | 'onApplied'> = {},
   ): Promise<DeployResult> {
     return deployStack(stack.name, composeOfCompiled(stack), {
       docker: this.ctx.docker,
@@ -458,34 +472,43 @@ export class AppManager implements Apps {
     if (!this.ctx.upstreams) return false;
     // The routes the proxy has (every change of them goes through route()); before the first
     // route() of this process, the store's.
-    const routes = this.routed?.routes ?? (await this.routes());
-    const addresses = await this.ctx.upstreams.addresses(routes.map((r) => r.upstream));
+    const routing = this.routed?.routing ?? (await this.routing());
+    const addresses = await this.ctx.upstreams.addresses(routing.targets);
     if (this.routed && addressKey(addresses) === this.routed.addresses) return false;
     await this.route();
     return true;
   }
 
+  /** Calls the listener when a starting task of an app answers: time for syncUpstreams(). */
+  onTasksReady(listener: () => void): void {
+    this.ctx.upstreams?.onReady?.(listener);
+  }
+
   /** The proxy serves exactly the apps in the store, each on all its domains. */
   private async route(): Promise<void> {
-    const routes = await this.routes();
-    const addresses = (await this.ctx.upstreams?.addresses(routes.map((r) => r.upstream))) ?? new Map();
+    const routing = await this.routing();
+    const addresses = (await this.ctx.upstreams?.addresses(routing.targets)) ?? new Map();
     const certs = new Map<string, CertificateFiles>();
-    for (const r of routes) for (const d of r.domains) certs.set(d, await this.ctx.certificates.get(d));
+    for (const r of routing.routes) for (const d of r.domains) certs.set(d, await this.ctx.certificates.get(d));
     await this.ctx.proxy.apply(
-      routes.map((r) => ({ ...r, addresses: addresses.get(r.upstream) ?? [] })),
+      routing.routes.map((r) => ({ ...r, addresses: addresses.get(r.upstream) ?? [] })),
       certs,
     );
-    this.routed = { routes, addresses: addressKey(addresses) };
+    this.routed = { routing, addresses: addressKey(addresses) };
   }
 
   /** Every app in the store that serves http, on all its domains. */
-  private async routes(): Promise<ProxyRoute[]> {
-    const routes: ProxyRoute[] = [];
+  private async routing(): Promise<Routing> {
+    const routing: Routing = { routes: [], targets: [] };
     for (const r of await this.ctx.store.list()) {
       const port = httpPort(r.manifest);
-      if (port !== undefined) routes.push({ app: r.name, domains: r.domains, upstream: `${r.name}_web`, port });
+      if (port === undefined) continue;
+      const upstream = `${r.name}_web`;
+      routing.routes.push({ app: r.name, domains: r.domains, upstream, port });
+      const healthPath = r.manifest.healthcheck?.http;
+      routing.targets.push({ service: upstream, port, ...(healthPath !== undefined ? { healthPath } : {}) });
     }
-    return routes;
+    return routing;
   }
 
   private registryAuthFor(image: string) {

@@ -9,7 +9,7 @@ import { MariaDbAdmin } from '../provision/database.js';
 import { RabbitMqAdmin } from '../provision/messagebus.js';
 import { LocalStorageAdmin } from '../provision/storage.js';
 import { NginxProxyController } from '../proxy/controller.js';
-import { readUpstreamAddresses } from '../proxy/upstream-addresses.js';
+import { ProbingUpstreamLocator } from '../proxy/upstream-locator.js';
 import { DEFAULTS } from '../compiler/settings.js';
 import { AppStore } from './store.js';
 import { CertificateStore } from './certificates.js';
@@ -63,7 +63,7 @@ export async function openAppContext(dataDir: string, options: OpenAppsOptions =
       proxyConfD: layout.proxyConfD,
       proxyTlsDir: layout.proxyTlsDir,
     }),
-    upstreams: { addresses: (services) => readUpstreamAddresses(docker, services, DEFAULTS.proxyNetwork) },
+    upstreams: new ProbingUpstreamLocator(docker, DEFAULTS.proxyNetwork),
     registryAuth: [
       { serveraddress: settings.registryAddr, username: settings.registryUser, password: registryPassword },
     ],

@@ -1,6 +1,7 @@
 import type { Sensitive } from '../sensitive.js';
 import type { ProxyRoute } from '../proxy/render.js';
 import type { UpstreamAddresses } from '../proxy/upstream-addresses.js';
+import type { UpstreamTarget } from '../proxy/upstream-locator.js';
 
 // The effectful edges the app lifecycle drives. Each is a small interface so the lifecycle
 // reads as a sequence of steps, and each adapter is tested on its own against a real server.
@@ -68,7 +69,12 @@ export interface ProxyController {
   apply(routes: readonly ProxyRoute[], certificates: ReadonlyMap<string, CertificateFiles>): Promise<void>;
 }
 
-/** The services' current addresses on the proxy network (running tasks, or the VIP). */
+/**
+ * The services' current addresses on the proxy network: tasks the engine calls running (or
+ * the VIP), and starting tasks that already answer the platform's own probe.
+ */
 export interface UpstreamLocator {
-  addresses(services: readonly string[]): Promise<UpstreamAddresses>;
+  addresses(targets: readonly UpstreamTarget[]): Promise<UpstreamAddresses>;
+  /** Tells the listener when a starting task answers: the addresses changed since the last look. */
+  onReady?(listener: () => void): void;
 }

@@ -13,6 +13,8 @@ export interface UpstreamSyncOptions {
 }
 
 export interface UpstreamSync {
+  /** Runs a pass now, or right after the one under way: something is known to have changed. */
+  wake(): void;
   /** Stops the loop; resolves when a pass under way has finished. */
   stop(): Promise<void>;
 }
@@ -22,9 +24,13 @@ export function startUpstreamSync(sync: () => Promise<boolean>, options: Upstrea
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let pass: Promise<void> = Promise.resolve();
+  let busy = false;
+  let again = false;
   let lastProblem: string | undefined;
 
   const run = () => {
+    busy = true;
+    again = false;
     pass = sync()
       .then((changed) => {
         lastProblem = undefined;
@@ -35,12 +41,22 @@ export function startUpstreamSync(sync: () => Promise<boolean>, options: Upstrea
         lastProblem = error.message;
       })
       .finally(() => {
-        if (!stopped) timer = setTimeout(run, intervalMs).unref();
+        busy = false;
+        if (!stopped) timer = setTimeout(run, again ? 0 : intervalMs).unref();
       });
   };
   timer = setTimeout(run, intervalMs).unref();
 
   return {
+    wake() {
+      if (stopped) return;
+      if (busy) {
+        again = true;
+        return;
+      }
+      clearTimeout(timer);
+      run();
+    },
     async stop() {
       stopped = true;
       clearTimeout(timer);

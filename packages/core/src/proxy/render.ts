@@ -13,8 +13,9 @@ export interface ProxyRoute {
   port: number;
   /**
    * The upstream service's addresses on the proxy network as last seen (running tasks in
-   * dnsrr mode, the VIP otherwise): nginx keeps connections to them open. Empty or absent:
-   * every request is resolved through the swarm's DNS.
+   * dnsrr mode, the VIP otherwise, and starting tasks that answer the platform's probe): nginx
+   * keeps connections to them open. Empty or absent: every request is resolved through the
+   * swarm's DNS.
    */
   addresses?: readonly string[];
 }

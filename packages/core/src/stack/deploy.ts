@@ -31,6 +31,11 @@ export interface DeployOptions extends ConvertOptions {
   timeoutMs?: number;
   /** Throw MC_DEPLOY_FAILED when a service does not converge (default true). */
   throwOnFailure?: boolean;
+  /**
+   * Runs once the engine has the new and changed services, before the wait for them: an app's
+   * add routes its domains here, so its tasks take traffic as soon as they answer.
+   */
+  onApplied?: () => Promise<void>;
 }
 
 export interface DeployResult {
@@ -71,6 +76,7 @@ export async function deployStack(
 
   const startedAt = new Date();
   await applyPlan(docker, desired, plan, actual, options.registryAuth ? { registryAuth: options.registryAuth } : {});
+  await options.onApplied?.();
   // Only a change to the task template rolls tasks; a label-only update starts no rollout
   // that could be waited for.
   const rolls = (a: StackPlan['actions'][number]) =>
