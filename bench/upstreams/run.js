@@ -22,7 +22,7 @@ const names = Object.keys(services).map((s) => `${STACK}_${s}`);
 
 /** dockerd's CPU time so far, in ms, from /proc (the manager's daemon runs on this host). */
 function dockerdCpuMs() {
-  const pid = readFileSync('/var/lib/minicloud-test/run/dockerd.pid', 'utf8').trim();
+  const pid = readFileSync('/var/lib/minicloud-test/hosts/mgr/docker.pid', 'utf8').trim();
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, USER_HZ 100
 }

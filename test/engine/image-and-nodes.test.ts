@@ -54,7 +54,7 @@ t.test('nodes: roles, states, addresses; labels set and removed; drain and activ
   );
   const worker = nodes.find((n) => n.role === 'worker')!;
   t.equal(worker.id, env.workerNodeId);
-  t.equal(worker.address, '10.77.0.2');
+  t.equal(worker.address, env.workerAddr);
   t.equal(worker.labels['minicloud.test'], 'worker1');
 
   await setNodeLabels(docker, worker.id, { 'minicloud.e2e': 'yes' });
@@ -75,7 +75,7 @@ t.test('join command: the current token and the manager address', async (t) => {
   const manager = await joinCommand(docker, 'manager');
   const token = (await dockerCli(['swarm', 'join-token', '-q', 'worker'], env)).trim();
   t.equal(worker.token, token);
-  t.equal(worker.command, `docker swarm join --token ${token} 10.77.0.1:2377`);
+  t.equal(worker.command, `docker swarm join --token ${token} ${env.swarmAddr}:2377`);
   t.not(manager.token, worker.token);
   t.match(manager.token, /^SWMTKN-/);
 });

@@ -13,6 +13,8 @@ export interface EngineEnv {
   registry: string;
   endpointMode: 'vip' | 'dnsrr';
   workerNodeId: string;
+  /** The worker's address on the test net. */
+  workerAddr: string;
 }
 
 /**
@@ -39,6 +41,7 @@ export function engineEnv(): EngineEnv {
     registry: get('MINICLOUD_TEST_REGISTRY'),
     endpointMode: get('MINICLOUD_ENDPOINT_MODE') === 'vip' ? 'vip' : 'dnsrr',
     workerNodeId: get('MINICLOUD_WORKER_NODE_ID'),
+    workerAddr: get('MINICLOUD_WORKER_ADDR'),
   };
 }
 
