@@ -11,8 +11,9 @@ set -Eeuo pipefail
 MC_PROG=one-machine
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-# shellcheck source=../../install/lib/steps.sh
-. "$REPO/install/lib/steps.sh"
+# The installer's own helpers: log, step, fail, wait_until.
+# shellcheck source=../../install/lib/common.sh
+. "$REPO/install/lib/common.sh"
 trap 'on_err $? $LINENO "$BASH_COMMAND"' ERR
 
 DATA=${MINICLOUD_DATA_DIR:-/data/minicloud}
@@ -44,6 +45,8 @@ fingerprint() {
   (cd "$DATA" && find config secrets pki public -type f -print0 | sort -z | xargs -0 sha256sum)
 }
 
+app_served() { [ "$(status "$APP.$(domain)" /)" = 200 ]; }
+
 served() {
   local d
   d=$(domain)
@@ -65,8 +68,7 @@ before() {
   "$CLI" app rm "$APP" --purge >/dev/null 2>&1 || true
   "$CLI" app add "$APP" --image "$registry/ci/hello:1" >/dev/null
   step served
-  wait_until 60 sh -c "[ \"\$(curl -s --noproxy '*' --max-time 5 -o /dev/null -w '%{http_code}' --resolve '$APP.$(domain):443:127.0.0.1' --cacert '$DATA/pki/ca.crt' 'https://$APP.$(domain)/')\" = 200 ]" ||
-    fail "the app added before the tests is not served"
+  wait_until 90 app_served || fail "the app added before the tests is not served"
   served
   mkdir -p "$(dirname "$STATE")"
   fingerprint >"$STATE"
@@ -91,14 +93,6 @@ after() {
   echo "one-machine: $PASSED passed, 0 failed"
 }
 
-wait_until() {
-  local limit=$1 start=$SECONDS
-  shift
-  until "$@"; do
-    [ $((SECONDS - start)) -lt "$limit" ] || return 1
-    sleep 1
-  done
-}
 
 case "${1:-}" in
   before) before ;;
