@@ -10,6 +10,9 @@ const env = engineEnv();
 process.env['DOCKER_HOST'] = env.dockerHost;
 
 const dir = mkdtempSync(join(tmpdir(), 'minicloud-cli-'));
+// No platform here: a minicloud installed on this machine (/data/minicloud, the default) is
+// not the test swarm's, and must be neither found nor read.
+process.env['MINICLOUD_DATA_DIR'] = join(dir, 'no-platform');
 const file = join(dir, 'docker-compose.yml');
 writeFileSync(
   file,
@@ -64,13 +67,18 @@ t.test('a compose file with an unsupported key is refused, naming it', async (t)
   t.match(res.err, /services\.web\.depends_on/);
 });
 
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 t.test('node ls, node join-command, manifest', async (t) => {
   const ls = await cli('node', 'ls');
   t.match(ls.out, /^ID\s+HOSTNAME\s+ROLE\s+STATE\s+AVAILABILITY\s+ADDRESS\s+LABELS/);
   t.match(ls.out, /manager\s+ready\s+active/);
-  t.match(ls.out, /mc-w1\s+worker\s+ready\s+active\s+10\.77\.0\.2\s+minicloud\.test=worker1/);
+  t.match(
+    ls.out,
+    new RegExp(`mc-w1\\s+worker\\s+ready\\s+active\\s+${escape(env.workerAddr)}\\s+minicloud\\.test=worker1`),
+  );
   const join = await cli('node', 'join-command');
-  t.match(join.out, /^docker swarm join --token SWMTKN-\S+ 10\.77\.0\.1:2377$/m);
+  t.match(join.out, new RegExp(`^docker swarm join --token SWMTKN-\\S+ ${escape(env.swarmAddr)}:2377$`, 'm'));
   const manifest = await cli('manifest', `${env.registry}/hello:1`);
   t.equal(manifest.code, 0, manifest.err);
   t.match(manifest.out, /^name: hello$/m);

@@ -286,15 +286,19 @@ let workerId = '';
 t.test('a worker joins with join-worker.sh', async (t) => {
   if (!installed) return t.fail('not installed');
   const up = await sh('bash', [`${REPO}/test/engine/worker-node.sh`, 'up'], { timeout: 180_000 });
-  t.equal(up.code, 0, `a bare second machine (netns mc-w2, own dockerd) is up ${up.stderr}`);
+  t.equal(up.code, 0, `a bare second machine (netns mc-test-w2, own dockerd) is up ${up.stderr}`);
   const command = await sh(CLI, ['node', 'join-command']);
   t.equal(command.code, 0, `minicloud node join-command ${command.stderr}`);
   t.match(command.stdout, /sha256sum -c[\s\S]*--ca-sha256 [0-9a-f]{64}/, 'pins the script and the CA by their sha256');
   const work = mkdtempSync(join(tmpdir(), 'minicloud-join-'));
   // What a person does on the new node: paste the printed command (here, in its namespace).
-  const join1 = await sh('nsenter', ['--net=/var/run/netns/mc-w2', 'bash', '-c', `cd ${work} && ${command.stdout}`], {
-    env: { DOCKER_HOST: W2_HOST },
-  });
+  const join1 = await sh(
+    'nsenter',
+    ['--net=/var/run/netns/mc-test-w2', 'bash', '-c', `cd ${work} && ${command.stdout}`],
+    {
+      env: { DOCKER_HOST: W2_HOST },
+    },
+  );
   t.equal(join1.code, 0, `the printed command joins: ${join1.stderr.slice(-1500)}`);
   workerId = (await docker_(['info', '--format', '{{.Swarm.NodeID}}'], W2_HOST)).stdout.trim();
   const state = await waitFor('mc-w2 to be Ready', async () => {
@@ -311,9 +315,13 @@ t.test('a worker joins with join-worker.sh', async (t) => {
     readFileSync(`${DATA}/pki/ca.crt`, 'utf8'),
     'the node trusts the platform CA for the registry',
   );
-  const again = await sh('nsenter', ['--net=/var/run/netns/mc-w2', 'bash', '-c', `cd ${work} && ${command.stdout}`], {
-    env: { DOCKER_HOST: W2_HOST },
-  });
+  const again = await sh(
+    'nsenter',
+    ['--net=/var/run/netns/mc-test-w2', 'bash', '-c', `cd ${work} && ${command.stdout}`],
+    {
+      env: { DOCKER_HOST: W2_HOST },
+    },
+  );
   t.match(again.stderr, 'already a member of the swarm', 'running it again changes nothing');
   const wrongCa = await sh(
     'bash',

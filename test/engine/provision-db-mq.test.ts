@@ -496,7 +496,9 @@ t.test('RabbitMQ: a vhost and a user per app, each confined to its own', async (
     const text = await messageOf(bad.ensure('prov-shop', appPw));
     t.match(
       text,
-      /^MC_MESSAGEBUS: RabbitMQ management API at http:\/\/127\.0\.0\.1:\d+: PUT \/api\/vhosts\/prov_shop: 401 Unauthorized/,
+      new RegExp(
+        `^MC_MESSAGEBUS: RabbitMQ management API at http://${HOST.replaceAll('.', '\\.')}:\\d+: PUT /api/vhosts/prov_shop: 401 Unauthorized`,
+      ),
     );
     for (const pw of [wrong, adminPassword, appPw]) t.notMatch(text, pw.reveal());
   });
