@@ -135,7 +135,7 @@ t.test('the redeploy webhook token appears in no log line of the proxy or the AP
     method: 'POST',
     body: { push_data: { tag: '1' }, repository: { repo_name: 'someone/else' } },
   });
-  t.equal(call.status, 400, 'a push of another repository is refused (after the token was checked)');
+  t.equal(call.status, 403, 'a push of another repository is refused (after the token was checked)');
   const wrong = await httpsTo(`admin.${DOMAIN}`, `${url.pathname}?token=wrong-${token}`, {
     method: 'POST',
     body: { push_data: { tag: '1' }, repository: { repo_name: 'x/y' } },
@@ -167,6 +167,8 @@ while (Date.now() < end) {
   n++;
 }
 console.log(n);`;
+  // A file that stays put: every archive must hold it, so an empty archive cannot pass.
+  t.equal((await execIn(docker, container, ['sh', '-c', 'echo kept-in-every-backup > /data/keep.txt'])).code, 0);
   const running = execIn(docker, container, ['node', '-e', swapper]);
   const ids: string[] = [];
   const start = Date.now();
@@ -177,14 +179,22 @@ console.log(n);`;
   }
   const swaps = await running;
   t.ok(Number(swaps.stdout) > 100, `the app swapped ${swaps.stdout.trim()} times during ${ids.length} backups`);
+  let links = 0;
   for (const id of ids) {
     const archive = `${DATA}/backups/${SHOP}/${id}/storage.tar.gz`;
     const contents = execFileSync('tar', ['-xzOf', archive], { maxBuffer: 64 * 1024 * 1024 }).toString('latin1');
+    t.match(contents, 'kept-in-every-backup', `backup ${id} holds the app's files`);
     t.notOk(
       secrets.some((s) => contents.includes(s)),
       `backup ${id} holds no platform secret (${contents.length} bytes of file contents)`,
     );
+    const listing = execFileSync('tar', ['-tzvf', archive]).toString();
+    if (/^l.* (\.\/)?swap\/(file|dir) -> /m.test(listing)) links += 1;
   }
+  t.ok(
+    links > 0,
+    `the swaps were caught mid-way: ${links} of ${ids.length} archives hold a swapped-in link, as a link`,
+  );
   const restore = await api('POST', `/v1/apps/${SHOP}/backups/latest/restore?wait=true`, { backupFirst: false });
   t.ok(restore.status === 200 || restore.status === 201, `restore: ${JSON.stringify(restore.json).slice(0, 300)}`);
   for (const secret of secrets)
