@@ -28,7 +28,8 @@ import {
 // test/helpers/platform.ts's, shared with apps.test.ts, which tests the same installed platform.
 const env = engineEnv();
 const docker = managerDocker(env);
-const W2_HOST = 'unix:///var/lib/minicloud-test/w2/docker.sock';
+// test/engine/worker-node.sh's test host w2 (scripts/engine/lib.sh host_sock).
+const W2_HOST = 'unix:///var/lib/minicloud-test/hosts/w2/docker.sock';
 const SERVICES = ['proxy', 'registry', 'mariadb', 'rabbitmq', 'api'];
 
 const docker_ = (args: string[], host = env.dockerHost) => sh('/usr/bin/docker', args, { env: { DOCKER_HOST: host } });
