@@ -23,6 +23,7 @@ bash install/install.sh --images=debian --data-dir="$DATA" --domain="$DOMAIN" \
 "$CLI" push minicloud/testapp:1 --name browser/hello:1 >/dev/null
 
 MINICLOUD_BROWSER_TARGET=platform \
+  MINICLOUD_PROXY_ADDR="$MINICLOUD_SWARM_ADDR" \
   MINICLOUD_ADMIN_URL="https://admin.$DOMAIN" \
   MINICLOUD_ADMIN_TOKEN="$(cat "$DATA/secrets/admin-token")" \
   MINICLOUD_BROWSER_IMAGE="$MINICLOUD_SWARM_ADDR:5443/browser/hello:1" \

@@ -20,7 +20,8 @@ import {
 // - `platform`: a running minicloud (the management stack and the app lifecycle), given by
 //   MINICLOUD_ADMIN_URL, MINICLOUD_ADMIN_TOKEN and MINICLOUD_BROWSER_IMAGE (an image in its
 //   registry whose manifest needs no database), with MINICLOUD_BASE_DOMAIN for the app's URL.
-//   The browser maps *.<base domain> to 127.0.0.1 (the proxy) and accepts the platform CA.
+//   The browser maps *.<base domain> to MINICLOUD_PROXY_ADDR (the proxy; default 127.0.0.1) and
+//   accepts the platform CA.
 
 export interface Target {
   kind: 'fake' | 'platform';
@@ -54,6 +55,9 @@ function need(name: string): string {
 async function platformTarget(): Promise<Target> {
   const domain = need('MINICLOUD_BASE_DOMAIN');
   const image = need('MINICLOUD_BROWSER_IMAGE');
+  // Where the platform's proxy listens: the test swarm's manager, never this host's own
+  // ports (a platform installed here answers there).
+  const proxyAddr = process.env['MINICLOUD_PROXY_ADDR'] ?? '127.0.0.1';
   return {
     kind: 'platform',
     adminUrl: need('MINICLOUD_ADMIN_URL'),
@@ -62,7 +66,7 @@ async function platformTarget(): Promise<Target> {
     app: process.env['MINICLOUD_BROWSER_APP'] ?? 'hello',
     domain: `www-${Date.now().toString(36)}.${domain}`,
     served: new RegExp(process.env['MINICLOUD_BROWSER_SERVED'] ?? 'hello', 'i'),
-    chromiumArgs: [`--host-resolver-rules=MAP *.${domain} 127.0.0.1`, '--ignore-certificate-errors'],
+    chromiumArgs: [`--host-resolver-rules=MAP *.${domain} ${proxyAddr}`, '--ignore-certificate-errors'],
     close: async () => undefined,
   };
 }
