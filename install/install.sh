@@ -31,6 +31,13 @@ usage: install/install.sh [options]
   --registry-keep N          previous images per repository the registry clean-up keeps (default 3)
   --default-addr-pool CIDR   address pool for a new swarm's overlay networks
   --cli-path PATH|none       where to install the `minicloud` command (default /usr/local/bin/minicloud)
+  --acme-email EMAIL         certificates browsers trust, from Let's Encrypt (ACME HTTP-01), for every
+                             app domain and admin.BASE; EMAIL is the ACME account's contact. Point DNS
+                             at this server first. Without it, the platform CA issues them.
+  --acme-directory URL       another ACME server's directory, e.g. Let's Encrypt's staging one
+                             (default https://acme-v02.api.letsencrypt.org/directory)
+  --acme-ca-file FILE        a CA bundle to trust for the ACME server (a private or test one)
+  --no-acme                  turn ACME off again: the platform CA's certificates serve again
   --timeout SECONDS          how long to wait for the services to be healthy (default 600)
 Options not given on a re-run keep their installed values.
 USAGE
@@ -38,6 +45,7 @@ USAGE
 
 DATA_DIR=/data/minicloud
 OPT_DOMAIN='' OPT_IMAGES='' OPT_ADDR='' OPT_ENDPOINT='' OPT_KEEP='' OPT_POOL='' OPT_CLI='' TIMEOUT=600
+OPT_ACME_EMAIL='' OPT_ACME_DIR='' OPT_ACME_CA='' OPT_NO_ACME=''
 
 parse_args() {
   while [ $# -gt 0 ]; do
@@ -45,6 +53,7 @@ parse_args() {
     case "$opt" in
       --*=*) set -- "${opt%%=*}" "${opt#*=}" "${@:2}"; continue ;;
       -h | --help) usage; exit 0 ;;
+      --no-acme) OPT_NO_ACME=1; shift; continue ;;
     esac
     [ $# -ge 2 ] || { usage >&2; fail "option $opt needs a value"; }
     case "$opt" in
@@ -57,6 +66,9 @@ parse_args() {
       --default-addr-pool) OPT_POOL=$2 ;;
       --cli-path) OPT_CLI=$2 ;;
       --timeout) TIMEOUT=$2 ;;
+      --acme-email) OPT_ACME_EMAIL=$2 ;;
+      --acme-directory) OPT_ACME_DIR=$2 ;;
+      --acme-ca-file) OPT_ACME_CA=$2 ;;
       *) usage >&2; fail "unknown option $opt" ;;
     esac
     shift 2
@@ -71,6 +83,35 @@ parse_args() {
   [ -z "$OPT_ADDR" ] || [[ $OPT_ADDR =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "--advertise-addr must be an IPv4 address"
   [ -z "$OPT_KEEP" ] || [[ $OPT_KEEP =~ ^[0-9]+$ ]] || fail "--registry-keep must be a whole number"
   [[ $TIMEOUT =~ ^[0-9]+$ ]] || fail "--timeout must be a number of seconds"
+  [ -z "$OPT_ACME_EMAIL" ] || [[ $OPT_ACME_EMAIL =~ ^[A-Za-z0-9._%+-]+@[a-z0-9.-]+\.[a-z0-9-]+$ ]] ||
+    fail "--acme-email must be an e-mail address such as ops@example.com"
+  [ -z "$OPT_ACME_DIR" ] || [[ $OPT_ACME_DIR =~ ^https://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%/-]*)?$ ]] ||
+    fail "--acme-directory must be an https:// URL"
+  [ -z "$OPT_ACME_CA" ] || [ -r "$OPT_ACME_CA" ] || fail "--acme-ca-file $OPT_ACME_CA cannot be read"
+  [ -z "$OPT_ACME_CA" ] || grep -q -- '-----BEGIN CERTIFICATE-----' "$OPT_ACME_CA" ||
+    fail "--acme-ca-file $OPT_ACME_CA holds no PEM certificate"
+  [ -z "$OPT_NO_ACME" ] || [ -z "$OPT_ACME_EMAIL$OPT_ACME_DIR$OPT_ACME_CA" ] ||
+    fail "--no-acme cannot go with the other --acme options"
+}
+
+# ACME settings: given ones, else the installed ones (--no-acme clears them). The CA bundle is
+# copied into the data dir, which the API (and the CLI that runs platform init) can read.
+resolve_acme() {
+  local recorded="$DATA_DIR/config/platform.json"
+  ACME_EMAIL='' ACME_DIR='' ACME_CA=''
+  [ -z "$OPT_NO_ACME" ] || { rm -rf "$DATA_DIR/config/acme"; return 0; }
+  ACME_EMAIL=${OPT_ACME_EMAIL:-$(platform_value "$recorded" acmeEmail)}
+  ACME_DIR=${OPT_ACME_DIR:-$(platform_value "$recorded" acmeDirectory)}
+  ACME_CA=$(platform_value "$recorded" acmeCaFile)
+  if [ -n "$OPT_ACME_CA" ]; then
+    ACME_CA="$DATA_DIR/config/acme/ca.pem"
+    mkdir -p "$DATA_DIR/config/acme"
+    cmp -s "$OPT_ACME_CA" "$ACME_CA" || install -m 0644 "$OPT_ACME_CA" "$ACME_CA"
+  fi
+  if [ -z "$ACME_EMAIL" ]; then
+    [ -z "$OPT_ACME_DIR$OPT_ACME_CA" ] || fail "--acme-directory and --acme-ca-file need --acme-email"
+    ACME_DIR='' ACME_CA=''
+  fi
 }
 
 apt_install() {
@@ -197,7 +238,8 @@ cli() {
 platform_init() {
   local out args=(platform init --data-dir "$DATA_DIR" --domain "$DOMAIN" --registry-addr "$REGISTRY_ADDR"
     --endpoint-mode "$ENDPOINT_MODE" --images "$IMAGES_MODE" --engine-socket "$ENGINE_SOCK"
-    ${OPT_KEEP:+--registry-keep "$OPT_KEEP"})
+    ${OPT_KEEP:+--registry-keep "$OPT_KEEP"} ${ACME_EMAIL:+--acme-email "$ACME_EMAIL"}
+    ${ACME_DIR:+--acme-directory "$ACME_DIR"} ${ACME_CA:+--acme-ca-file "$ACME_CA"})
   local s
   for s in "${SERVICES[@]}"; do args+=(--image "$s=${IMAGE[$s]}"); done
   out=$(cli --network none -- "${args[@]}" 2>&1) || fail "platform init failed: $out"
@@ -318,14 +360,15 @@ write_state() {
 }
 
 summary() {
-  local join
+  local join certs="the CA certificate is
+            $DATA_DIR/pki/ca.crt, also at http://$ADDR/.well-known/minicloud/ca.crt"
+  [ -z "$ACME_EMAIL" ] || certs="its certificate comes from the ACME server once DNS points here"
   join=$(cli -v "$ENGINE_SOCK:/var/run/docker.sock" -- platform join-command --data-dir "$DATA_DIR" 2>&1) ||
     join="(could not compute it: $join)"
   cat <<EOF
 
 minicloud is up ($((SECONDS - T0)) s).
-  admin:    https://admin.$DOMAIN/  (point admin.$DOMAIN at $ADDR; the CA certificate is
-            $DATA_DIR/pki/ca.crt, also at http://$ADDR/.well-known/minicloud/ca.crt)
+  admin:    https://admin.$DOMAIN/  (point admin.$DOMAIN at $ADDR; $certs)
   token:    $(cat "$DATA_DIR/secrets/admin-token")  (in $DATA_DIR/secrets/admin-token)
   registry: $REGISTRY_ADDR  (user $REGISTRY_USER; push with: minicloud push IMAGE)
   images:   $IMAGES_MODE, endpoint mode $ENDPOINT_MODE, data in $DATA_DIR
@@ -380,6 +423,8 @@ main() {
   REGISTRY_USER=${REGISTRY_USER:-minicloud}
   CLI_PATH=${OPT_CLI:-$(sed -n 's/^CLI_PATH=//p' "$DATA_DIR/install.env" 2>/dev/null || true)}
   CLI_PATH=${CLI_PATH:-/usr/local/bin/minicloud}
+  resolve_acme
+  [ -z "$ACME_EMAIL" ] || log "certificates from the ACME server at ${ACME_DIR:-the default directory} (account $ACME_EMAIL)"
   API_VERSION=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$REPO/packages/api/package.json")
 
   step images

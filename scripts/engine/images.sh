@@ -94,6 +94,14 @@ build_registry() {
   docker_build "$tag" "$key" "$dir"
 }
 
+# The ACME test server for the certificate tests (test/helpers/pebble.ts).
+build_pebble() {
+  local tag=minicloud/pebble:test dir="$REPO/images/debian/pebble" key
+  key=$(src_hash "$dir"/* -- "$(image_id minicloud/debian:bookworm)")
+  [ "$(image_src "$tag")" = "$key" ] && return 0
+  docker_build "$tag" "$key" "$dir"
+}
+
 build_testapp() {
   local v=$1 tag="minicloud/testapp:$1" dir="$REPO/stacks/apps/hello" key
   key=$(src_hash "$dir"/* -- "$v" "$(image_id minicloud/node:20)")
@@ -105,6 +113,7 @@ ensure_images() {
   build_base
   build_node
   build_registry
+  build_pebble
   build_testapp 1
   build_testapp 2
 }

@@ -69,10 +69,63 @@ t.test('minicloud app ... drives a server given by flags, the environment or the
   t.match(show.out, /name: +shop\nimage: +registry\.example\.com\/team\/shop:1\nhealth: +healthy/);
   t.match(show.out, /SERVICE +RUNNING +TASK +STATE +NODE/);
 
+  // Issue 12: each domain's certificate, in the text and in --json as the API gives it.
+  const failing = {
+    domain: 'shop.example.com',
+    issuer: 'platform-ca' as const,
+    notAfter: '2027-12-01T00:00:00.000Z',
+    lastAttempt: '2026-11-26T10:00:00.000Z',
+    lastError: 'DNS for shop.example.com points to 203.0.113.9, not this server (198.51.100.4)',
+    nextAttempt: '2026-11-26T10:02:00.000Z',
+  };
+  const issued = { domain: 'shop.minicloud.localhost', issuer: 'acme' as const, notAfter: '2027-02-24T00:00:00.000Z' };
+  apps.certificates.set('shop', [issued, failing]);
+  const certs = await cli(fromFile, 'app', 'show', 'shop');
+  t.match(certs.out, /DOMAIN +CERTIFICATE +VALID UNTIL +LAST ATTEMPT +NEXT +LAST ERROR\n/);
+  t.match(certs.out, /shop\.minicloud\.localhost +acme +2027-02-24T00:00:00\.000Z +- +-/);
+  t.match(
+    certs.out,
+    /shop\.example\.com +platform-ca +2027-12-01T00:00:00\.000Z +2026-11-26T10:00:00\.000Z +2026-11-26T10:02:00\.000Z +DNS for shop\.example\.com points to 203\.0\.113\.9, not this server/,
+  );
+  t.same(JSON.parse((await cli(fromFile, 'app', 'show', 'shop', '--json')).out).certificates, [issued, failing]);
+  apps.certificates.delete('shop');
+
   const update = await cli(fromFile, 'app', 'update', 'shop', '--replicas', '2', '--env', 'A=');
   t.equal(update.code, 0, update.err);
   t.equal(update.out, 'updated shop: registry.example.com/team/shop:1, 2 replicas\n');
   t.same(apps.records.get('shop')?.envKeys, []);
+
+  const set = await cli(fromFile, 'app', 'env', 'set', 'shop', 'API_KEY=s3cr=t', 'EMPTY=');
+  t.equal(set.code, 0, set.err);
+  t.equal(set.out, 'shop: set API_KEY, EMPTY\n');
+  t.same(apps.records.get('shop')?.envKeys, ['API_KEY', 'EMPTY']);
+  const envLs = await cli(fromFile, 'app', 'env', 'ls', 'shop');
+  t.equal(envLs.out, 'API_KEY\nEMPTY\n', 'names only');
+  t.notMatch(envLs.out + set.out, /s3cr=t/, 'the value is never printed');
+  t.same(JSON.parse((await cli(fromFile, 'app', 'env', 'ls', 'shop', '--json')).out), ['API_KEY', 'EMPTY']);
+  const unset = await cli(fromFile, 'app', 'env', 'unset', 'shop', 'EMPTY');
+  t.equal(unset.out, 'shop: removed EMPTY\n', unset.err);
+  t.same(apps.records.get('shop')?.envKeys, ['API_KEY']);
+  const badSet = await cli(fromFile, 'app', 'env', 'set', 'shop', 'NOEQUALS');
+  t.equal(badSet.code, 1);
+  t.match(badSet.err, /"NOEQUALS" must be KEY=value/);
+  const badUnset = await cli(fromFile, 'app', 'env', 'unset', 'shop', 'A=1');
+  t.match(badUnset.err, /must be a variable name alone/);
+  const badName = await cli(fromFile, 'app', 'env', 'set', 'shop', 'not a name=1');
+  t.equal(badName.code, 1);
+  t.match(badName.err, /MC_BAD_REQUEST.*\n {2}body\.env/, 'the server names the field');
+  t.same(apps.records.get('shop')?.envKeys, ['API_KEY'], 'a refused change changes nothing');
+
+  const scaled = await cli(fromFile, 'app', 'scale', 'shop', '3');
+  t.equal(scaled.out, 'shop web: 3 replicas\n', scaled.err);
+  t.equal(apps.records.get('shop')?.replicas, 3);
+  const restarted = await cli(fromFile, 'app', 'restart', 'shop');
+  t.equal(restarted.out, 'restarted shop: healthy\n', restarted.err);
+  const logs = await cli(fromFile, 'app', 'logs', 'shop', '--tail', '2');
+  t.match(
+    logs.out,
+    /^web\.1@mc-mgr 2026-11-26T12:00:00\.000Z GET \/ 200 <request 0>\nweb\.1@mc-mgr \S+ GET \/ 200 <request 1>\n$/,
+  );
 
   const noWait = await cli(fromFile, 'app', 'update', 'shop', '--replicas', '1', '--no-wait', '--json');
   t.match(JSON.parse(noWait.out), { kind: 'app.update', state: /queued|running/ });
@@ -126,4 +179,42 @@ t.test('API errors print as `error (CODE): message` with the fields; a missing s
   );
   t.match(nothing.err, /^error: no minicloud server configured: pass --server URL --token TOKEN/);
   t.notMatch(wrongToken.err + missing.err, new RegExp(ADMIN_TOKEN));
+});
+
+t.test("an app's log lines and task errors cannot drive the operator's terminal", async (t) => {
+  // What a hostile tenant writes: a carriage return over the platform's prefix, a window title,
+  // a clipboard write (OSC 52), a C1 control.
+  const hostile =
+    'ok\rweb.9@forged 2026-01-01T00:00:00Z admin logged in\u001b]0;pwned\u0007\u001b]52;c;ZXZpbA==\u0007\u009b2J';
+  const line = {
+    time: '2026-11-26T12:00:00Z',
+    service: 'web',
+    task: 'web.1',
+    node: 'mc-mgr',
+    stream: 'stdout' as const,
+  };
+  const { app, apps } = await testApp({
+    logs: {
+      appLogs: async () => [{ ...line, line: hostile }],
+      followLogs: async function* () {
+        yield { ...line, line: hostile };
+      },
+    },
+  });
+  t.teardown(() => app.close());
+  apps.seed('evil');
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const home = t.testdir({});
+  const env = { MINICLOUD_SERVER: url, MINICLOUD_TOKEN: ADMIN_TOKEN, MINICLOUD_CONFIG: join(home, 'none.json') };
+  for (const follow of [[], ['--follow']]) {
+    const logs = await cli(env, 'app', 'logs', 'evil', ...follow);
+    t.equal(logs.code, 0, logs.err);
+    t.equal(
+      logs.out,
+      'web.1@mc-mgr 2026-11-26T12:00:00Z ok\\x0dweb.9@forged 2026-01-01T00:00:00Z admin logged in\\x1b]0;pwned\\x07\\x1b]52;c;ZXZpbA==\\x07\\x9b2J\n',
+      `${follow.join(' ') || 'read'}: one line, its controls shown, not obeyed`,
+    );
+  }
+  const json = await cli(env, 'app', 'logs', 'evil', '--json');
+  t.equal(JSON.parse(json.out).line, hostile, '--json keeps the text exact (JSON escapes it)');
 });

@@ -184,20 +184,6 @@ t.test("images: an image's manifest is read without deploying", async (t) => {
   t.equal(apps.records.size, 0);
 });
 
-t.test("service logs: the engine's multiplexed frames become lines; plain text too", async (t) => {
-  const { demux } = await import('@minicloud/api');
-  const frame = (stream: number, text: string) => {
-    const body = Buffer.from(text);
-    const head = Buffer.alloc(8);
-    head[0] = stream;
-    head.writeUInt32BE(body.length, 4);
-    return Buffer.concat([head, body]);
-  };
-  t.same(demux(Buffer.concat([frame(1, 'one\ntw'), frame(2, 'o\nthree\n')])), ['one', 'two', 'three']);
-  t.same(demux('plain\nlines\n'), ['plain', 'lines']);
-  t.same(demux(Buffer.alloc(0)), []);
-});
-
 t.test('webhook repositories: Docker Hub names match the app image with or without a registry host', async (t) => {
   const { repositoryOf, sameRepository } = await import('@minicloud/api');
   t.equal(repositoryOf('reg.example.com:5443/team/app:1.2@sha256:' + 'a'.repeat(64)), 'reg.example.com:5443/team/app');

@@ -105,6 +105,23 @@ t.test('add an app from an image: the manifest is shown first, then the deploy r
   t.match(text(page.body), /shop healthy/);
   t.match(page.body, /href="https:\/\/shop\.example\.com\/"/);
   t.match(apps.records.get('shop'), { replicas: 2, domains: ['shop.minicloud.localhost', 'shop.example.com'] });
+  // Issue 12: each domain's certificate on the app's page, its error escaped like every value.
+  apps.certificates.set('shop', [
+    {
+      domain: 'shop.example.com',
+      issuer: 'platform-ca',
+      lastAttempt: '2026-11-26T10:00:00.000Z',
+      lastError: 'DNS for shop.example.com points to 203.0.113.9, not this server <b>(198.51.100.4)</b>',
+      nextAttempt: '2026-11-26T10:02:00.000Z',
+    },
+  ]);
+  const certs = await web.get('/apps/shop');
+  t.match(
+    text(certs.body),
+    /shop\.example\.com platform-ca 2026-11-26T10:00:00\.000Z 2026-11-26T10:02:00\.000Z DNS for shop\.example\.com points to 203\.0\.113\.9, not this server/,
+  );
+  t.match(certs.body, /&lt;b&gt;\(198\.51\.100\.4\)&lt;\/b&gt;/, 'escaped');
+  apps.certificates.delete('shop');
   const list = await web.get('/apps');
   t.match(text(list.body), /shop healthy 2\/2/);
   t.match(list.body, /<meta http-equiv="refresh" content="10">/, 'the list refreshes itself: live status');
@@ -160,7 +177,7 @@ t.test(
     t.match(apps.records.get('blog'), { image: 'registry.example.com/blog:2', replicas: 3 });
 
     const logs = await web.get('/apps/blog/logs');
-    t.match(logs.body, /blog_web \| GET \/ 200 &lt;request 0&gt;/, 'log lines are escaped');
+    t.match(logs.body, /web\.1@mc-mgr \S+Z GET \/ 200 &lt;request 0&gt;/, 'log lines are escaped');
 
     await web.get('/apps/blog');
     const token = await web.follow(await web.post('/tokens', { app: 'blog', description: 'CI' }));

@@ -73,14 +73,18 @@ async function serviceRow(name: string) {
   return row;
 }
 
-t.teardown(async () => {
+// What this file leaves behind, at its end, and at its start too: a run cut short (its
+// teardown never ran) must not make the next one fail on a name that is taken.
+async function cleanUp(): Promise<void> {
   await docker_(['service', 'rm', 'mc-platform-hello']);
   rmSync(`${DATA}/config/management/proxy/conf.d/mc-platform-hello.conf`, { force: true });
   await sh('bash', [`${REPO}/test/engine/worker-node.sh`, 'down'], { timeout: 180_000 });
   for (const tag of ['platform-test/hello:1', 'platform-test/hello:2', 'platform-test/random:1'])
     await docker_(['rmi', `${REGISTRY}/${tag}`]);
   await docker_(['rmi', 'minicloud-test/random:1']);
-});
+}
+t.before(cleanUp);
+t.teardown(cleanUp);
 
 t.test('install.sh refuses to run as non-root, and names the step that failed', async (t) => {
   const user = await sh('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'bash', ...INSTALL]);
@@ -124,11 +128,19 @@ t.test('install.sh --images=debian brings the platform up', async (t) => {
     'mariadb-root-password',
     'rabbitmq-password',
     'registry-password',
+    'registry-notify-token',
     'registry.htpasswd',
+    'registry-config.yml',
   ])
     t.equal(statSync(join(DATA, 'secrets', name)).mode & 0o777, 0o600, `secrets/${name} is 0600`);
   t.equal(statSync(join(DATA, 'pki/ca.key')).mode & 0o777, 0o600, 'pki/ca.key is 0600');
-  const secrets = ['admin-token', 'mariadb-root-password', 'rabbitmq-password', 'registry-password'].map(secret);
+  const secrets = [
+    'admin-token',
+    'mariadb-root-password',
+    'rabbitmq-password',
+    'registry-password',
+    'registry-notify-token',
+  ].map(secret);
   const configFiles = Object.keys(snapshot()).filter((p) => p.startsWith(`${DATA}/config/`));
   t.ok(configFiles.length >= 6, 'the config dir holds the management files');
   t.notOk(

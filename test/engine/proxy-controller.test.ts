@@ -160,6 +160,16 @@ t.test('the proxy controller drives a real nginx', async (t) => {
   await mkdir(layout.proxyTlsDir, { recursive: true });
   await writeFile(join(layout.proxyTlsDir, 'tls.crt'), base.cert);
   await writeFile(join(layout.proxyTlsDir, 'tls.key'), base.key.reveal(), { mode: 0o600 });
+  // admin.conf names admin.<domain>'s own certificate (platform init copies the proxy's there),
+  // and the app manager hands it to every reconcile with the apps' (a domain it is not given is
+  // pruned): so does this test.
+  const adminTls = join(layout.proxyTlsDir, 'domains', `admin.${DOMAIN}`);
+  await mkdir(adminTls, { recursive: true });
+  await writeFile(join(adminTls, 'tls.crt'), base.cert);
+  await writeFile(join(adminTls, 'tls.key'), base.key.reveal(), { mode: 0o600 });
+  const adminCert: CertificateFiles = { certificatePem: base.cert, privateKeyPem: base.key };
+  const withAdmin = (certs: Map<string, CertificateFiles>) =>
+    new Map<string, CertificateFiles>([...certs, [`admin.${DOMAIN}`, adminCert]]);
   await mkdir(layout.publicDir, { recursive: true });
   const certFor = (domain: string): CertificateFiles => {
     const c = issueCertificate(ca, { commonName: domain, dnsNames: [domain], ips: [], days: 30 });
@@ -238,7 +248,7 @@ t.test('the proxy controller drives a real nginx', async (t) => {
   };
 
   await t.test('a route with its certificate is served over HTTPS, and HTTP redirects', async (t) => {
-    const result = await controller.reconcile([helloRoute], new Map([[HELLO, helloCert]]));
+    const result = await controller.reconcile([helloRoute], withAdmin(new Map([[HELLO, helloCert]])));
     t.same(result, { changed: [`domains/${HELLO}`, 'app-hello.conf', 'app-hello.upstream.conf'], reloaded: true });
     const answer = await waitFor('nginx to serve the new route', servesHello, 10_000, 100);
     t.match(JSON.parse(answer.body), { app: 'hello', version: '1' });
@@ -254,7 +264,7 @@ t.test('the proxy controller drives a real nginx', async (t) => {
     for (const curve of ['P-256', 'P-384']) {
       const ec = opensslCert({ key: `ec:${curve}`, names: [HELLO] });
       const files: CertificateFiles = { certificatePem: ec.cert, privateKeyPem: new Sensitive(ec.key) };
-      t.same(await controller.reconcile([helloRoute], new Map([[HELLO, files]])), {
+      t.same(await controller.reconcile([helloRoute], withAdmin(new Map([[HELLO, files]]))), {
         changed: [`domains/${HELLO}`],
         reloaded: true,
       });
@@ -265,7 +275,7 @@ t.test('the proxy controller drives a real nginx', async (t) => {
       });
       t.equal(answer.peerCurve, curve === 'P-256' ? 'prime256v1' : 'secp384r1');
     }
-    t.same(await controller.reconcile([helloRoute], new Map([[HELLO, helloCert]])), {
+    t.same(await controller.reconcile([helloRoute], withAdmin(new Map([[HELLO, helloCert]]))), {
       changed: [`domains/${HELLO}`],
       reloaded: true,
     });
@@ -297,7 +307,10 @@ t.test('the proxy controller drives a real nginx', async (t) => {
 
   await t.test('the same routes again change nothing and do not reload', async (t) => {
     const before = await worker();
-    t.same(await controller.reconcile([helloRoute], new Map([[HELLO, helloCert]])), { changed: [], reloaded: false });
+    t.same(await controller.reconcile([helloRoute], withAdmin(new Map([[HELLO, helloCert]]))), {
+      changed: [],
+      reloaded: false,
+    });
     t.equal(await worker(), before);
   });
 
@@ -305,7 +318,9 @@ t.test('the proxy controller drives a real nginx', async (t) => {
     const before = { confD: await confD(), hello: await readFile(join(layout.proxyConfD, 'app-hello.conf'), 'utf8') };
     const pid = await worker();
     const noCert: ProxyRoute = { app: 'other', domains: [OTHER], upstream: 'hello-web', port: 80 };
-    const missing = await messageOf(controller.reconcile([helloRoute, noCert], new Map([[HELLO, helloCert]])));
+    const missing = await messageOf(
+      controller.reconcile([helloRoute, noCert], withAdmin(new Map([[HELLO, helloCert]]))),
+    );
     t.match(
       missing,
       `MC_PROXY_INVALID: nginx refused the new proxy configuration: [emerg] cannot load certificate "/etc/nginx/tls/domains/${OTHER}/tls.crt": BIO_new_file() failed`,
@@ -315,10 +330,12 @@ t.test('the proxy controller drives a real nginx', async (t) => {
     const mismatch = await messageOf(
       controller.reconcile(
         [{ ...helloRoute, port: 8080 }, noCert],
-        new Map([
-          [HELLO, helloCert],
-          [OTHER, wrongKey],
-        ]),
+        withAdmin(
+          new Map([
+            [HELLO, helloCert],
+            [OTHER, wrongKey],
+          ]),
+        ),
       ),
     );
     t.match(mismatch, /^MC_PROXY_INVALID: nginx refused .*key values mismatch/);
@@ -328,7 +345,11 @@ t.test('the proxy controller drives a real nginx', async (t) => {
       before.hello,
       'the valid change was not applied either',
     );
-    t.same(await readdir(join(layout.proxyTlsDir, 'domains')), [HELLO], 'the refused certificate was not written');
+    t.same(
+      await readdir(join(layout.proxyTlsDir, 'domains')),
+      [`admin.${DOMAIN}`, HELLO],
+      'the refused certificate was not written',
+    );
     t.equal(await worker(), pid, 'no reload');
     t.ok(await servesHello(), 'the old configuration keeps serving');
     t.same(
@@ -346,7 +367,7 @@ t.test('the proxy controller drives a real nginx', async (t) => {
   });
 
   await t.test('removing the route makes the domain 404 and keeps the platform files', async (t) => {
-    t.same(await controller.reconcile([], new Map()), {
+    t.same(await controller.reconcile([], withAdmin(new Map())), {
       changed: ['app-hello.conf', 'app-hello.upstream.conf', `domains/${HELLO} (removed)`],
       reloaded: true,
     });
@@ -361,7 +382,11 @@ t.test('the proxy controller drives a real nginx', async (t) => {
     );
     t.match(gone.body, /no app answers on this host name/);
     t.same(await confD(), ['.gitignore', '00-default.conf', 'admin.conf']);
-    t.same(await readdir(join(layout.proxyTlsDir, 'domains')), [], 'its certificate was pruned');
+    t.same(
+      await readdir(join(layout.proxyTlsDir, 'domains')),
+      [`admin.${DOMAIN}`],
+      "its certificate was pruned (admin.<domain>'s, handed over, stays)",
+    );
   });
 
   await t.test('with no proxy task running, the image comes from the service spec and nothing reloads', async (t) => {
@@ -383,14 +408,17 @@ t.test('the proxy controller drives a real nginx', async (t) => {
     });
     const pid = await worker();
     const noCert: ProxyRoute = { app: 'other', domains: [OTHER], upstream: 'hello-web', port: 80 };
-    t.match(await messageOf(idle.reconcile([noCert], new Map())), /^MC_PROXY_INVALID: .*cannot load certificate/);
-    t.same(await idle.reconcile([helloRoute], new Map([[HELLO, helloCert]])), {
+    t.match(
+      await messageOf(idle.reconcile([noCert], withAdmin(new Map()))),
+      /^MC_PROXY_INVALID: .*cannot load certificate/,
+    );
+    t.same(await idle.reconcile([helloRoute], withAdmin(new Map([[HELLO, helloCert]]))), {
       changed: [`domains/${HELLO}`, 'app-hello.conf', 'app-hello.upstream.conf'],
       reloaded: false,
     });
     t.equal(await worker(), pid, 'the running test proxy (another service name) was not reloaded');
     // Back to what the running test proxy serves (no routes), for the next test.
-    await idle.reconcile([], new Map());
+    await idle.reconcile([], withAdmin(new Map()));
     // No task and no service: nothing to check with, so nothing is written.
     const missing = new NginxProxyController({
       docker,
@@ -399,14 +427,14 @@ t.test('the proxy controller drives a real nginx', async (t) => {
       serviceName: `${id}-none`,
     });
     t.match(
-      await messageOf(missing.reconcile([helloRoute], new Map([[HELLO, helloCert]]))),
+      await messageOf(missing.reconcile([helloRoute], withAdmin(new Map([[HELLO, helloCert]])))),
       /^MC_PROXY: inspect service mc-proxytest-\d+-none: /,
     );
     t.same(await confD(), ['.gitignore', '00-default.conf', 'admin.conf']);
   });
 
   await t.test('reloads under load drop no request', async (t) => {
-    await controller.reconcile([helloRoute], new Map([[HELLO, helloCert]]));
+    await controller.reconcile([helloRoute], withAdmin(new Map([[HELLO, helloCert]])));
     await waitFor('hello again', servesHello, 10_000, 100);
     const otherCert = certFor(OTHER);
     // Two clients open a connection per request: none of those may fail. Two keep their
@@ -453,7 +481,7 @@ t.test('the proxy controller drives a real nginx', async (t) => {
       const routes =
         i % 2 === 0 ? [helloRoute, { app: 'other', domains: [OTHER], upstream: 'hello-web', port: 80 }] : [helloRoute];
       const certs = new Map([[HELLO, helloCert], ...(i % 2 === 0 ? ([[OTHER, otherCert]] as const) : [])]);
-      reloads.push((await controller.reconcile(routes, certs)).reloaded);
+      reloads.push((await controller.reconcile(routes, withAdmin(certs))).reloaded);
     }
     stop = true;
     await load;

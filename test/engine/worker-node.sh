@@ -23,6 +23,11 @@ W2_SOCK=$(host_sock "$W2")
 w2() { timeout "${DK_TIMEOUT:-60}" "$DOCKER" -H "unix://$W2_SOCK" "$@"; }
 
 up() {
+  # A run cut short (its teardown never ran) leaves w2 joined to the swarm, or to a swarm that
+  # no longer lists it: start from the bare machine the join test needs, every time.
+  if ping_sock "$W2_SOCK" && [ "$(w2 info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null || true)" != inactive ]; then
+    down
+  fi
   ensure_bridge
   ensure_host_net "$W2" "$W2_IP"
   if ! ping_sock "$W2_SOCK"; then

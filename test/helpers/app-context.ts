@@ -82,6 +82,7 @@ export function fakeAppContext(dataDir: string): FakeEdges {
       remove: async (domain: string) => {
         certificates.delete(domain);
       },
+      state: async () => ({ issuer: 'platform-ca', failures: 0, orders: 0 }),
     } as unknown as CertificateStore,
     database,
     messagebus,

@@ -15,6 +15,8 @@ export interface EngineEnv {
   workerNodeId: string;
   /** The worker's address on the test net. */
   workerAddr: string;
+  /** This machine as the test hosts (and their containers) reach it: where a test's receiver listens. */
+  testHostAddr: string;
 }
 
 /**
@@ -42,6 +44,7 @@ export function engineEnv(): EngineEnv {
     endpointMode: get('MINICLOUD_ENDPOINT_MODE') === 'vip' ? 'vip' : 'dnsrr',
     workerNodeId: get('MINICLOUD_WORKER_NODE_ID'),
     workerAddr: get('MINICLOUD_WORKER_ADDR'),
+    testHostAddr: get('MINICLOUD_TEST_HOST_ADDR'),
   };
 }
 

@@ -19,12 +19,12 @@ export interface Answer {
  * app likes. Answers in order.
  */
 export async function fromProxyNetwork(
-  requests: { path: string; method?: string; headers?: Record<string, string> }[],
+  requests: { path: string; method?: string; headers?: Record<string, string>; body?: string }[],
 ): Promise<Answer[]> {
   const script = `(async () => {
     const out = [];
     for (const r of JSON.parse(process.env.REQUESTS)) {
-      const res = await fetch('http://minicloud_api:8080' + r.path, { method: r.method || 'GET', headers: r.headers || {} });
+      const res = await fetch('http://minicloud_api:8080' + r.path, { method: r.method || 'GET', headers: r.headers || {}, body: r.body });
       await res.arrayBuffer();
       out.push({ status: res.status, retryAfter: res.headers.get('retry-after') || undefined });
     }

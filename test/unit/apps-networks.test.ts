@@ -24,6 +24,7 @@ function setup(t: { teardown(fn: () => void): void }) {
   writeFileSync(join(secretsDir, 'shop.env'), 'AMQP_URL=amqp://shop:pw@rabbitmq:5672/shop\n');
   const record: AppRecord = {
     name: 'shop',
+    state: 'active',
     image: 'registry.example.com/shop:1',
     domains: ['shop.example.com'],
     envKeys: [],

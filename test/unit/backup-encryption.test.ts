@@ -6,6 +6,10 @@ import { Readable, Writable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import {
+  acmeAccountKeyFile,
+  CertificateStore,
+  createCa,
+  ensureAccountKey,
   backupContext,
   createPlatformBackup,
   DecryptStream,
@@ -145,5 +149,26 @@ t.test('platform backup: config in clear, secrets encrypted; extract needs the k
   await t.rejects(extractPlatformBackup(ctx, entry.id, join(data, 'restore-altered'), KEY), {
     code: 'MC_BACKUP_DAMAGED',
     message: /part secrets/,
+  });
+});
+
+t.test('platform backup holds the ACME account key and the issued certificates (issue 12)', async (t) => {
+  const data = t.testdir({});
+  mkdirSync(join(data, 'config'), { recursive: true });
+  writeFileSync(join(data, 'config', 'platform.json'), '{}\n');
+  const secrets = join(data, 'secrets');
+  const accountKey = await ensureAccountKey(acmeAccountKeyFile(data));
+  const store = new CertificateStore(join(secrets, 'certs'), async () => createCa());
+  const issued = await store.get('shop.example.com');
+  await store.saveState('shop.example.com', { issuer: 'acme', failures: 0, orders: 1 });
+  const ctx = await backupContext(data, { docker: {} as Docker });
+  const entry = await createPlatformBackup(ctx, { passphrase: KEY });
+  const out = await extractPlatformBackup(ctx, entry.id, join(data, 'restore'), KEY);
+  t.equal(readFileSync(join(out.secrets, 'acme/account.key'), 'utf8'), accountKey.reveal(), 'the account key');
+  t.equal(readFileSync(join(out.secrets, 'certs/shop.example.com/tls.crt'), 'utf8'), issued.certificatePem);
+  t.equal(readFileSync(join(out.secrets, 'certs/shop.example.com/tls.key'), 'utf8'), issued.privateKeyPem.reveal());
+  t.match(JSON.parse(readFileSync(join(out.secrets, 'certs/shop.example.com/state.json'), 'utf8')), {
+    issuer: 'acme',
+    orders: 1,
   });
 });

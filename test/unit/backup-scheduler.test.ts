@@ -129,3 +129,27 @@ t.test('start and stop: the timer runs ticks and stop waits for the one under wa
   ]);
   t.equal((await ctx.store.list('shop')).length, 1, 'one backup: it was not due again');
 });
+
+t.test('an app being removed is not backed up: its parts are going', async (t) => {
+  const data = t.testdir({});
+  addApp(data, 'shop', ['storage']);
+  addApp(data, 'going', ['storage']);
+  const record = join(data, 'config/apps/going/app.json');
+  writeFileSync(
+    record,
+    JSON.stringify({
+      name: 'going',
+      needs: ['storage'],
+      state: 'removing',
+      removal: { purge: true, startedAt: '2025-03-10T11:00:00Z', left: [{ part: 'storage', reason: 'EBUSY' }] },
+    }),
+  );
+  const ctx = await backupContext(data, { docker: noEngine, now: () => new Date('2025-03-10T12:00:00Z') });
+  const events: SchedulerEvent[] = [];
+  const scheduler = new BackupScheduler(ctx, { onEvent: (e) => events.push(e) });
+  t.same(await scheduler.tick(), ['shop']);
+  t.notOk(
+    events.some((e) => e.app === 'going'),
+    'no attempt, no failure',
+  );
+});

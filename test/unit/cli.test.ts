@@ -61,3 +61,30 @@ t.test('compile prints the stack YAML; bad settings exit 1 with the errors', asy
   t.not(noImage.code, 0);
   t.match(noImage.err, /--image/);
 });
+
+t.test('app add / need add help: --adopt and --purge-old; app rm: finishing a removal', async (t) => {
+  const add = await cli('app', 'add', '--help');
+  t.equal(add.code, 0);
+  t.match(add.out, /--adopt\s+take over data an earlier app of this name left/);
+  t.match(add.out, /--purge-old\s+drop data an earlier app of this name left, then start\s+empty/);
+  const need = await cli('app', 'need', 'add', '--help');
+  t.match(need.out, /--adopt/);
+  t.match(need.out, /--purge-old/);
+  const rm = await cli('app', 'rm', '--help');
+  t.match(rm.out, /lists as removing\s+until every part is gone; if a step fails, run the same\s+command again/);
+  const both = await cli(
+    'app',
+    'add',
+    'shop',
+    '--image',
+    'r/x:1',
+    '--adopt',
+    '--purge-old',
+    '--server',
+    'https://127.0.0.1:9',
+    '--token',
+    'x',
+  );
+  t.equal(both.code, 1);
+  t.match(both.err, /give --adopt or --purge-old, not both/);
+});

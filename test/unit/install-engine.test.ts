@@ -68,3 +68,66 @@ t.test('an engine that answers is used as it is; one named by DOCKER_HOST that d
   t.equal(gone.code, 1);
   t.match(gone.out, /the Docker Engine at DOCKER_HOST=unix:\/\/\/nowhere\.sock does not answer/);
 });
+
+// Issue 12: the ACME options, kept on re-runs like the others, checked before anything runs.
+async function acmeStep(t: Test, dataDir: string, args: string[]) {
+  const script = [
+    'set -Eeuo pipefail',
+    `. ${JSON.stringify(INSTALL)}`,
+    `parse_args --data-dir ${JSON.stringify(dataDir)} ${args.map((a) => JSON.stringify(a)).join(' ')}`,
+    'resolve_acme',
+    'echo "email=$ACME_EMAIL dir=$ACME_DIR ca=$ACME_CA"',
+  ].join('\n');
+  try {
+    const { stdout, stderr } = await run('/bin/bash', ['-c', script], { env: { PATH: '/usr/bin:/bin' } });
+    return { code: 0, out: stdout + stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, out: e.stdout + e.stderr };
+  }
+}
+
+t.test(
+  'ACME options: given ones win, installed ones are kept, --no-acme clears them, bad ones are refused',
+  async (t) => {
+    const data = t.testdir({
+      config: {
+        'platform.json': JSON.stringify(
+          {
+            version: 1,
+            settings: {
+              acmeCaFile: '/x/config/acme/ca.pem',
+              acmeDirectory: 'https://acme.example.com/dir',
+              acmeEmail: 'ops@example.com',
+            },
+          },
+          null,
+          2,
+        ),
+        acme: { 'ca.pem': 'old' },
+      },
+      'ca.pem': '-----BEGIN CERTIFICATE-----\nnew\n-----END CERTIFICATE-----\n',
+      'not-a-ca': 'hello',
+    });
+    const kept = await acmeStep(t, data, []);
+    t.match(kept.out, 'email=ops@example.com dir=https://acme.example.com/dir ca=/x/config/acme/ca.pem', 'kept');
+    const given = await acmeStep(t, data, ['--acme-email', 'new@example.com', '--acme-ca-file', join(data, 'ca.pem')]);
+    t.match(given.out, `email=new@example.com dir=https://acme.example.com/dir ca=${data}/config/acme/ca.pem`);
+    const off = await acmeStep(t, data, ['--no-acme']);
+    t.match(off.out, 'email= dir= ca=', 'off');
+    for (const [args, message] of [
+      [['--acme-email', 'not an address'], /--acme-email must be an e-mail address/],
+      [
+        ['--acme-email', 'a@b.com', '--acme-directory', 'http://acme.example.com/'],
+        /--acme-directory must be an https:\/\/ URL/,
+      ],
+      [['--acme-ca-file', join(data, 'missing.pem')], /--acme-ca-file .* cannot be read/],
+      [['--acme-ca-file', join(data, 'not-a-ca')], /--acme-ca-file .* holds no PEM certificate/],
+      [['--no-acme', '--acme-email', 'a@b.com'], /--no-acme cannot go with the other --acme options/],
+    ] as const) {
+      const r = await acmeStep(t, data, [...args]);
+      t.not(r.code, 0, `${args.join(' ')} refused`);
+      t.match(r.out, message);
+    }
+  },
+);

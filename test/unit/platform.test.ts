@@ -206,6 +206,64 @@ t.test('a platform.json written before engineSocket existed loads with the defau
   t.equal((await loadPlatformSettings(dir)).engineSocket, '/var/run/docker.sock');
 });
 
+t.test("ACME settings: off by default, Let's Encrypt when only the e-mail is given, bad values refused", async (t) => {
+  t.match(settings(), { acmeEmail: '', acmeDirectory: '', acmeCaFile: '' }, 'off');
+  t.match(settings({ acmeEmail: 'ops@example.com' }), {
+    acmeEmail: 'ops@example.com',
+    acmeDirectory: 'https://acme-v02.api.letsencrypt.org/directory',
+  });
+  const staging = 'https://acme-staging-v02.api.letsencrypt.org/directory';
+  t.match(settings({ acmeEmail: 'ops@example.com', acmeDirectory: staging }), { acmeDirectory: staging });
+  const dataDir = settings().dataDir;
+  t.match(settings({ acmeEmail: 'ops@example.com', acmeCaFile: `${dataDir}/config/acme/ca.pem` }), {
+    acmeCaFile: `${dataDir}/config/acme/ca.pem`,
+  });
+  const bad: [Partial<PlatformSettings>, string][] = [
+    [{ acmeEmail: 'not an address' }, 'acmeEmail'],
+    [{ acmeEmail: 'a@b.com"; rm -rf /' }, 'acmeEmail'],
+    [{ acmeEmail: 'ops@example.com', acmeDirectory: 'http://acme.example.com/dir' }, 'acmeDirectory'],
+    [{ acmeEmail: 'ops@example.com', acmeDirectory: 'https://acme.example.com/dir x' }, 'acmeDirectory'],
+    [{ acmeDirectory: staging }, 'acmeDirectory'],
+    [{ acmeEmail: 'ops@example.com', acmeCaFile: '/etc/ssl/ca.pem' }, 'acmeCaFile'],
+    [{ acmeEmail: 'ops@example.com', acmeCaFile: `${dataDir}/../ca.pem` }, 'acmeCaFile'],
+    [{ acmeCaFile: `${dataDir}/config/acme/ca.pem` }, 'acmeCaFile'],
+  ];
+  for (const [over, path] of bad) {
+    t.throws(
+      () => settings(over),
+      { code: 'MC_PLATFORM_INVALID', details: [{ path }] },
+      `${JSON.stringify(over)} is refused`,
+    );
+  }
+});
+
+t.test(
+  'a platform.json written before ACME existed loads with ACME off; init gives admin its own certificate',
+  async (t) => {
+    const dir = t.testdir({});
+    await initPlatform(settings({ dataDir: dir }));
+    const file = join(dir, 'config/platform.json');
+    const recorded = JSON.parse(readFileSync(file, 'utf8')) as { settings: Record<string, unknown> };
+    for (const key of ['acmeEmail', 'acmeDirectory', 'acmeCaFile']) delete recorded.settings[key];
+    writeFileSync(file, JSON.stringify(recorded));
+    t.match(await loadPlatformSettings(dir), { acmeEmail: '', acmeDirectory: '', acmeCaFile: '' });
+    const s = settings({ dataDir: dir });
+    const adminCert = join(dir, `pki/proxy/domains/admin.${s.domain}/tls.crt`);
+    t.equal(
+      readFileSync(adminCert, 'utf8'),
+      readFileSync(join(dir, 'pki/proxy/tls.crt'), 'utf8'),
+      "a copy of the proxy's",
+    );
+    writeFileSync(adminCert, 'the API put another here');
+    await initPlatform(s);
+    t.equal(readFileSync(adminCert, 'utf8'), 'the API put another here', 'a later init keeps what is there');
+    const admin = renderManagementFiles(await loadTemplates(), s)['proxy/conf.d/admin.conf']!;
+    t.match(admin, `ssl_certificate /etc/nginx/tls/domains/admin.${s.domain}/tls.crt;`);
+    const defaults = renderManagementFiles(await loadTemplates(), s)['proxy/conf.d/00-default.conf']!;
+    t.match(defaults, /location \/\.well-known\/acme-challenge\/ \{\n\s+set \$upstream http:\/\/minicloud_api:8080;/);
+  },
+);
+
 t.test('the daily timer: the next slot is always in the future, and a run re-arms it', async (t) => {
   t.same(nextDailySlot(240, new Date('2026-11-26T03:59:00Z')), new Date('2026-11-26T04:00:00Z'));
   t.same(nextDailySlot(240, new Date('2026-11-26T04:00:00Z')), new Date('2026-11-27T04:00:00Z'), 'not at once');
@@ -383,6 +441,8 @@ t.test(
     for (const f of [
       'secrets/admin-token',
       'secrets/registry.htpasswd',
+      'secrets/registry-notify-token',
+      'secrets/registry-config.yml',
       'pki/ca.key',
       'pki/proxy/tls.key',
       'pki/registry/tls.key',

@@ -26,19 +26,29 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-t.test('a server that cannot be reached: coded error naming it, without the password', async (t) => {
+t.test('a server that cannot be reached: waited for, then a coded error naming it, without the password', async (t) => {
   const port = await freePort();
-  const db = new MariaDbAdmin({ host: '127.0.0.1', port, user: 'root', password: new Sensitive(ADMIN_PW) });
+  const db = new MariaDbAdmin({
+    host: '127.0.0.1',
+    port,
+    user: 'root',
+    password: new Sensitive(ADMIN_PW),
+    unavailableWaitMs: 600,
+  });
+  const started = Date.now();
   const text = await messageOf(db.ensure('shop', new Sensitive(APP_PW)));
   t.equal(
     text,
-    `MC_DATABASE: cannot connect to the database server root@127.0.0.1:${port}: ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:${port}`,
+    `MC_SERVICE_UNAVAILABLE: MariaDB at 127.0.0.1:${port} could not be reached for 600 ms ` +
+      `(cannot connect to the database server root@127.0.0.1:${port}: ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:${port}); ` +
+      'its task may be restarting: try again once it runs',
   );
+  t.ok(Date.now() - started >= 500, 'after the wait');
   t.notMatch(text, ADMIN_PW);
   t.notMatch(text, APP_PW);
 });
 
-t.test('a server that hangs up: coded error too', async (t) => {
+t.test('a server that hangs up: waited for too, then a coded error', async (t) => {
   const server = createServer((s) => s.destroy());
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   t.teardown(() => server.close());
@@ -49,20 +59,30 @@ t.test('a server that hangs up: coded error too', async (t) => {
     port: address.port,
     user: 'root',
     password: new Sensitive(ADMIN_PW),
+    unavailableWaitMs: 300,
   });
   const text = await messageOf(db.drop('shop'));
   t.match(
     text,
-    new RegExp(`^MC_DATABASE: cannot connect to the database server root@127\\.0\\.0\\.1:${address.port}: `),
+    new RegExp(
+      `^MC_SERVICE_UNAVAILABLE: MariaDB at 127\\.0\\.0\\.1:${address.port} could not be reached for 300 ms \\(cannot connect to the database server root@127\\.0\\.0\\.1:${address.port}: `,
+    ),
   );
   t.notMatch(text, ADMIN_PW);
 });
 
-t.test('the grant repair on a server not up yet: a coded error, so the API can try again', async (t) => {
+t.test('the grant repair on a server not up yet: a coded error at once, so the API can try again', async (t) => {
   const port = await freePort();
   const db = new MariaDbAdmin({ host: '127.0.0.1', port, user: 'root', password: new Sensitive(ADMIN_PW) });
+  const started = Date.now();
   const text = await messageOf(db.repairGrants());
-  t.match(text, new RegExp(`^MC_DATABASE: cannot connect to the database server root@127\\.0\\.0\\.1:${port}: `));
+  t.match(
+    text,
+    new RegExp(
+      `^MC_SERVICE_UNAVAILABLE: MariaDB at 127\\.0\\.0\\.1:${port} could not be reached \\(cannot connect to the database server root@127\\.0\\.0\\.1:${port}: `,
+    ),
+  );
+  t.ok(Date.now() - started < 5000, 'without the 60 s wait of other calls');
   t.notMatch(text, ADMIN_PW);
 });
 

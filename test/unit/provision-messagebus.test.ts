@@ -90,6 +90,29 @@ t.test('exists is true when the vhost answers 200', async (t) => {
   t.equal(await mq.exists('blog'), true);
 });
 
+t.test('exists is true when only the user is left (a purge that failed between the two deletes)', async (t) => {
+  const broker = await fakeBroker((req) =>
+    req.url === '/api/users/blog' ? { status: 200, body: {} } : { status: 404 },
+  );
+  t.teardown(broker.close);
+  const mq = new RabbitMqAdmin({ url: broker.url, user: 'minicloud', password: new Sensitive(ADMIN_PW) });
+  t.equal(await mq.exists('blog'), true);
+  t.same(
+    broker.seen.map((s) => `${s.method} ${s.url}`),
+    ['GET /api/vhosts/blog', 'GET /api/users/blog'],
+  );
+});
+
+t.test('a broker that answers an error is not waited for', async (t) => {
+  const broker = await fakeBroker(() => ({ status: 401, body: { error: 'not_authorised', reason: 'Login failed' } }));
+  t.teardown(broker.close);
+  const mq = new RabbitMqAdmin({ url: broker.url, user: 'minicloud', password: new Sensitive(ADMIN_PW) });
+  const started = Date.now();
+  t.match(await messageOf(mq.drop('blog')), /^MC_MESSAGEBUS: .*401 Unauthorized: not_authorised: Login failed$/);
+  t.equal(broker.seen.length, 1, 'one request, no retry');
+  t.ok(Date.now() - started < 2000);
+});
+
 t.test('every path segment is URL-encoded; a base path is kept', async (t) => {
   t.equal(rabbitMqApiPath('vhosts', '/'), '/api/vhosts/%2F');
   t.equal(rabbitMqApiPath('permissions', 'a/b', 'c d?e#f'), '/api/permissions/a%2Fb/c%20d%3Fe%23f');
@@ -136,17 +159,55 @@ t.test('errors carry the status and the broker reason, never a password', async 
   }
 });
 
-t.test('an unreachable broker is a coded error naming the URL, not the password', async (t) => {
+t.test('an unreachable broker is waited for, then a coded error naming the URL, not the password', async (t) => {
   const broker = await fakeBroker();
   const url = broker.url;
   broker.close();
-  const mq = new RabbitMqAdmin({ url, user: 'minicloud', password: new Sensitive(ADMIN_PW), timeoutMs: 2000 });
+  const mq = new RabbitMqAdmin({
+    url,
+    user: 'minicloud',
+    password: new Sensitive(ADMIN_PW),
+    timeoutMs: 2000,
+    unavailableWaitMs: 400,
+  });
   const text = await messageOf(mq.ensure('shop', new Sensitive(APP_PW)));
-  t.match(
+  t.equal(
     text,
-    `MC_MESSAGEBUS: cannot reach the RabbitMQ management API at ${url} (PUT /api/vhosts/shop): ECONNREFUSED`,
+    `MC_SERVICE_UNAVAILABLE: RabbitMQ at ${url} could not be reached for 400 ms ` +
+      `(cannot reach the RabbitMQ management API at ${url} (PUT /api/vhosts/shop): ECONNREFUSED); ` +
+      'its task may be restarting: try again once it runs',
   );
   t.notMatch(text, ADMIN_PW);
+  t.notMatch(text, APP_PW);
+});
+
+t.test('a broker that comes back within the wait: the call goes through', async (t) => {
+  const first = await fakeBroker();
+  const port = Number(new URL(first.url).port);
+  first.close();
+  const mq = new RabbitMqAdmin({
+    url: first.url,
+    user: 'minicloud',
+    password: new Sensitive(ADMIN_PW),
+    unavailableWaitMs: 10_000,
+  });
+  const seen: string[] = [];
+  // The broker's task restarts: the same address answers again 1.5 s later.
+  const back = new Promise<ReturnType<typeof createServer>>((resolve) =>
+    setTimeout(() => {
+      const server = createServer((req, res) => {
+        seen.push(`${req.method} ${req.url}`);
+        req.resume();
+        req.on('end', () => res.writeHead(204).end());
+      });
+      server.listen(port, '127.0.0.1', () => resolve(server));
+    }, 1500),
+  );
+  t.teardown(async () => (await back).close());
+  const started = Date.now();
+  t.same(await mq.ensure('shop', new Sensitive(APP_PW)), { vhost: 'shop', user: 'shop' });
+  t.ok(Date.now() - started >= 1400, 'it waited');
+  t.same(seen, ['PUT /api/vhosts/shop', 'PUT /api/users/shop', 'PUT /api/permissions/shop/shop']);
 });
 
 t.test('a management URL with credentials in it is refused', async (t) => {
@@ -160,7 +221,7 @@ t.test('a management URL with credentials in it is refused', async (t) => {
   });
 });
 
-t.test('a broker that accepts and never answers times out with a coded error', async (t) => {
+t.test('a broker that accepts and never answers is waited for, a bounded time, then a coded error', async (t) => {
   // RabbitMQ does this while it starts: the request must end by its own timer.
   const sockets: Socket[] = [];
   const server = createTcpServer((s) => sockets.push(s));
@@ -176,11 +237,14 @@ t.test('a broker that accepts and never answers times out with a coded error', a
     user: 'minicloud',
     password: new Sensitive(ADMIN_PW),
     timeoutMs: 300,
+    unavailableWaitMs: 500,
   });
   const started = Date.now();
   t.equal(
     await messageOf(mq.exists('shop')),
-    `MC_MESSAGEBUS: cannot reach the RabbitMQ management API at http://127.0.0.1:${address.port} (GET /api/vhosts/shop): timed out`,
+    `MC_SERVICE_UNAVAILABLE: RabbitMQ at http://127.0.0.1:${address.port} could not be reached for 500 ms ` +
+      `(cannot reach the RabbitMQ management API at http://127.0.0.1:${address.port} (GET /api/vhosts/shop): timed out); ` +
+      'its task may be restarting: try again once it runs',
   );
   t.ok(Date.now() - started < 5000, 'promptly');
 });

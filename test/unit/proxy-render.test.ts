@@ -113,3 +113,16 @@ t.test('a domain can belong to one app only', async (t) => {
   const other: ProxyRoute = { app: 'other', domains: ['shop.example.com'], upstream: 'other_web', port: 80 };
   t.same(errorsOf([shop, other]), ['routes[1].domains[0]: shop.example.com is already routed to app shop']);
 });
+
+t.test("port 80 sends the ACME challenge path to the platform's API, never to the app (issue 12)", async (t) => {
+  const conf = renderProxyConfig([shop], settings)['app-shop.conf']!;
+  const plain = conf.split(/\n(?=server \{)/).filter((block) => /listen 80;/.test(block));
+  t.equal(plain.length, 2, 'one port-80 server per domain');
+  for (const block of plain) {
+    t.match(
+      block,
+      /location \/\.well-known\/acme-challenge\/ \{\n\s+set \$upstream http:\/\/minicloud_api:8080;\n\s+proxy_pass \$upstream;\n\s+\}/,
+    );
+    t.notMatch(block, /app-shop|shop_web/, 'the app is not reachable on port 80 at all');
+  }
+});

@@ -152,3 +152,28 @@ t.test('prober: stop ends every loop', async (t) => {
   t.equal(attempts, n);
   t.same(prober.probing(), []);
 });
+
+t.test('prober: a cap on attempts in flight over every task; each task still gets its turn', async (t) => {
+  let inFlight = 0;
+  let most = 0;
+  const tried = new Set<string>();
+  const prober = new TaskProber({
+    everyMs: 1,
+    maxConcurrent: 4,
+    probe: async (target) => {
+      tried.add(target.task);
+      most = Math.max(most, ++inFlight);
+      await sleep(10);
+      inFlight--;
+      return target.task.endsWith('7');
+    },
+  });
+  t.teardown(() => prober.stop());
+  const many = Array.from({ length: 20 }, (_, i) => target(`t${i}`));
+  prober.watch(many, ['shop_web']);
+  await sleep(200);
+  t.ok(most <= 4, `at most 4 at once (saw ${most})`);
+  t.equal(most, 4, 'and the cap is used');
+  t.equal(tried.size, 20, 'every task was tried');
+  t.same([...prober.ready()].sort(), ['t17', 't7']);
+});

@@ -2,12 +2,14 @@ import type Docker from 'dockerode';
 import {
   composeFromText,
   deployStack,
+  followAppLogs,
   formatPlan,
   joinCommand,
   listNodes,
   listRegistry,
   MinicloudError,
   platformJoinCommand,
+  readAppLogs,
   readImageManifest,
   registryAccess,
   registryOf,
@@ -15,10 +17,9 @@ import {
   setNodeAvailability,
   setNodeLabels,
   stackStatus,
-  STACK_NAMESPACE_LABEL,
   type RegistryAuth,
 } from '@minicloud/core';
-import type { ImagesPort, LogLine, LogsPort, NodesPort, RegistryPort, StacksPort } from './ports.js';
+import type { ImagesPort, LogsPort, NodesPort, RegistryPort, StacksPort } from './ports.js';
 
 // The ports of ./ports.ts over core and the Docker Engine: what the API service runs with.
 // Each is thin; the logic they call is core's, tested there and in the engine tests.
@@ -94,20 +95,8 @@ export function dockerPorts(options: DockerPortsOptions): {
   };
 
   const logs: LogsPort = {
-    appLogs: async (app, tail) => {
-      const services = (await docker.listServices({
-        filters: { label: [`${STACK_NAMESPACE_LABEL}=${app}`] },
-      })) as { ID: string; Spec?: { Name?: string } }[];
-      const out: LogLine[] = [];
-      for (const s of services) {
-        const raw = (await docker
-          .getService(s.ID)
-          .logs({ stdout: true, stderr: true, tail, follow: false })) as unknown as Buffer;
-        const service = s.Spec?.Name ?? s.ID;
-        for (const line of demux(raw)) out.push({ service, line });
-      }
-      return out;
-    },
+    appLogs: (app, options) => readAppLogs(docker, app, options),
+    followLogs: (app, options) => followAppLogs(docker, app, options),
   };
 
   const registry: RegistryPort | undefined = dataDir
@@ -127,25 +116,4 @@ export function dockerPorts(options: DockerPortsOptions): {
     : undefined;
 
   return { nodes, stacks, images, logs, ...(registry ? { registry } : {}) };
-}
-
-/**
- * Lines of a log stream in the engine's multiplexed format (8-byte frame headers: stream,
- * 0, 0, 0, then a big-endian length), or plain text when it has none (a TTY service).
- */
-export function demux(raw: Buffer | string): string[] {
-  const buf = typeof raw === 'string' ? Buffer.from(raw) : raw;
-  const framed = buf.length >= 8 && (buf[0] === 1 || buf[0] === 2) && buf[1] === 0 && buf[2] === 0 && buf[3] === 0;
-  let text = '';
-  if (framed) {
-    let at = 0;
-    while (at + 8 <= buf.length) {
-      const size = buf.readUInt32BE(at + 4);
-      text += buf.subarray(at + 8, at + 8 + size).toString('utf8');
-      at += 8 + size;
-    }
-  } else {
-    text = buf.toString('utf8');
-  }
-  return text.split('\n').filter((l) => l !== '');
 }

@@ -22,10 +22,17 @@ import { TokenStore } from './tokens.js';
 import { validatorCompiler } from './validation.js';
 import { healthRoutes } from './routes/health.js';
 import { appRoutes } from './routes/apps.js';
+import { appOpsRoutes } from './routes/app-ops.js';
+import { eventRoutes } from './routes/events.js';
+import { registryHookRoutes, type RegistryHookOptions } from './routes/registry-hook.js';
+import { actorHook } from './actor.js';
+import { recordChanges } from './record-changes.js';
+import type { EventsPort } from './events.js';
 import { jobRoutes } from './routes/jobs.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { imageRoutes, nodeRoutes, registryRoutes, stackRoutes } from './routes/platform.js';
 import { backupRoutes } from './routes/backups.js';
+import { acmeChallengeRoutes, type AcmeChallengeAnswers } from './routes/acme.js';
 import { webPages } from './web/pages.js';
 
 export interface AppOptions {
@@ -42,6 +49,10 @@ export interface AppOptions {
   stacks?: StacksPort;
   images?: ImagesPort;
   logs?: LogsPort;
+  /** The registry's push notifications (push to deploy); without it they are refused. */
+  registryHook?: RegistryHookOptions;
+  /** The event log and notifications (./events.ts); without it nothing is recorded. */
+  events?: EventsPort;
   /** App backups (core's backup engine): the backup routes, and `backup` in the apps' status. */
   backups?: BackupsPort;
   /** Where deploy-token and webhook hashes are kept (api-tokens.json, 0600); memory only without. */
@@ -58,6 +69,8 @@ export interface AppOptions {
   trustProxy?: (address: string, hop: number) => boolean;
   /** The admin web pages (default on). */
   web?: boolean;
+  /** The ACME orders' pending HTTP-01 answers (core's ChallengeResponses); without: every challenge is 404. */
+  acmeChallenges?: AcmeChallengeAnswers;
   /** Failed log-ins per client address, shared by bearer tokens and the log-in page; a default one if left out. */
   loginLimit?: LoginLimit;
 }
@@ -133,6 +146,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     images: options.images,
     logs: options.logs,
     backups: options.backups,
+    events: options.events,
     jobs: options.jobs instanceof JobRunner ? options.jobs : new JobRunner(options.jobs ?? {}),
     tokens: options.tokens ?? (await TokenStore.open(options.secretsDir)),
     publicUrl: options.publicUrl?.replace(/\/+$/, ''),
@@ -142,8 +156,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorateRequest('principal', undefined);
   const loginLimit = options.loginLimit ?? new LoginLimit();
   app.addHook('onRequest', bearerAuth(options.adminToken, { tokens: ctx.tokens, limit: loginLimit }));
+  app.addHook('onRequest', actorHook);
+  if (ctx.events) recordChanges(app, ctx.jobs, ctx.events);
   await app.register(healthRoutes);
   appRoutes(app, ctx);
+  appOpsRoutes(app, ctx);
+  registryHookRoutes(app, ctx, options.registryHook);
+  eventRoutes(app, ctx);
   jobRoutes(app, ctx);
   tokenRoutes(app, ctx);
   nodeRoutes(app, ctx);
@@ -151,10 +170,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   stackRoutes(app, ctx);
   imageRoutes(app, ctx);
   backupRoutes(app, ctx);
+  acmeChallengeRoutes(app as unknown as FastifyInstance, options.acmeChallenges);
   if (options.web !== false) {
     await app.register(webPages, {
       adminToken: options.adminToken,
       root: app as unknown as FastifyInstance,
+      logs: ctx.logs,
       loginLimit,
     });
   }

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { EventsPort } from './events.js';
 import {
   appBackupStatus,
   BackupScheduler,
@@ -113,17 +114,38 @@ function timeOf(id: string): string {
 export async function startBackupScheduler(
   ctx: BackupContext,
   log: FastifyBaseLogger,
-  options: { intervalMs?: number } = {},
+  options: { intervalMs?: number; events?: EventsPort } = {},
 ): Promise<BackupScheduler> {
   const settings = await readBackupSettings(ctx.configDir);
   const scheduler = new BackupScheduler(ctx, {
     ...(settings.keyFile ? { keyFile: settings.keyFile } : {}),
     ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
-    onEvent: schedulerLogger(log),
+    onEvent: schedulerEvents(log, options.events),
   });
   scheduler.start();
   log.info({ copyTo: ctx.copyTo, platform: Boolean(settings.keyFile) }, 'backup scheduler started');
   return scheduler;
+}
+
+/**
+ * Scheduler events to the log and, for a failure, to the event log as an alert (and so to the
+ * notification webhook): nobody is watching a job page at 3 a.m.
+ */
+export function schedulerEvents(log: FastifyBaseLogger, events?: EventsPort): (event: SchedulerEvent) => void {
+  const logged = schedulerLogger(log);
+  return (event) => {
+    logged(event);
+    if (event.type !== 'failed' || !events) return;
+    void events
+      .record({
+        kind: 'alert.backup-failed',
+        level: 'error',
+        actor: 'platform',
+        app: event.app,
+        message: `scheduled backup of ${event.app} failed: ${event.error.code}: ${event.error.message}`,
+      })
+      .catch((error: Error) => log.error({ reason: error.message }, 'event not recorded'));
+  };
 }
 
 /** How scheduler events reach the log: failures as errors with the app, code and reason. */

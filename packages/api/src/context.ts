@@ -7,6 +7,7 @@ import type {
 } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { MinicloudError, type Apps } from '@minicloud/core';
+import type { EventsPort } from './events.js';
 import type { JobRunner } from './jobs.js';
 import type { BackupsPort, ImagesPort, LogsPort, NodesPort, RegistryPort, StacksPort } from './ports.js';
 import type { TokenStore } from './tokens.js';
@@ -20,6 +21,8 @@ export interface ApiContext {
   images: ImagesPort | undefined;
   logs: LogsPort | undefined;
   backups: BackupsPort | undefined;
+  /** The event log and notifications; without it nothing is recorded and /v1/events is 503. */
+  events: EventsPort | undefined;
   jobs: JobRunner;
   tokens: TokenStore;
   /** How clients reach this API (https://admin.example.com), for URLs it hands out. */

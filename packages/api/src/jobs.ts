@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Static } from '@sinclair/typebox';
 import type { Progress } from '@minicloud/core';
+import { currentActor } from './actor.js';
 import { problemOf } from './problem.js';
 import type { Job, JobKind, ProblemBody } from './schemas.js';
 
@@ -42,6 +43,7 @@ export class JobRunner {
   readonly #maxJobs: number;
   readonly #maxProgress: number;
   readonly #now: () => Date;
+  #onFinish: ((job: JobRecord, actor: string) => void) | undefined;
 
   constructor(options: JobRunnerOptions = {}) {
     this.#concurrency = options.concurrency ?? 2;
@@ -49,6 +51,11 @@ export class JobRunner {
     this.#maxJobs = options.maxJobs ?? 500;
     this.#maxProgress = options.maxProgress ?? 200;
     this.#now = options.now ?? (() => new Date());
+  }
+
+  /** Told of each job when it ends, with who started it (the event log records it). */
+  onFinish(listener: (job: JobRecord, actor: string) => void): void {
+    this.#onFinish = listener;
   }
 
   /** Queues `work`; jobs with the same key run in the order they were started. */
@@ -63,6 +70,7 @@ export class JobRunner {
       createdAt: this.#now().toISOString(),
     };
     const entry: Entry = { job, done: Promise.resolve() };
+    const actor = currentActor();
     const progress: Progress = (step) => {
       if (job.progress.length < this.#maxProgress) job.progress.push({ at: this.#now().toISOString(), step });
     };
@@ -81,6 +89,7 @@ export class JobRunner {
           job.state = 'failed';
         } finally {
           job.finishedAt = this.#now().toISOString();
+          this.#onFinish?.(job, actor);
         }
       }),
     );

@@ -1,5 +1,7 @@
 import type {
   AppBackupStatus,
+  AppLogLine,
+  AppLogOptions,
   BackupPolicy,
   BackupPolicyInput,
   Manifest,
@@ -63,14 +65,11 @@ export interface ImagesPort {
   manifest(image: string): Promise<{ manifest: Manifest; text: string; file: string }>;
 }
 
-export interface LogLine {
-  service: string;
-  line: string;
-}
-
 export interface LogsPort {
-  /** The last `tail` lines of each of the app's services, oldest first. */
-  appLogs(app: string, tail: number): Promise<LogLine[]>;
+  /** The app's last lines (all services, or one), merged oldest first. */
+  appLogs(app: string, options: AppLogOptions): Promise<AppLogLine[]>;
+  /** The last lines, then each new one, until the signal aborts. */
+  followLogs(app: string, options: AppLogOptions & { signal: AbortSignal }): AsyncIterable<AppLogLine>;
 }
 
 /** One backup folder of an app, as listed: complete (backup.json written) or not. */

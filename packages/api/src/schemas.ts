@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import {
   APP_NAME_MAX,
+  RUNNER_NAME_MAX,
   ENV_BOUNDS,
   ENV_MAP_OPTIONS,
   SETTINGS_ENV_NAME_PATTERN,
@@ -20,6 +21,12 @@ export const AppName = Type.String({
   pattern: `^[a-z]([a-z0-9-]{0,${APP_NAME_MAX - 2}}[a-z0-9])?$`,
   'x-rule': `must be a DNS label of at most ${APP_NAME_MAX} characters: lowercase letters, digits and hyphens`,
   description: 'An app name (a DNS label)',
+});
+
+export const RunnerName = Type.String({
+  pattern: `^[a-z]([a-z0-9-]{0,${RUNNER_NAME_MAX - 2}}[a-z0-9])?$`,
+  'x-rule': `must be a runner name (or web): a DNS label of at most ${RUNNER_NAME_MAX} characters`,
+  description: "A service of the app: `web` or one of its manifest's runners",
 });
 
 export const Hostname = Type.String({
@@ -169,15 +176,65 @@ export const AppBackupBrief = Type.Object(
   { description: "The app's backups at a glance (present when the server runs backups)" },
 );
 
+export const AppState = Type.Union([Type.Literal('active'), Type.Literal('removing')], {
+  description:
+    'removing: a removal started and has not finished (it failed part way, or is under way); ' +
+    '`minicloud app rm NAME` (with --purge if removal.purge) finishes it',
+});
+
+export const AppRemoval = Type.Object(
+  {
+    purge: Type.Boolean({ description: 'The data goes too' }),
+    startedAt: Type.String(),
+    left: Type.Array(
+      Type.Object({
+        part: Type.String({
+          description: 'routes, stack, database, messagebus, storage, certificate <domain>, secrets',
+        }),
+        reason: Type.String({ description: 'Why it is left: the error of the last attempt' }),
+      }),
+      { description: 'What is not removed yet' },
+    ),
+  },
+  { description: 'Present while the app is removing' },
+);
+
+export const DomainCertificate = Type.Object(
+  {
+    domain: Type.String(),
+    issuer: Type.Union([Type.Literal('acme'), Type.Literal('platform-ca'), Type.Literal('uploaded')], {
+      description:
+        "acme: the ACME server's (Let's Encrypt); platform-ca: the platform's own CA (until ACME issues one, or when ACME is off); uploaded: the operator's, never replaced",
+    }),
+    notAfter: Type.Optional(Type.String({ description: 'When the served certificate ends' })),
+    lastAttempt: Type.Optional(Type.String({ description: 'The last ACME order attempt' })),
+    lastError: Type.Optional(Type.String({ description: 'Why the last ACME order failed (absent after a success)' })),
+    nextAttempt: Type.Optional(
+      Type.String({
+        description: 'When the platform orders next (absent when ACME is off or the certificate is uploaded)',
+      }),
+    ),
+  },
+  { description: "A domain's certificate: who issued it, until when, and how ordering one went" },
+);
+
 export const AppStatus = Type.Object(
   {
     name: Type.String(),
+    state: AppState,
+    removal: Type.Optional(AppRemoval),
     image: Type.String(),
     domains: Type.Array(Type.String()),
     envKeys: Type.Array(Type.String(), {
       description: "Names of the operator's env variables; their values are secrets and never shown",
     }),
     replicas: Type.Integer(),
+    followTag: Type.Optional(Type.Boolean({ description: "Each push of the image's tag rolls the app out" })),
+    runnerReplicas: Type.Optional(
+      Type.Record(Type.String(), Type.Integer(), {
+        description: "Runner replicas set by `app scale --runner`, over the manifest's",
+      }),
+    ),
     needs: Type.Array(NeedName),
     manifest: Type.Ref('Manifest'),
     createdAt: Type.String(),
@@ -185,6 +242,7 @@ export const AppStatus = Type.Object(
     urls: Type.Array(Type.String()),
     health: Health,
     services: Type.Array(Type.Ref('ServiceStatus')),
+    certificates: Type.Optional(Type.Array(DomainCertificate, { description: "Each domain's certificate" })),
     backup: Type.Optional(AppBackupBrief),
   },
   { $id: 'AppStatus', description: 'An app with its services, tasks, replicas, health and URLs' },
@@ -193,6 +251,8 @@ export const AppStatus = Type.Object(
 export const AppSummary = Type.Object(
   {
     name: Type.String(),
+    state: AppState,
+    removal: Type.Optional(AppRemoval),
     image: Type.String(),
     health: Health,
     replicas: Type.Integer({ description: 'Replicas of the web service the operator asked for' }),
@@ -208,6 +268,16 @@ export const AppSummary = Type.Object(
 
 export const AppList = Type.Object({ apps: Type.Array(Type.Ref('AppSummary')) });
 
+/** What to do with data an earlier app of the name left (MC_APP_DATA_EXISTS without either). */
+const KeptDataFields = {
+  adopt: Type.Optional(
+    Type.Boolean({ description: 'Take over data an earlier app of this name left (re-keyed); not with purgeOld' }),
+  ),
+  purgeOld: Type.Optional(
+    Type.Boolean({ description: 'Drop data an earlier app of this name left, then create it fresh; not with adopt' }),
+  ),
+};
+
 export const AddAppBody = Type.Object(
   {
     image: ImageRef,
@@ -215,6 +285,7 @@ export const AddAppBody = Type.Object(
     domains: Type.Optional(Type.Array(Hostname, { uniqueItems: true, maxItems: 50 })),
     env: Type.Optional(Type.Record(EnvName, EnvValueSchema, ENV_MAP_OPTIONS)),
     replicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, 'x-rule': 'must be an integer from 0 to 100' })),
+    ...KeptDataFields,
   },
   { additionalProperties: false, description: 'Add an app from an image; its manifest says the rest' },
 );
@@ -239,8 +310,31 @@ export const UpdateAppBody = Type.Object(
       ),
     ),
     replicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, 'x-rule': 'must be an integer from 0 to 100' })),
+    followTag: Type.Optional(
+      Type.Boolean({
+        description:
+          "Roll the app out on every push of its image's tag to the platform's registry (push to deploy); false stops",
+      }),
+    ),
+    runnerReplicas: Type.Optional(
+      Type.Record(
+        RunnerName,
+        Type.Integer({ minimum: 0, maximum: 100, 'x-rule': 'must be an integer from 0 to 100' }),
+        {
+          minProperties: 1,
+          maxProperties: 50,
+          additionalProperties: false,
+          'x-rule': 'must map runner names to replicas',
+          description: 'Replicas per runner (by name), kept over what the manifest says',
+        },
+      ),
+    ),
   },
-  { additionalProperties: false, minProperties: 1, 'x-rule': 'must change at least one of image, env, replicas' },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    'x-rule': 'must change at least one of image, env, replicas, runnerReplicas, followTag',
+  },
 );
 
 export const UpdateResult = Type.Object({
@@ -265,7 +359,7 @@ export const DomainBody = Type.Object(
   },
   { additionalProperties: false },
 );
-export const NeedBody = Type.Object({ need: NeedName }, { additionalProperties: false });
+export const NeedBody = Type.Object({ need: NeedName, ...KeptDataFields }, { additionalProperties: false });
 
 // ---- backups -------------------------------------------------------------------------------
 
@@ -383,6 +477,7 @@ export const JobKind = Type.Union([
   Type.Literal('app.remove'),
   Type.Literal('app.need.attach'),
   Type.Literal('app.need.detach'),
+  Type.Literal('app.restart'),
   Type.Literal('stack.deploy'),
   Type.Literal('backup.create'),
   Type.Literal('backup.restore'),
@@ -566,12 +661,96 @@ export const ImageManifestReply = Type.Object({
 });
 
 export const LogsQuery = Type.Object(
-  { tail: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, 'x-rule': 'must be from 1 to 5000' })) },
+  {
+    tail: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, 'x-rule': 'must be from 1 to 5000' })),
+    since: Type.Optional(
+      Type.String({
+        maxLength: 40,
+        description: 'Only lines since then: a duration back from now (`90s`, `10m`, `2h`, `3d`) or an RFC 3339 time',
+      }),
+    ),
+    runner: Type.Optional(RunnerName),
+    follow: Type.Optional(
+      Type.Boolean({
+        description: 'Keep the response open and stream each new line as NDJSON (`application/x-ndjson`)',
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
-export const LogsReply = Type.Object({
-  lines: Type.Array(Type.Object({ service: Type.String(), line: Type.String() })),
+export const LogLine = Type.Object({
+  time: Type.String({ description: 'RFC 3339 with nanoseconds, as the Engine stamped it' }),
+  service: Type.String({ description: '`web` or a runner' }),
+  task: Type.String({ description: 'The service and the task slot, `web.1`' }),
+  node: Type.String({ description: 'Hostname of the node the task runs on' }),
+  stream: Type.Union([Type.Literal('stdout'), Type.Literal('stderr')]),
+  line: Type.String(),
 });
+export const LogsReply = Type.Object({ lines: Type.Array(LogLine) });
+export const RestartBody = Type.Object(
+  { runner: Type.Optional(RunnerName) },
+  { additionalProperties: false, description: 'Restart every service of the app, or only `runner` (`web` is one)' },
+);
+
+// ---- events and notifications --------------------------------------------------------------
+
+const EventLevel = Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('error')]);
+export const EventsQuery = Type.Object(
+  {
+    app: Type.Optional(AppName),
+    after: Type.Optional(Type.Integer({ minimum: 0, description: 'Only events with a larger id' })),
+    level: Type.Optional(Type.Union([EventLevel], { description: 'Only events at or above this level' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, 'x-rule': 'must be from 1 to 1000' })),
+  },
+  { additionalProperties: false },
+);
+export const PlatformEvent = Type.Object({
+  id: Type.Integer(),
+  at: Type.String(),
+  kind: Type.String({ description: '`app.add`, `app.update`, ... `api PUT /v1/...`, `alert.crash-loop`, ...' }),
+  level: EventLevel,
+  app: Type.Optional(Type.String()),
+  actor: Type.String({ description: '`admin`, `deploy-token <id>` or `platform`' }),
+  message: Type.String(),
+});
+export const EventList = Type.Object({ events: Type.Array(PlatformEvent) });
+export const NotifyView = Type.Object({
+  webhook: Type.Union([Type.String(), Type.Null()], { description: 'Scheme and host of the webhook; null when off' }),
+  minLevel: EventLevel,
+});
+export const NotifyBody = Type.Object(
+  {
+    webhook: Type.String({
+      maxLength: 2000,
+      pattern: '^https?://',
+      'x-rule': 'must be an http or https URL',
+    }),
+    minLevel: Type.Optional(EventLevel),
+  },
+  { additionalProperties: false },
+);
+
+// ---- the registry's push notifications -----------------------------------------------------
+
+export const RegistryEnvelope = Type.Object(
+  {
+    events: Type.Array(
+      Type.Object({
+        action: Type.Optional(Type.String({ maxLength: 32 })),
+        target: Type.Optional(
+          Type.Object({
+            mediaType: Type.Optional(Type.String({ maxLength: 255 })),
+            repository: Type.Optional(Type.String({ maxLength: 255 })),
+            tag: Type.Optional(Type.String({ maxLength: 128 })),
+            digest: Type.Optional(Type.String({ maxLength: 100 })),
+          }),
+        ),
+      }),
+      { maxItems: 1000 },
+    ),
+  },
+  { description: "The registry's notification envelope (application/vnd.docker.distribution.events.v1+json)" },
+);
 
 /** Schemas referenced by `$ref`: registered once with Fastify, listed once in the document. */
 export const SHARED_SCHEMAS = [

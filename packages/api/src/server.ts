@@ -1,9 +1,14 @@
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import {
   backupContext,
   dockerClient,
+  EventLog,
+  loadPlatformSettings,
+  startAlertWatch,
+  openPlatformAcme,
   openApps,
   platformLayout,
   readProxyPeerAddresses,
@@ -15,8 +20,10 @@ import {
   Sensitive,
   type AppManager,
   type BackupContext,
+  type PlatformAcme,
 } from '@minicloud/core';
 import { buildApp } from './app.js';
+import { openEvents } from './events.js';
 import { TokenStore } from './tokens.js';
 import { dockerPorts } from './adapters.js';
 import { coreBackups, startBackupScheduler } from './backup-adapter.js';
@@ -87,20 +94,90 @@ if (apps) {
   if (names) orphanTokens = await tokens.forgetAppsExcept(names);
 }
 
+// The event log (state/events.jsonl) and the notification webhook (in the API's secrets dir).
+const publicUrl = process.env['MINICLOUD_PUBLIC_URL'];
+const notifyErrors: { log?: FastifyBaseLogger } = {};
+const events = dataDir
+  ? await openEvents({
+      log: await EventLog.open(platformLayout(dataDir).eventsFile),
+      ...(secretsDir ? { notifyFile: join(secretsDir, 'notify.json') } : {}),
+      platform: publicUrl ? new URL(publicUrl).host.replace(/^admin\./, '') : 'minicloud',
+      onNotifyError: (error) => notifyErrors.log?.warn({ reason: error.message }, error.message),
+    })
+  : undefined;
+// Certificates from an ACME server (Let's Encrypt), when the platform's settings turn it on:
+// the API answers the CA's challenges (the proxy sends it /.well-known/acme-challenge/ of
+// every host on port 80) and orders, renews and installs in the background.
+let acme: PlatformAcme | undefined;
+let acmeProblem: string | undefined;
+if (dataDir && apps) {
+  const log = {
+    info: (fields: object, message: string) => logTo.log?.info(fields, message),
+    warn: (fields: object, message: string) => logTo.log?.warn(fields, message),
+  };
+  acme = await openPlatformAcme(dataDir, apps, { log }).catch((error: Error) => {
+    acmeProblem = error.message;
+    return undefined;
+  });
+}
+
+// Push to deploy: the registry's notifications carry this token (written by platform init).
+const registryHook = dataDir
+  ? await Promise.all([
+      readFile(platformLayout(dataDir).secret['registry-notify-token'], 'utf8'),
+      loadPlatformSettings(dataDir),
+    ]).then(
+      ([token, settings]) => ({ token: new Sensitive(token.trim()), registryAddr: settings.registryAddr }),
+      () => undefined,
+    )
+  : undefined;
+
 const app = await buildApp({
   adminToken,
   tokens,
+  ...(events ? { events } : {}),
+  ...(registryHook ? { registryHook } : {}),
   ...ports,
   ...(apps ? { apps } : {}),
   ...(backups ? { backups: coreBackups(backups) } : {}),
   ...(secretsDir ? { secretsDir } : {}),
-  ...(process.env['MINICLOUD_PUBLIC_URL'] ? { publicUrl: process.env['MINICLOUD_PUBLIC_URL'] } : {}),
+  ...(publicUrl ? { publicUrl } : {}),
   trustProxy: trustedProxy.trust,
+  ...(acme ? { acmeChallenges: acme.challenges } : {}),
 });
 logTo.log = app.log;
+notifyErrors.log = app.log;
+if (dataDir && !registryHook)
+  app.log.warn('push to deploy is off: no registry notify token (re-run install.sh to make one)');
+if (events && dataDir) {
+  // Crash loops, nodes down, the data dir's disk filling up, certificates near their end: recorded (and notified) when they
+  // begin and when they end. MINICLOUD_ALERT_EVERY_MS shortens the look for tests.
+  const manager = apps;
+  const watch = startAlertWatch({
+    docker,
+    disks: [dataDir],
+    ...(manager
+      ? {
+          certificates: async () => {
+            const out = [];
+            for (const a of await manager.list())
+              for (const c of await manager.certificateStatus(a.domains)) out.push({ app: a.name, ...c });
+            return out;
+          },
+        }
+      : {}),
+    emit: async (event) => {
+      await events.record(event);
+    },
+    onError: (error) => app.log.warn({ reason: error.message }, `alert check failed: ${error.message}`),
+    everyMs: Number(process.env['MINICLOUD_ALERT_EVERY_MS'] ?? 30_000),
+  });
+  app.addHook('onClose', async () => watch.stop());
+}
 await trustedProxy.start();
 app.addHook('onClose', async () => trustedProxy.stop());
 if (appsProblem) app.log.error({ dataDir }, `app lifecycle unavailable: ${appsProblem}`);
+if (acmeProblem) app.log.error({ dataDir }, `ACME certificates unavailable, the platform CA's serve: ${acmeProblem}`);
 for (const { app: name, error } of envMoves) {
   if (error) app.log.error({ app: name, reason: error.message }, `env values of ${name} not moved: ${error.message}`);
   else app.log.info({ app: name }, `env values of ${name} moved from the configuration directory to its secrets`);
@@ -146,9 +223,16 @@ if (apps) {
     (error: Error) => app.log.warn({ reason: error.message }, `shared network names not checked: ${error.message}`),
   );
 }
+if (acme && apps) {
+  // Started once the API listens (below): the CA's fetch of a challenge must find it answering.
+  const { renewer } = acme;
+  apps.onRouted(() => renewer.wake());
+  app.addHook('onClose', async () => renewer.stop());
+  app.log.info({ directory: acme.directoryUrl }, `certificates from the ACME server at ${acme.directoryUrl}`);
+}
 if (backupsProblem) app.log.error({ dataDir }, `backups unavailable, NO BACKUPS WILL RUN: ${backupsProblem}`);
 if (backups && process.env['MINICLOUD_BACKUP_SCHEDULER'] !== 'off') {
-  const scheduler = await startBackupScheduler(backups, app.log).catch((error: Error) => {
+  const scheduler = await startBackupScheduler(backups, app.log, events ? { events } : {}).catch((error: Error) => {
     app.log.error(
       { dataDir, reason: error.message },
       `backup scheduler not started, NO BACKUPS WILL RUN: ${error.message}`,
@@ -177,6 +261,7 @@ if (dataDir && process.env['MINICLOUD_REGISTRY_GC'] !== 'off') {
 }
 const port = Number(process.env['PORT'] ?? 8080);
 await app.listen({ host: '0.0.0.0', port });
+acme?.renewer.start();
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => void app.close().then(() => process.exit(0)));

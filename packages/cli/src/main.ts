@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { printError, processIo, type Io } from './output.js';
 import { registerValidate } from './commands/validate.js';
@@ -10,10 +11,18 @@ import { registerPush } from './commands/push.js';
 import { registerRegistry } from './commands/registry.js';
 import { registerApp } from './commands/app.js';
 import { registerBackup } from './commands/backup.js';
+import { registerEvents } from './commands/events.js';
+
+/** The CLI package's own version (src/ and dist/ both sit next to its package.json). */
+export function cliVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('minicloud')
     .description('run many small web apps on Docker Swarm')
+    .version(cliVersion(), '--version', 'print the version')
     .option('--verbose', 'print stack traces with errors')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
@@ -28,6 +37,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerRegistry(program, io);
   registerApp(program, io);
   registerBackup(program, io);
+  registerEvents(program, io);
   return program;
 }
 

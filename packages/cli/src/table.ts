@@ -1,7 +1,12 @@
 import type { Io } from './output.js';
+import { printable } from './printable.js';
 
-/** Plain column output, widths from the content, like the docker CLI's tables. */
-export function table(io: Io, header: string[], rows: string[][]): void {
+/**
+ * Plain column output, widths from the content, like the docker CLI's tables. Cells may hold
+ * what an app wrote (a task's error): control characters are shown, never obeyed.
+ */
+export function table(io: Io, header: string[], cells: string[][]): void {
+  const rows = cells.map((r) => r.map(printable));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   for (const row of [header, ...rows])
     io.out(

@@ -27,6 +27,19 @@ export const ERROR_CODES = {
     status: 502,
     summary: 'a purge step failed: the app record stays, naming what is left; remove it again to finish',
   },
+  MC_RUNNER_NOT_FOUND: { status: 404, summary: 'the app runs no service (web or runner) of that name' },
+  MC_APP_REMOVING: {
+    status: 409,
+    summary: 'the app is being removed (or a removal stopped part way): `minicloud app rm NAME` finishes it',
+  },
+  MC_APP_DATA_EXISTS: {
+    status: 409,
+    summary: 'data of an earlier app of that name exists: add with adopt (take it over) or purgeOld (drop it first)',
+  },
+  MC_SERVICE_UNAVAILABLE: {
+    status: 503,
+    summary: 'a shared service (MariaDB, RabbitMQ) did not answer within the wait: its task may be restarting',
+  },
   MC_DOMAIN_TAKEN: { status: 409, summary: 'the domain is routed to another app or to the platform' },
   MC_DOMAIN_NOT_FOUND: { status: 404, summary: 'the app has no such domain' },
   MC_CERT_INVALID: {

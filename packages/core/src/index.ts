@@ -20,6 +20,7 @@ export * from './engine/client.js';
 export * from './engine/registry-auth.js';
 export * from './engine/image-manifest.js';
 export * from './engine/swarm.js';
+export * from './engine/frames.js';
 export * from './proxy/render.js';
 export { DNS_FALLBACK_SOCKET } from './proxy/templates.js';
 export * from './proxy/upstream-addresses.js';
@@ -42,4 +43,13 @@ export * from './proxy/controller.js';
 export * from './apps/index.js';
 export { writeFileAtomic } from './util/atomic-write.js';
 export { retryUntilDone, type UntilDone, type UntilDoneOptions } from './util/until-done.js';
+export {
+  DEFAULT_SERVICE_WAIT_MS,
+  isUnreachable,
+  ServiceUnreachable,
+  waitForService,
+  type ServiceWaitOptions,
+} from './util/service-wait.js';
 export * from './backup/index.js';
+export * from './events/index.js';
+export * from './acme/index.js';

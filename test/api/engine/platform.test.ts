@@ -139,10 +139,16 @@ t.test('stacks: deploy a raw compose file as a job, see its status and logs, rem
   t.ok(spec.Spec.TaskTemplate.ContainerSpec.Env?.includes('GREETING=costs $5'), 'the file is deployed as written');
 
   const lines = await waitFor('a log line', async () => {
-    const l = await ports.logs.appLogs(STACK, 20);
+    const l = await ports.logs.appLogs(STACK, { tail: 20 });
     return l.length > 0 ? l : undefined;
   });
-  t.match(lines[0], { service: `${STACK}_web`, line: /hello .* listening on :80/ });
+  t.match(lines[0], {
+    service: 'web',
+    task: 'web.1',
+    node: /^mc-/,
+    stream: 'stdout',
+    line: /hello .* listening on :80/,
+  });
 
   const again = await app.inject({
     method: 'POST',

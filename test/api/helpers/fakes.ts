@@ -1,6 +1,16 @@
 import {
+  addRetryHint,
+  assertNotRemoving,
+  attachRetryHint,
+  keptDataPlan,
   MinicloudError,
+  removalLeft,
+  removeIncomplete,
+  removingError,
+  startRemoval,
+  type KeptDataChoice,
   type AddAppInput,
+  type AppLogLine,
   type AppRecord,
   type Apps,
   type AppStatus,
@@ -46,6 +56,8 @@ export class FakeApps implements Apps {
   readonly calls: string[] = [];
   /** Needs whose purge fails (the database server is down, say). */
   readonly failPurge = new Set<NeedName>();
+  /** Data left under an app's name with no app using it (a remove without purge), as core finds it. */
+  readonly keptData = new Map<string, Set<NeedName>>();
   readonly baseDomain: string;
   readonly images: Record<string, Manifest>;
 
@@ -65,9 +77,28 @@ export class FakeApps implements Apps {
     return r;
   }
 
+  /** An app to change: refused while it is being removed, as core does. */
+  private changeable(name: string): AppRecord {
+    const r = this.record(name);
+    assertNotRemoving(r);
+    return r;
+  }
+
+  /** Core's decision on data an earlier app of the name left. */
+  private keptPlan(name: string, needs: readonly NeedName[], choice: KeptDataChoice, retry: string) {
+    const kept = this.keptData.get(name) ?? new Set();
+    const existing = needs.filter((n) => kept.has(n)).map((need) => ({ need, what: `${need} of ${name}` }));
+    const plan = keptDataPlan(name, existing, choice, retry);
+    for (const n of [...plan.drop, ...plan.adopt]) kept.delete(n);
+    return plan;
+  }
+  /** What show() reports of an app's certificates, when set (issue 12). */
+  readonly certificates = new Map<string, NonNullable<AppStatus['certificates']>>();
+
   status(r: AppRecord): AppStatus {
     return {
       ...r,
+      ...(this.certificates.has(r.name) ? { certificates: this.certificates.get(r.name)! } : {}),
       urls: [...r.domains.map((d) => `https://${d}/`), ...(this.extraUrls.get(r.name) ?? [])],
       health: r.replicas === 0 ? 'down' : 'healthy',
       services: [
@@ -100,6 +131,7 @@ export class FakeApps implements Apps {
     const now = new Date().toISOString();
     const record: AppRecord = {
       name,
+      state: 'active',
       image,
       domains: [`${name}.${this.baseDomain}`],
       envKeys: [],
@@ -119,7 +151,9 @@ export class FakeApps implements Apps {
     const manifest = this.images[input.image] ?? this.images[input.image.replace(/:[^:/]+$/, '')];
     if (!manifest) throw new MinicloudError('MC_MANIFEST_NOT_FOUND', `image ${input.image} has no cloud manifest`);
     const name = input.name ?? manifest.name;
-    if (this.records.has(name)) throw new MinicloudError('MC_APP_EXISTS', `an app named ${name} exists already`);
+    const before = this.records.get(name);
+    if (before?.state === 'removing') throw removingError(before);
+    if (before) throw new MinicloudError('MC_APP_EXISTS', `an app named ${name} exists already`);
     const domains = [`${name}.${this.baseDomain}`, ...(input.domains ?? [])];
     for (const d of domains) {
       const owner = this.domainOwner(d);
@@ -128,11 +162,14 @@ export class FakeApps implements Apps {
           { path: 'domains', message: `${d} is taken` },
         ]);
     }
+    const plan = this.keptPlan(name, ['database', 'messagebus', 'storage'], input, addRetryHint());
+    for (const need of plan.drop) await this.step(progress, `dropping the old ${need}`);
     for (const need of manifest.needs) await this.step(progress, `creating the ${need}`);
     await this.step(progress, 'deploying the stack');
     const now = new Date().toISOString();
     const record: AppRecord = {
       name,
+      state: 'active',
       image: input.image,
       domains,
       envKeys: Object.keys(input.env ?? {}).sort(),
@@ -159,7 +196,7 @@ export class FakeApps implements Apps {
 
   async update(name: string, input: UpdateAppInput, progress?: Progress): Promise<UpdateResult> {
     this.calls.push(`update ${name} ${JSON.stringify(input)}`);
-    const r = this.record(name);
+    const r = this.changeable(name);
     await this.step(progress, 'deploying the new version');
     const env = new Set(r.envKeys);
     for (const [k, v] of Object.entries(input.env ?? {})) {
@@ -173,28 +210,32 @@ export class FakeApps implements Apps {
       envKeys: [...env].sort(),
       updatedAt: new Date().toISOString(),
     };
+    if (input.followTag !== undefined) next.followTag = input.followTag;
     this.records.set(name, next);
     return { app: this.status(next), rolledBack: false };
   }
 
   async remove(name: string, options: { purge?: boolean } = {}, progress?: Progress): Promise<void> {
     this.calls.push(`remove ${name} purge=${options.purge ?? false}`);
-    const r = this.record(name);
+    // As core does: removing from the start; a purge step that fails leaves the record so,
+    // naming what is left.
+    const r = startRemoval(this.record(name), options.purge ?? false);
+    this.records.set(name, r);
     await this.step(progress, 'removing the stack');
-    // As core does: a purge step that fails leaves the record, naming what is left.
-    const left = options.purge ? r.needs.filter((n) => this.failPurge.has(n)) : [];
-    if (left.length > 0)
-      throw new MinicloudError(
-        'MC_APP_REMOVE_INCOMPLETE',
-        `app ${name} is not fully removed: ${left.join(', ')} could not be purged`,
-        left.map((n) => ({ path: n, message: 'is left (MC_DATABASE: lost connection)' })),
-      );
+    const left = r.removal?.purge
+      ? r.needs.filter((n) => this.failPurge.has(n)).map((part) => ({ part, reason: 'MC_DATABASE: lost connection' }))
+      : [];
+    if (left.length > 0) {
+      this.records.set(name, removalLeft(r, left));
+      throw removeIncomplete(r, left);
+    }
+    if (!r.removal?.purge) this.keptData.set(name, new Set(r.needs));
     this.records.delete(name);
   }
 
   async addDomain(name: string, domain: string, certificate?: DomainCertificate): Promise<AppStatus> {
     this.calls.push(`addDomain ${name} ${domain}${certificate ? ' with certificate' : ''}`);
-    const r = this.record(name);
+    const r = this.changeable(name);
     if (r.domains.includes(domain) && !certificate) return this.status(r);
     const owner = r.domains.includes(domain) ? undefined : this.domainOwner(domain);
     if (owner)
@@ -211,7 +252,7 @@ export class FakeApps implements Apps {
   }
 
   async removeDomain(name: string, domain: string): Promise<AppStatus> {
-    const r = this.record(name);
+    const r = this.changeable(name);
     if (!r.domains.includes(domain))
       throw new MinicloudError('MC_DOMAIN_NOT_FOUND', `app ${name} has no domain ${domain}`, [
         { path: 'domain', message: 'is not routed to this app' },
@@ -221,10 +262,22 @@ export class FakeApps implements Apps {
     return this.status(next);
   }
 
-  async attachNeed(name: string, need: NeedName, progress?: Progress): Promise<AppStatus> {
-    this.calls.push(`attachNeed ${name} ${need}`);
-    const r = this.record(name);
+  async restart(name: string, options: { runner?: string } = {}, progress?: Progress): Promise<AppStatus> {
+    this.calls.push(`restart ${name}${options.runner ? ` ${options.runner}` : ''}`);
+    const r = this.changeable(name);
+    if (options.runner !== undefined && options.runner !== 'web')
+      throw new MinicloudError('MC_RUNNER_NOT_FOUND', `app ${name} has no runner ${options.runner}`, [
+        { path: 'runner', message: 'must be one of web' },
+      ]);
+    await this.step(progress, 'restarting web');
+    return this.status(r);
+  }
+
+  async attachNeed(name: string, need: NeedName, progress?: Progress, choice: KeptDataChoice = {}): Promise<AppStatus> {
+    this.calls.push(`attachNeed ${name} ${need}${choice.adopt ? ' adopt' : ''}${choice.purgeOld ? ' purgeOld' : ''}`);
+    const r = this.changeable(name);
     if (r.needs.includes(need)) return this.status(r);
+    this.keptPlan(name, [need], choice, attachRetryHint(name, need));
     await this.step(progress, `creating the ${need}`);
     await this.step(progress, 'redeploying with its credentials');
     const order: NeedName[] = ['database', 'messagebus', 'storage'];
@@ -240,7 +293,7 @@ export class FakeApps implements Apps {
     progress?: Progress,
   ): Promise<AppStatus> {
     this.calls.push(`detachNeed ${name} ${need} purge=${options.purge ?? false}`);
-    const r = this.record(name);
+    const r = this.changeable(name);
     if (r.manifest.needs.includes(need))
       throw new MinicloudError('MC_NEED_INVALID', `the manifest of ${name} needs ${need}`, [
         { path: 'need', message: 'is in the manifest' },
@@ -371,14 +424,27 @@ export function fakeImages(apps: FakeApps): ImagesPort {
   };
 }
 
-export function fakeLogs(apps: FakeApps): LogsPort {
+/** Three lines of `web.1`, and with follow one more per `tick` until the signal aborts. */
+export function fakeLogs(apps: FakeApps, tickMs = 20): LogsPort {
+  const line = (i: number): AppLogLine => ({
+    time: new Date(Date.UTC(2026, 10, 26, 12, 0, i)).toISOString(),
+    service: 'web',
+    task: 'web.1',
+    node: 'mc-mgr',
+    stream: 'stdout',
+    line: `GET / 200 <request ${i}>`,
+  });
   return {
-    appLogs: async (app, tail) => {
+    appLogs: async (app, options) => {
       await apps.show(app);
-      return Array.from({ length: Math.min(tail, 3) }, (_, i) => ({
-        service: `${app}_web`,
-        line: `GET / 200 <request ${i}>`,
-      }));
+      return Array.from({ length: Math.min(options.tail ?? 200, 3) }, (_, i) => line(i));
+    },
+    followLogs: async function* (app, options) {
+      await apps.show(app);
+      for (let i = 0; !options.signal.aborted; i++) {
+        yield line(i);
+        await new Promise((r) => setTimeout(r, tickMs));
+      }
     },
   };
 }

@@ -1,13 +1,11 @@
 import { Type } from '@sinclair/typebox';
-import type { AppStatus as AppStatusValue } from '@minicloud/core';
+import { assertNotRemoving, checkKeptDataChoice, type AppStatus as AppStatusValue } from '@minicloud/core';
 import { port, type Api, type ApiContext } from '../context.js';
 import {
   AddAppBody,
   AppList,
   DomainBody,
   Hostname,
-  LogsQuery,
-  LogsReply,
   NameParams,
   NeedBody,
   NeedName,
@@ -35,6 +33,8 @@ export function summarize(a: AppStatusValue) {
   }
   return {
     name: a.name,
+    state: a.state,
+    ...(a.removal ? { removal: a.removal } : {}),
     image: a.image,
     health: a.health,
     replicas: a.replicas,
@@ -48,6 +48,13 @@ export function summarize(a: AppStatusValue) {
 
 export function appRoutes(app: Api, ctx: ApiContext): void {
   const apps = () => port(ctx.apps, 'the app lifecycle');
+  /** 409 now, rather than in the job, for an app whose removal has not finished. */
+  const refuseIfRemoving = async (name: string) => {
+    const found = await apps()
+      .show(name)
+      .catch(() => undefined);
+    if (found) assertNotRemoving(found);
+  };
 
   app.get(
     '/v1/apps',
@@ -68,16 +75,21 @@ export function appRoutes(app: Api, ctx: ApiContext): void {
         summary: 'Add an app from an image (a job: deploys it with what its manifest needs)',
         description:
           'Reads the cloud manifest from the image, provisions its needs, deploys its stack and routes its domains. ' +
-          'Answers 202 with the job at once, or with `?wait=true` 201 with the app once it runs.',
+          'Answers 202 with the job at once, or with `?wait=true` 201 with the app once it runs. ' +
+          'Data an earlier app of the name left (its database, vhost or storage) fails the add with ' +
+          '`MC_APP_DATA_EXISTS` unless `adopt` (take it over) or `purgeOld` (drop it first) is given; ' +
+          'a name still being removed fails with `MC_APP_REMOVING`.',
         tags: TAGS,
         querystring: WaitQuery,
         body: AddAppBody,
-        response: { ...JobOr(201, Type.Ref('AppStatus')), ...problems(404, 409, 502, 503) },
+        response: { ...JobOr(201, Type.Ref('AppStatus')), ...problems(400, 404, 409, 502, 503) },
       },
     },
     async (request, reply) => {
       const lifecycle = apps();
       const input = request.body;
+      checkKeptDataChoice(input);
+      if (input.name !== undefined) await refuseIfRemoving(input.name);
       const job = ctx.jobs.start('app.add', input.name ?? input.image, (progress) => lifecycle.add(input, progress));
       return answerJob(ctx, reply, job, request.query.wait, { status: 201 });
     },
@@ -114,7 +126,7 @@ export function appRoutes(app: Api, ctx: ApiContext): void {
     async (request, reply) => {
       const lifecycle = apps();
       const { name } = request.params;
-      await lifecycle.show(name); // 404 now rather than in the job
+      assertNotRemoving(await lifecycle.show(name)); // 404 or 409 now rather than in the job
       const input = request.body;
       const job = ctx.jobs.start('app.update', name, (progress) => lifecycle.update(name, input, progress));
       return answerJob(ctx, reply, job, request.query.wait, { status: 200 });
@@ -127,8 +139,9 @@ export function appRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         summary: 'Remove an app (a job); `purge=true` also drops its database, vhost and storage',
         description:
-          'Its deploy tokens and webhook are revoked first. A purge step that fails leaves the app record ' +
-          '(`MC_APP_REMOVE_INCOMPLETE` names what is left); removing it again finishes.',
+          'Its deploy tokens and webhook are revoked first. The app shows `state: removing` until every part is ' +
+          'gone; a step that fails leaves it so (`MC_APP_REMOVE_INCOMPLETE` names what is left), and removing it ' +
+          'again finishes (a purge once started stays one).',
         tags: TAGS,
         params: NameParams,
         querystring: PurgeQuery,
@@ -162,15 +175,19 @@ export function appRoutes(app: Api, ctx: ApiContext): void {
         params: NameParams,
         querystring: WaitQuery,
         body: NeedBody,
-        response: { ...JobOr(200, Type.Ref('AppStatus')), ...problems(404, 502, 503) },
+        response: { ...JobOr(200, Type.Ref('AppStatus')), ...problems(400, 404, 409, 502, 503) },
       },
     },
     async (request, reply) => {
       const lifecycle = apps();
       const { name } = request.params;
-      await lifecycle.show(name);
-      const { need } = request.body;
-      const job = ctx.jobs.start('app.need.attach', name, (progress) => lifecycle.attachNeed(name, need, progress));
+      const { need, adopt, purgeOld } = request.body;
+      const choice = { ...(adopt !== undefined ? { adopt } : {}), ...(purgeOld !== undefined ? { purgeOld } : {}) };
+      checkKeptDataChoice(choice);
+      assertNotRemoving(await lifecycle.show(name));
+      const job = ctx.jobs.start('app.need.attach', name, (progress) =>
+        lifecycle.attachNeed(name, need, progress, choice),
+      );
       return answerJob(ctx, reply, job, request.query.wait, { status: 200 });
     },
   );
@@ -183,13 +200,13 @@ export function appRoutes(app: Api, ctx: ApiContext): void {
         tags: ['needs'],
         params: Type.Object({ name: NameParams.properties.name, need: NeedName }),
         querystring: PurgeQuery,
-        response: { ...JobOr(200, Type.Ref('AppStatus')), ...problems(404, 502, 503) },
+        response: { ...JobOr(200, Type.Ref('AppStatus')), ...problems(404, 409, 502, 503) },
       },
     },
     async (request, reply) => {
       const lifecycle = apps();
       const { name, need } = request.params;
-      await lifecycle.show(name);
+      assertNotRemoving(await lifecycle.show(name));
       const purge = request.query.purge ?? false;
       const job = ctx.jobs.start('app.need.detach', name, (progress) =>
         lifecycle.detachNeed(name, need, { purge }, progress),
@@ -228,31 +245,13 @@ export function appRoutes(app: Api, ctx: ApiContext): void {
         summary: 'Stop routing a domain to the app (its certificate goes too)',
         tags: ['domains'],
         params: Type.Object({ name: NameParams.properties.name, domain: Hostname }),
-        response: { 200: Type.Ref('AppStatus'), ...problems(404, 502, 503) },
+        response: { 200: Type.Ref('AppStatus'), ...problems(404, 409, 502, 503) },
       },
     },
     async (request) => {
       const { name, domain } = request.params;
       const lifecycle = apps();
       return ctx.jobs.exclusive(name, () => lifecycle.removeDomain(name, domain));
-    },
-  );
-
-  app.get(
-    '/v1/apps/:name/logs',
-    {
-      schema: {
-        summary: "The last lines of each of the app's services",
-        tags: TAGS,
-        params: NameParams,
-        querystring: LogsQuery,
-        response: { 200: LogsReply, ...problems(404, 502, 503) },
-      },
-    },
-    async (request) => {
-      const { name } = request.params;
-      await apps().show(name);
-      return { lines: await port(ctx.logs, 'reading logs').appLogs(name, request.query.tail ?? 200) };
     },
   );
 }

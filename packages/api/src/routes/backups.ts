@@ -19,6 +19,7 @@ import {
   problems,
 } from '../schemas.js';
 import { answerJob } from './job-reply.js';
+import { emptyBody } from './empty-body.js';
 
 // An app's backups (issue 7) over the backups port: list with the app's backup status, back up
 // now, restore (into the app or another one), test-restore, and the schedule and retention.
@@ -28,11 +29,6 @@ const TAGS = ['backups'];
 const JobOr = (status: number, body: unknown) => ({ 202: Type.Ref('Job'), [status]: body });
 
 type Brief = Static<typeof AppBackupBrief>;
-
-/** Every field of these bodies is optional: a POST with no body at all means `{}`. */
-async function emptyBody(request: FastifyRequest): Promise<void> {
-  if (request.body === undefined || request.body === null) request.body = {};
-}
 
 /** What an app's status shows about its backups: the last success, its age, the state (and why failing). */
 export async function backupBrief(backups: BackupsPort, app: string): Promise<Brief> {

@@ -6,6 +6,7 @@ import Handlebars from 'handlebars';
 import { Type } from '@sinclair/typebox';
 import type { AppStatus, NodeSummary, Sensitive } from '@minicloud/core';
 import type { JobRecord } from '../jobs.js';
+import type { LogsPort } from '../ports.js';
 import { LoginLimit } from '../login-limit.js';
 import type { ProblemDocument } from '../problem.js';
 import { HOST_ONLY_COOKIE, LOGIN_COOKIE, SESSION_COOKIE } from './cookies.js';
@@ -14,6 +15,7 @@ import { Sessions, type Flash } from './sessions.js';
 import * as T from './templates.js';
 import { BACKUP_RESTORE, BACKUPS_SECTION } from './backup-templates.js';
 import { backupPages, backupSection } from './backups.js';
+import { logPages } from './logs.js';
 
 // The admin web app: server-rendered pages over the same REST API (each form becomes one API
 // request, made in-process with app.inject), so the pages validate, fail and succeed exactly as
@@ -25,6 +27,8 @@ export interface WebOptions {
   /** The root instance, whose API routes the pages call. */
   root: FastifyInstance;
   sessions?: Sessions;
+  /** The app logs, for the page that follows them live (app.inject cannot stream). */
+  logs?: LogsPort | undefined;
   /** Failed log-ins per client address, shared with the API's bearer tokens. */
   loginLimit?: LoginLimit;
 }
@@ -135,6 +139,18 @@ export async function webPages(app: FastifyInstance, options: WebOptions): Promi
     return payload;
   });
 
+  /** A page's HTML, with the session's sign-in state, CSRF token and flash message. */
+  function pageHtml(request: FastifyRequest, reply: FastifyReply, view: View, data: Record<string, unknown>): string {
+    const id = sessionId(request);
+    const signedIn = sessions.touch(id);
+    return views[view]({
+      ...data,
+      signedIn,
+      csrf: signedIn ? csrf.token('session', id!) : csrf.token('login', visit(request, reply)),
+      flash: data['flash'] ?? sessions.takeFlash(id),
+    });
+  }
+
   function render(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -142,15 +158,10 @@ export async function webPages(app: FastifyInstance, options: WebOptions): Promi
     data: Record<string, unknown>,
     status = 200,
   ) {
-    const id = sessionId(request);
-    const signedIn = sessions.touch(id);
-    const html = views[view]({
-      ...data,
-      signedIn,
-      csrf: signedIn ? csrf.token('session', id!) : csrf.token('login', visit(request, reply)),
-      flash: data['flash'] ?? sessions.takeFlash(id),
-    });
-    return reply.code(status).type('text/html; charset=utf-8').send(html);
+    return reply
+      .code(status)
+      .type('text/html; charset=utf-8')
+      .send(pageHtml(request, reply, view, data));
   }
 
   /** The log-in page visit's id, from its cookie or made now (and set). */
@@ -250,9 +261,12 @@ export async function webPages(app: FastifyInstance, options: WebOptions): Promi
 
   app.get('/apps', page, async (request, reply) => {
     const answer = await api<{ apps: unknown[] }>('GET', '/v1/apps');
+    // The dashboard's last events: changes, job results and alerts (none without an event log).
+    const recent = await api<{ events: unknown[] }>('GET', '/v1/events?limit=15');
+    const events = recent.ok ? recent.body.events : [];
     if (!answer.ok)
-      return render(request, reply, 'apps', { title: 'Apps', apps: [], flash: problemFlash(answer.problem) });
-    return render(request, reply, 'apps', { title: 'Apps', apps: answer.body.apps, refresh: 10 });
+      return render(request, reply, 'apps', { title: 'Apps', apps: [], events, flash: problemFlash(answer.problem) });
+    return render(request, reply, 'apps', { title: 'Apps', apps: answer.body.apps, events, refresh: 10 });
   });
 
   app.get('/apps/new', page, async (request, reply) => render(request, reply, 'appNew', { title: 'Add an app' }));
@@ -313,17 +327,12 @@ export async function webPages(app: FastifyInstance, options: WebOptions): Promi
     });
   });
 
-  app.get('/apps/:name/logs', page, async (request, reply) => {
+  logPages(app, { api, pageHtml, render, page, logs: options.logs });
+
+  app.post('/apps/:name/restart', form, async (request, reply) => {
     const name = (request.params as { name: string }).name;
-    const answer = await api<{ lines: unknown[] }>('GET', `/v1/apps/${enc(name)}/logs?tail=200`);
-    if (!answer.ok)
-      return render(request, reply, 'logs', {
-        title: `Logs of ${name}`,
-        app: name,
-        lines: [],
-        flash: problemFlash(answer.problem),
-      });
-    return render(request, reply, 'logs', { title: `Logs of ${name}`, app: name, lines: answer.body.lines });
+    const answer = await api<JobRecord>('POST', `/v1/apps/${enc(name)}/restart`, {});
+    return afterJob(request, reply, answer, `/apps/${enc(name)}`);
   });
 
   app.post('/apps/:name/update', form, async (request, reply) => {

@@ -68,7 +68,7 @@ export const APPS = `{{#> layout}}
   {{#each apps}}
     <tr>
       <td><a href="/apps/{{name}}">{{name}}</a></td>
-      <td><span class="health {{health}}">{{health}}</span></td>
+      <td>{{#if removal}}<span class="state removing" title="left: {{#each removal.left}}{{part}} {{/each}}">removing</span>{{else}}<span class="health {{health}}">{{health}}</span>{{/if}}</td>
       <td>{{running}}/{{desired}}</td>
       <td><code>{{image}}</code></td>
       <td>{{#each urls}}<a href="{{this}}">{{this}}</a> {{/each}}</td>
@@ -80,6 +80,18 @@ export const APPS = `{{#> layout}}
 <p class="hint">Refreshes every {{refresh}} seconds.</p>
 {{else}}
 <p>No apps yet. <a href="/apps/new">Add the first one</a> from an image.</p>
+{{/if}}
+{{#if events.length}}
+<h2>Recent events</h2>
+<div class="table-wrap">
+<table class="events">
+  <thead><tr><th>Time</th><th>Level</th><th>App</th><th>Who</th><th>What</th></tr></thead>
+  <tbody>
+  {{#each events}}<tr class="level-{{level}}"><td>{{at}}</td><td><span class="state {{level}}">{{level}}</span></td><td>{{#if app}}<a href="/apps/{{app}}">{{app}}</a>{{else}}-{{/if}}</td><td>{{actor}}</td><td>{{message}}</td></tr>
+  {{/each}}
+  </tbody>
+</table>
+</div>
 {{/if}}
 {{/layout}}`;
 
@@ -124,9 +136,22 @@ export const APP_PREVIEW = `{{#> layout}}
 
 export const APP = `{{#> layout}}
 <div class="heading">
-  <h1>{{app.name}} <span class="health {{app.health}}">{{app.health}}</span></h1>
+  <h1>{{app.name}} {{#if app.removal}}<span class="state removing">removing</span>{{else}}<span class="health {{app.health}}">{{app.health}}</span>{{/if}}</h1>
   <a href="/apps/{{app.name}}/logs">Logs</a>
+{{#unless app.removal}}
+  <form method="post" action="/apps/{{app.name}}/restart" class="inline">
+    <input type="hidden" name="_csrf" value="{{csrf}}">
+    <button type="submit">Restart</button>
+  </form>
+  {{/unless}}
 </div>
+{{#if app.removal}}
+<section class="card removing">
+  <p>This app is being removed{{#if app.removal.purge}} with its data{{/if}}, since {{app.removal.startedAt}}. What is left:</p>
+  <ul>{{#each app.removal.left}}<li><strong>{{part}}</strong>: {{reason}}</li>{{/each}}</ul>
+  <p>Run <code>minicloud app rm {{app.name}}{{#if app.removal.purge}} --purge{{/if}}</code> again to finish; until then no change can be made to it.</p>
+</section>
+{{/if}}
 <section class="card">
   <dl>
     <dt>Image</dt><dd><code>{{app.image}}</code></dd>
@@ -154,6 +179,7 @@ export const APP = `{{#> layout}}
   </div>
 </section>
 
+{{#unless app.removal}}
 <section class="card">
   <h2>Update</h2>
   <form method="post" action="/apps/{{app.name}}/update">
@@ -165,6 +191,7 @@ export const APP = `{{#> layout}}
     <button type="submit">Update</button>
   </form>
 </section>
+{{/unless}}
 
 <section class="card">
   <h2>Needs</h2>
@@ -205,12 +232,23 @@ export const APP = `{{#> layout}}
     </li>
   {{/each}}
   </ul>
+  {{#if app.certificates}}
+  <table>
+    <thead><tr><th>Domain</th><th>Certificate from</th><th>Valid until</th><th>Last ACME attempt</th><th>Next</th><th>Last error</th></tr></thead>
+    <tbody>
+    {{#each app.certificates}}
+      <tr><td>{{domain}}</td><td>{{issuer}}</td><td>{{notAfter}}</td><td>{{lastAttempt}}</td><td>{{nextAttempt}}</td><td>{{lastError}}</td></tr>
+    {{/each}}
+    </tbody>
+  </table>
+  <p class="hint">acme: Let's Encrypt (or the platform's ACME server); platform-ca: the platform's own CA, until ACME issues one or when ACME is off; uploaded: yours, never replaced.</p>
+  {{/if}}
   <form method="post" action="/apps/{{app.name}}/domains">
     <input type="hidden" name="_csrf" value="{{csrf}}">
     <label for="domain">Add a domain</label>
     <input id="domain" name="domain" placeholder="www.example.com">
     <details>
-      <summary>Your own certificate (otherwise the platform CA issues one; for a domain the app has, it replaces the current one)</summary>
+      <summary>Your own certificate (otherwise the ACME server issues one, or the platform CA when ACME is off; for a domain the app has, it replaces the current one)</summary>
       <label for="certificatePem">Certificate (PEM)</label>
       <textarea id="certificatePem" name="certificatePem" rows="4"></textarea>
       <label for="privateKeyPem">Private key (PEM)</label>
@@ -270,13 +308,19 @@ export const APP = `{{#> layout}}
 {{/layout}}`;
 
 export const LOGS = `{{#> layout}}
-<div class="heading"><h1>Logs of <a href="/apps/{{app}}">{{app}}</a></h1><a href="/apps/{{app}}/logs">Reload</a></div>
-{{#if lines.length}}
-<pre class="logs">{{#each lines}}{{service}} | {{line}}
-{{/each}}</pre>
-{{else}}
-<p>No log lines yet.</p>
-{{/if}}
+<div class="heading"><h1>Logs of <a href="/apps/{{app}}">{{app}}</a></h1>
+{{#if follow}}<a href="{{stopHref}}">Stop following</a>{{else}}<a href="{{followHref}}">Follow live</a>{{/if}}</div>
+<form method="get" action="/apps/{{app}}/logs" class="filters">
+  <label>Service <select name="runner"><option value="">all</option>{{#each services}}<option value="{{this}}"{{#if (eq this ../runner)}} selected{{/if}}>{{this}}</option>{{/each}}</select></label>
+  <label>Last <input name="tail" value="{{tail}}" size="5" inputmode="numeric"> lines</label>
+  <label>Since <input name="since" value="{{since}}" size="16" placeholder="10m, 2h, 3d or a time"></label>
+  {{#if follow}}<input type="hidden" name="follow" value="1">{{/if}}
+  <button type="submit">Show</button>
+</form>
+{{#if follow}}<p class="hint">Following: new lines appear at the end as they are written.</p>{{/if}}
+<pre class="logs">{{#each lines}}{{task}}@{{node}} {{time}} {{line}}
+{{/each}}{{#if follow}}<!--follow-->{{/if}}</pre>
+{{#unless follow}}{{#unless failed}}{{#unless lines.length}}<p>No log lines yet.</p>{{/unless}}{{/unless}}{{/unless}}
 {{/layout}}`;
 
 export const JOB = `{{#> layout}}
@@ -423,6 +467,9 @@ pre.logs{white-space:pre;max-height:70vh}
 .healthy,.succeeded{background:#d4f0dc;color:#17643a}
 .starting,.running,.queued{background:#fff1c7;color:#7a5600}
 .degraded{background:#ffe0c2;color:#8a3d00}
-.down,.failed{background:#fbd5d2;color:#8c1d18}
+.down,.failed,.removing{background:#fbd5d2;color:#8c1d18}
+section.removing{border-color:#e3a0a0}
+.state.warning{background:#ffe0c2;color:#8a3d00}
+.state.error{background:#fbd5d2;color:#8c1d18}
 @media (max-width:600px){main{padding:.6rem}th,td{padding:.35rem}dl{grid-template-columns:1fr}dt{margin-top:.4rem}}
 `;

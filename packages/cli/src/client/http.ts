@@ -1,5 +1,5 @@
 import { ERROR_CODES, MinicloudError, type ErrorCode, type Sensitive } from '@minicloud/core';
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { ServerConfig } from './config.js';
 
@@ -45,40 +45,91 @@ export class ApiClient {
     this.#connectTo = config.connectTo;
   }
 
-  /** One HTTP exchange: the status and the body text. */
-  #send(method: string, path: string, body: string | undefined): Promise<{ status: number; text: string }> {
+  /** Opens one HTTP exchange; `onResponse` gets the response as soon as its headers arrive. */
+  #open(method: string, path: string, body: string | undefined, onResponse: (res: IncomingMessage) => void) {
     const url = new URL(`${this.server}${path}`);
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = send(
+      {
+        host: this.#connectTo ?? url.hostname,
+        port: url.port || (url.protocol === 'https:' ? 443 : 80),
+        path: `${url.pathname}${url.search}`,
+        method,
+        servername: url.hostname,
+        ...(this.#ca ? { ca: this.#ca } : {}),
+        headers: {
+          host: url.host,
+          authorization: `Bearer ${this.#token.reveal()}`,
+          accept: 'application/json',
+          ...(body !== undefined
+            ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
+            : {}),
+        },
+      },
+      onResponse,
+    );
+    if (body !== undefined) req.write(body);
+    req.end();
+    return req;
+  }
+
+  /** One HTTP exchange: the status and the body text. */
+  #send(method: string, path: string, body: string | undefined): Promise<{ status: number; text: string }> {
     return new Promise((resolve, reject) => {
-      const req = send(
-        {
-          host: this.#connectTo ?? url.hostname,
-          port: url.port || (url.protocol === 'https:' ? 443 : 80),
-          path: `${url.pathname}${url.search}`,
-          method,
-          servername: url.hostname,
-          ...(this.#ca ? { ca: this.#ca } : {}),
-          headers: {
-            host: url.host,
-            authorization: `Bearer ${this.#token.reveal()}`,
-            accept: 'application/json',
-            ...(body !== undefined
-              ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
-              : {}),
-          },
-        },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (c: string) => (text += c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-          res.on('error', reject);
-        },
-      );
+      const req = this.#open(method, path, body, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        res.on('error', reject);
+      });
       req.on('error', reject);
-      if (body !== undefined) req.write(body);
-      req.end();
     });
+  }
+
+  /**
+   * A streamed answer of one JSON object per line (`?follow=true`), each passed to `onItem` as
+   * it arrives; resolves when the server ends it or `signal` aborts. Errors come as problems.
+   */
+  async stream<T>(path: string, onItem: (item: T) => void, signal?: AbortSignal): Promise<void> {
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = this.#open('GET', path, undefined, resolve);
+      req.on('error', (error) =>
+        reject(
+          signal?.aborted ? error : new Error(`cannot reach the minicloud API at ${this.server}: ${error.message}`),
+        ),
+      );
+      signal?.addEventListener('abort', () => req.destroy(), { once: true });
+    });
+    if ((res.statusCode ?? 0) >= 400) {
+      let text = '';
+      for await (const chunk of res) text += String(chunk);
+      const p = (() => {
+        try {
+          return JSON.parse(text) as Partial<Problem>;
+        } catch {
+          return undefined;
+        }
+      })();
+      throw problemError({
+        status: res.statusCode ?? 0,
+        code: p?.code ?? `HTTP_${res.statusCode}`,
+        detail: p?.detail ?? `GET ${path} failed with HTTP ${res.statusCode}`,
+        ...(p?.errors ? { errors: p.errors } : {}),
+      });
+    }
+    res.setEncoding('utf8');
+    let pending = '';
+    try {
+      for await (const chunk of res) {
+        pending += String(chunk);
+        const lines = pending.split('\n');
+        pending = lines.pop()!;
+        for (const line of lines) if (line.trim() !== '') onItem(JSON.parse(line) as T);
+      }
+    } catch (error) {
+      if (!signal?.aborted) throw error;
+    }
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {

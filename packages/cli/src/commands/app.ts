@@ -6,6 +6,7 @@ import { collect, integer } from '../options.js';
 import { printJson, table } from '../table.js';
 import { resolveServer, configPath, type ServerFlags } from '../client/config.js';
 import { ApiClient, type Job } from '../client/http.js';
+import { registerAppOps } from './app-ops.js';
 
 // `minicloud app ...`: the app lifecycle through the REST API of a minicloud server, so the CLI
 // and the admin pages run the same logic (the server's). Long operations are jobs whose
@@ -13,6 +14,8 @@ import { ApiClient, type Job } from '../client/http.js';
 
 interface AppSummary {
   name: string;
+  state?: 'active' | 'removing';
+  removal?: AppStatus['removal'];
   image: string;
   health: string;
   running: number;
@@ -22,7 +25,17 @@ interface AppSummary {
 
 const enc = encodeURIComponent;
 
-async function client(cmd: Command): Promise<ApiClient> {
+interface KeptDataFlags {
+  adopt?: boolean;
+  purgeOld?: boolean;
+}
+
+/** --adopt / --purge-old as the API's fields. */
+function keptDataBody(flags: KeptDataFlags): { adopt?: true; purgeOld?: true } {
+  return { ...(flags.adopt ? { adopt: true as const } : {}), ...(flags.purgeOld ? { purgeOld: true as const } : {}) };
+}
+
+export async function client(cmd: Command): Promise<ApiClient> {
   const flags = cmd.optsWithGlobals<ServerFlags>();
   const config = await resolveServer(flags);
   if (!config)
@@ -44,8 +57,23 @@ function envPairs(pairs: string[], allowRemove: boolean): Record<string, string 
   return out;
 }
 
-function printApp(io: Io, a: AppStatus): void {
+/** What is left of an app being removed, and the command that finishes it. */
+function removingLines(a: Pick<AppStatus, 'name' | 'removal'>): string[] {
+  const left = a.removal?.left ?? [];
+  return [
+    `REMOVING: ${left.map((l) => l.part).join(', ') || 'nothing'} left; \`minicloud app rm ${a.name}${a.removal?.purge ? ' --purge' : ''}\` finishes it`,
+    ...left.map((l) => `  ${l.part}: ${l.reason}`),
+  ];
+}
+
+/** The HEALTH column: removing wins (a removing app is down on purpose). */
+function healthOf(a: { health: string; state?: string }): string {
+  return a.state === 'removing' ? 'removing' : a.health;
+}
+
+export function printApp(io: Io, a: AppStatus): void {
   io.out(`name:     ${a.name}`);
+  if (a.state === 'removing') io.out(`state:    removing`);
   io.out(`image:    ${a.image}`);
   io.out(`health:   ${a.health}`);
   io.out(`replicas: ${a.replicas}`);
@@ -53,6 +81,22 @@ function printApp(io: Io, a: AppStatus): void {
   io.out(`domains:  ${a.domains.join(', ') || '-'}`);
   io.out(`env:      ${a.envKeys.join(', ') || '-'}`);
   io.out(`urls:     ${a.urls.join(' ') || '-'}`);
+  if (a.state === 'removing') for (const line of removingLines(a)) io.out(line);
+  if (a.certificates && a.certificates.length > 0) {
+    io.out('');
+    table(
+      io,
+      ['DOMAIN', 'CERTIFICATE', 'VALID UNTIL', 'LAST ATTEMPT', 'NEXT', 'LAST ERROR'],
+      a.certificates.map((c) => [
+        c.domain,
+        c.issuer,
+        c.notAfter ?? '-',
+        c.lastAttempt ?? '-',
+        c.nextAttempt ?? '-',
+        c.lastError ?? '',
+      ]),
+    );
+  }
   const rows = a.services.flatMap((s) =>
     s.tasks.length === 0
       ? [[s.name, `${s.running}/${s.desired}`, '-', '-', '-', '']]
@@ -72,7 +116,7 @@ function printApp(io: Io, a: AppStatus): void {
 }
 
 /** Starts a job and, unless --no-wait, follows it to its end. */
-async function runJob(
+export async function runJob(
   io: Io,
   api: ApiClient,
   method: string,
@@ -109,8 +153,12 @@ export function registerApp(program: Command, io: Io): void {
       table(
         io,
         ['NAME', 'HEALTH', 'RUNNING', 'IMAGE', 'URLS'],
-        apps.map((a) => [a.name, a.health, `${a.running}/${a.desired}`, a.image, a.urls.join(' ')]),
+        apps.map((a) => [a.name, healthOf(a), `${a.running}/${a.desired}`, a.image, a.urls.join(' ')]),
       );
+      for (const a of apps.filter((x) => x.state === 'removing')) {
+        io.out('');
+        io.out(`${a.name}: ${removingLines(a)[0]!.replace(/^REMOVING: /, '')}`);
+      }
     });
 
   app
@@ -132,14 +180,26 @@ export function registerApp(program: Command, io: Io): void {
     .option('--domain <domain>', 'an extra domain (repeatable)', collect, [])
     .option('--env <KEY=value>', 'an environment variable (repeatable)', collect, [])
     .option('--replicas <n>', 'replicas of the web service', integer)
+    .option('--adopt', 'take over data an earlier app of this name left (database, vhost, storage), re-keyed')
+    .option('--purge-old', 'drop data an earlier app of this name left, then start empty')
     .option('--no-wait', 'print the job and return at once')
     .option('--json', 'machine-readable output')
     .action(
       async (
         name: string | undefined,
-        flags: { image: string; domain: string[]; env: string[]; replicas?: number; wait: boolean; json?: boolean },
+        flags: {
+          image: string;
+          domain: string[];
+          env: string[];
+          replicas?: number;
+          adopt?: boolean;
+          purgeOld?: boolean;
+          wait: boolean;
+          json?: boolean;
+        },
         cmd: Command,
       ) => {
+        if (flags.adopt && flags.purgeOld) throw new Error('give --adopt or --purge-old, not both');
         const image = flags.image;
         const body = {
           image,
@@ -147,6 +207,7 @@ export function registerApp(program: Command, io: Io): void {
           ...(flags.domain.length > 0 ? { domains: flags.domain } : {}),
           ...(flags.env.length > 0 ? { env: envPairs(flags.env, false) } : {}),
           ...(flags.replicas !== undefined ? { replicas: flags.replicas } : {}),
+          ...keptDataBody(flags),
         };
         const done = await runJob(io, await client(cmd), 'POST', '/v1/apps', body, flags.wait, flags.json);
         if (!done.waited) return;
@@ -163,18 +224,28 @@ export function registerApp(program: Command, io: Io): void {
     .option('--image <image>', 'a new image reference')
     .option('--env <KEY=value>', 'set (KEY=value) or remove (KEY=) a variable (repeatable)', collect, [])
     .option('--replicas <n>', 'replicas of the web service', integer)
+    .option('--follow-tag', "roll out every push of the image's tag to the platform's registry (push to deploy)")
+    .option('--no-follow-tag', 'stop following the tag')
     .option('--no-wait', 'print the job and return at once')
     .option('--json', 'machine-readable output')
     .action(
       async (
         name: string,
-        flags: { image?: string; env: string[]; replicas?: number; wait: boolean; json?: boolean },
+        flags: {
+          image?: string;
+          env: string[];
+          replicas?: number;
+          followTag?: boolean;
+          wait: boolean;
+          json?: boolean;
+        },
         cmd: Command,
       ) => {
         const body = {
           ...(flags.image ? { image: flags.image } : {}),
           ...(flags.env.length > 0 ? { env: envPairs(flags.env, true) } : {}),
           ...(flags.replicas !== undefined ? { replicas: flags.replicas } : {}),
+          ...(flags.followTag !== undefined ? { followTag: flags.followTag } : {}),
         };
         const done = await runJob(
           io,
@@ -191,14 +262,17 @@ export function registerApp(program: Command, io: Io): void {
         io.out(
           result.rolledBack
             ? `rolled back ${name}: the new version failed${result.reason ? `: ${result.reason}` : ''}`
-            : `updated ${name}: ${result.app.image}, ${result.app.replicas} replicas`,
+            : `updated ${name}: ${result.app.image}, ${result.app.replicas} replicas${result.app.followTag ? ', following its tag' : ''}`,
         );
       },
     );
 
   app
     .command('rm')
-    .description('remove an app; --purge also drops its database, message bus and storage')
+    .description(
+      'remove an app; --purge also drops its database, message bus and storage. The app lists as removing ' +
+        'until every part is gone; if a step fails, run the same command again to finish',
+    )
     .argument('<name>', 'app name')
     .option('--purge', 'also drop its data')
     .option('--no-wait', 'print the job and return at once')
@@ -258,15 +332,21 @@ export function registerApp(program: Command, io: Io): void {
     .description('attach a database, messagebus or storage')
     .argument('<name>', 'app name')
     .argument('<need>', 'database, messagebus or storage')
+    .option('--adopt', 'take over data of this need an earlier app of the name left, re-keyed')
+    .option('--purge-old', 'drop such data first, then start empty')
     .option('--no-wait', 'print the job and return at once')
     .option('--json', 'machine-readable output')
-    .action(async (name: string, what: string, flags: { wait: boolean; json?: boolean }, cmd: Command) => {
-      const path = `/v1/apps/${enc(name)}/needs`;
-      const done = await runJob(io, await client(cmd), 'POST', path, { need: what }, flags.wait, flags.json);
-      if (!done.waited) return;
-      if (flags.json) return printJson(io, done.result);
-      io.out(`${name} has its ${what}`);
-    });
+    .action(
+      async (name: string, what: string, flags: KeptDataFlags & { wait: boolean; json?: boolean }, cmd: Command) => {
+        if (flags.adopt && flags.purgeOld) throw new Error('give --adopt or --purge-old, not both');
+        const path = `/v1/apps/${enc(name)}/needs`;
+        const body = { need: what, ...keptDataBody(flags) };
+        const done = await runJob(io, await client(cmd), 'POST', path, body, flags.wait, flags.json);
+        if (!done.waited) return;
+        if (flags.json) return printJson(io, done.result);
+        io.out(`${name} has its ${what}`);
+      },
+    );
   need
     .command('rm')
     .description('detach a need; --purge also drops its data')
@@ -284,4 +364,6 @@ export function registerApp(program: Command, io: Io): void {
         io.out(`${name} no longer has its ${what}${flags.purge ? ' (data dropped)' : ''}`);
       },
     );
+
+  registerAppOps(app, io);
 }

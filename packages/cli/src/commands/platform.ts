@@ -26,6 +26,9 @@ interface InitFlags {
   image: string[];
   registryKeep?: number;
   engineSocket?: string;
+  acmeEmail?: string;
+  acmeDirectory?: string;
+  acmeCaFile?: string;
   templates?: string;
   joinScript?: string;
   json?: boolean;
@@ -68,6 +71,12 @@ export function registerPlatform(program: Command, io: Io): void {
     .option('--image <service=image>', 'the image a management service runs (repeat for each)', collect, [])
     .option('--registry-keep <n>', 'previous images per repository the registry clean-up keeps', integer)
     .option('--engine-socket <path>', "the engine's unix socket on the manager (default /var/run/docker.sock)")
+    .option(
+      '--acme-email <email>',
+      "turn ACME on: certificates from Let's Encrypt (or --acme-directory), this account's contact",
+    )
+    .option('--acme-directory <url>', "the ACME server's directory (default Let's Encrypt's production one)")
+    .option('--acme-ca-file <file>', 'a CA bundle inside the data dir to trust for the ACME server')
     .option('--templates <dir>', 'management stack templates (default: stacks/management of this build)')
     .option(
       '--join-script <file>',
@@ -84,6 +93,9 @@ export function registerPlatform(program: Command, io: Io): void {
         images: imageMap(flags.image),
         ...(flags.registryKeep !== undefined ? { registryKeep: flags.registryKeep } : {}),
         ...(flags.engineSocket !== undefined ? { engineSocket: flags.engineSocket } : {}),
+        ...(flags.acmeEmail !== undefined ? { acmeEmail: flags.acmeEmail } : {}),
+        ...(flags.acmeDirectory !== undefined ? { acmeDirectory: flags.acmeDirectory } : {}),
+        ...(flags.acmeCaFile !== undefined ? { acmeCaFile: flags.acmeCaFile } : {}),
       });
       const report = await initPlatform(settings, {
         ...(flags.templates ? { templatesDir: flags.templates } : {}),
@@ -113,6 +125,9 @@ export function registerPlatform(program: Command, io: Io): void {
       io.out(`registry:      ${s.registryAddr} (user ${s.registryUser})`);
       io.out(`endpoint mode: ${s.endpointMode}`);
       io.out(`images:        ${s.imagesMode}`);
+      io.out(
+        `certificates:  ${s.acmeEmail ? `ACME at ${s.acmeDirectory} (account ${s.acmeEmail})` : 'the platform CA (ACME off)'}`,
+      );
       for (const service of MANAGEMENT_SERVICES) io.out(`  ${service.padEnd(9)} ${s.images[service]}`);
     });
 

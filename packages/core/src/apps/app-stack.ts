@@ -14,7 +14,12 @@ type StackContext = Pick<AppContext, 'baseDomain' | 'endpointMode' | 'dataDir' |
 
 /** The record's stack; the operator's env names point at the env file for their values. */
 export function compileApp(ctx: StackContext, record: AppRecord, domains: string[]): CompiledStack {
-  const manifest: Manifest = { ...record.manifest, needs: record.needs };
+  const scaled = record.runnerReplicas ?? {};
+  const manifest: Manifest = {
+    ...record.manifest,
+    needs: record.needs,
+    runners: record.manifest.runners.map((r) => ({ ...r, replicas: scaled[r.name] ?? r.replicas })),
+  };
   const extra = domains.filter((d) => d !== `${record.name}.${ctx.baseDomain}`);
   return compileStack(manifest, {
     image: record.image,

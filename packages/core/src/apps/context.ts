@@ -21,10 +21,19 @@ export interface AppContext {
    * resolves every request through the swarm's DNS.
    */
   upstreams?: UpstreamLocator;
+  /** The private registry as image references name it (host:port): the tags an app may follow. */
+  registryAddr?: string;
   /** Credentials for the private registry, passed to the swarm with every deploy. */
   registryAuth: RegistryAuth[];
   /** Host names the platform itself answers on (admin.<base>): never an app's. */
   reservedDomains: string[];
+  /**
+   * Host names of the platform the proxy serves with a certificate of the store, like an app
+   * domain's (admin.<base>: admin.conf names domains/admin.<base>/). Absent: none.
+   */
+  platformHosts?: string[];
+  /** Whether certificates come from an ACME server (the platform's acmeEmail is set). */
+  acmeOn?: boolean;
   /** How long a deploy may take to converge. */
   deployTimeoutMs?: number;
 }

@@ -19,21 +19,37 @@ import type { StackInputs } from '../stack/types.js';
 import { appEnvFile, compileApp } from './app-stack.js';
 import { moveLegacyEnv } from './env-migration.js';
 import type { CertificateFiles, RepairedDatabaseGrant } from './ports.js';
+import { domainCertificateStatus, type DomainCertificateStatus } from '../acme/status.js';
 import { appStatus } from './status.js';
-import { purgeSteps, removeIncomplete } from './purge.js';
+import { purgeSteps, reason } from './purge.js';
+import { assertNotRemoving, removalLeft, removeIncomplete, removingError, startRemoval } from './removal.js';
+import {
+  addRetryHint,
+  attachRetryHint,
+  checkKeptDataChoice,
+  keptDataPlan,
+  type ExistingData,
+  type KeptDataPlan,
+} from './kept-data.js';
 import { findAppsWithSharedAliases } from './shared-aliases.js';
+import { restartAppServices } from './restart.js';
+import { nextRunnerReplicas } from './runner-replicas.js';
+import { followableImage } from './follow-tag.js';
 import type {
   AddAppInput,
   AppRecord,
   Apps,
   AppStatus,
   DomainCertificate,
+  KeptDataChoice,
   Progress,
+  RemovalPart,
   UpdateAppInput,
   UpdateResult,
 } from './types.js';
 
 const quiet: Progress = () => undefined;
+const ALL_NEEDS: readonly NeedName[] = ['database', 'messagebus', 'storage'];
 const HOST = new RegExp(HOSTNAME_PATTERN);
 
 /** What the proxy serves: the routes, and for each its service and how to probe new tasks. */
@@ -61,8 +77,15 @@ class Undo {
 export class AppManager implements Apps {
   /** What the last route() gave the proxy, to tell whether the tasks moved since. */
   private routed: { routing: Routing; addresses: string } | undefined;
+  /** Told after every route(): the certificate renewer orders for a domain routed a moment ago. */
+  private routedListeners: (() => void)[] = [];
 
   constructor(private readonly ctx: AppContext) {}
+
+  /** The domains' certificates and their ACME state (the renewer writes there). */
+  get certificateStore(): AppContext['certificates'] {
+    return this.ctx.certificates;
+  }
 
   async add(input: AddAppInput, progress: Progress = quiet): Promise<AppStatus> {
     const { docker, store } = this.ctx;
@@ -72,6 +95,7 @@ export class AppManager implements Apps {
     const now = new Date().toISOString();
     const record: AppRecord = {
       name,
+      state: 'active',
       image: input.image,
       domains: [],
       envKeys: Object.keys(input.env ?? {}).sort(),
@@ -86,15 +110,24 @@ export class AppManager implements Apps {
     const env = wrapEnv(input.env ?? {});
     checkEnvFile(env);
     record.domains = stack.domains;
+    checkKeptDataChoice(input);
+    if (await store.exists(name)) {
+      // One being removed is named as such: finishing its removal is what frees the name.
+      const existing = await store.read(name);
+      if (existing.state === 'removing') throw removingError(existing);
+    }
     if ((await store.exists(name)) || (await stackStatus(name, docker)).length > 0) {
       throw new MinicloudError('MC_APP_EXISTS', `an app named ${name} exists already`, [
         { path: 'name', message: 'is taken' },
       ]);
     }
     await this.checkDomainsFree(name, record.domains);
+    progress(`looking for data an earlier ${name} left`);
+    const plan = keptDataPlan(name, await this.existingData(name, ALL_NEEDS), input, addRetryHint());
 
     const undo = new Undo();
     try {
+      await this.dropOld(name, plan, progress);
       const secrets = { ...(await this.provision(name, record.needs, {}, undo, progress)), env };
       await store.writeSecrets(name, secrets, this.credentialsEnv(name, record.needs, secrets));
       undo.push(() => store.removeSecrets(name));
@@ -133,7 +166,33 @@ export class AppManager implements Apps {
 
   async show(name: string): Promise<AppStatus> {
     const record = await this.ctx.store.read(name);
-    return appStatus(record, await stackStatus(name, this.ctx.docker), httpPort(record.manifest) !== undefined);
+    const status = appStatus(record, await stackStatus(name, this.ctx.docker), httpPort(record.manifest) !== undefined);
+    return { ...status, certificates: await this.certificateStatus(record.domains) };
+  }
+
+  /** Each domain's certificate: who issued it, until when, and how ordering one went. */
+  async certificateStatus(domains: readonly string[]): Promise<DomainCertificateStatus[]> {
+    const store = this.ctx.certificates;
+    return Promise.all(
+      domains.map(async (domain) =>
+        domainCertificateStatus(domain, await store.state(domain), this.ctx.acmeOn ?? false),
+      ),
+    );
+  }
+
+  /** Every host name the proxy serves with a certificate of the store: app domains, then admin.<base>. */
+  async certificateDomains(): Promise<string[]> {
+    const routing = this.routed?.routing ?? (await this.routing());
+    return [...routing.routes.flatMap((r) => r.domains), ...(this.ctx.platformHosts ?? [])];
+  }
+
+  /** Has the proxy serve the store's certificates now (a new one was issued): the checked, graceful reload. */
+  async refreshCertificates(): Promise<void> {
+    await this.route();
+  }
+
+  onRouted(listener: () => void): void {
+    this.routedListeners.push(listener);
   }
 
   async update(name: string, input: UpdateAppInput, progress: Progress = quiet): Promise<UpdateResult> {
@@ -142,6 +201,7 @@ export class AppManager implements Apps {
     // this update: its values are the ones to change. One that cannot move (a value with a
     // line break) is put right this way too.
     const { record: before, legacyEnv } = await store.readStored(name);
+    assertNotRemoving(before);
     const secretsBefore = await store.readSecrets(name);
     let manifest = before.manifest;
     let read: Awaited<ReturnType<typeof readImageManifest>> | undefined;
@@ -158,6 +218,7 @@ export class AppManager implements Apps {
     checkEnvFile(env);
     // Needs only grow on update: a new version may ask for more, never silently loses data.
     const needs = [...new Set([...before.needs, ...manifest.needs])];
+    const runnerReplicas = nextRunnerReplicas(before.runnerReplicas, input.runnerReplicas, manifest);
     const record: AppRecord = {
       ...before,
       image: input.image ?? before.image,
@@ -167,10 +228,28 @@ export class AppManager implements Apps {
       manifest,
       updatedAt: new Date().toISOString(),
     };
+    if (runnerReplicas) record.runnerReplicas = runnerReplicas;
+    else delete record.runnerReplicas;
+    const followTag = input.followTag ?? before.followTag;
+    if (followTag) {
+      const registry = this.ctx.registryAddr;
+      if (!registry || !followableImage(record.image, registry))
+        throw new MinicloudError('MC_SETTINGS_INVALID', `${record.image} is not a tag of the platform's registry`, [
+          {
+            path: 'followTag',
+            message: `can follow only an image pushed to ${registry ?? "the platform's registry"} by tag (minicloud push)`,
+          },
+        ]);
+      record.followTag = true;
+    } else delete record.followTag;
+    // Following is a setting of the app: changing only it redeploys nothing new (same stack).
     const stack = this.compile(record, before.domains);
     let secrets = secretsBefore;
     const added = needs.filter((n) => !before.needs.includes(n));
     if (added.length > 0) {
+      // Data of a need the app did not have (detached without purge) is not taken over silently.
+      for (const need of added)
+        keptDataPlan(name, await this.existingData(name, [need]), {}, attachRetryHint(name, need));
       // The new passwords are kept at once (the users exist now); the env values as they were.
       secrets = await this.provision(name, added, secretsBefore, new Undo(), progress);
       await store.writeSecrets(name, secrets, this.credentialsEnv(name, needs, secrets));
@@ -206,29 +285,62 @@ export class AppManager implements Apps {
   }
 
   /**
-   * The record goes last: while any part of the app is left (its stack, or with purge its
-   * data, certificates or secrets), the record stays and names it, so running the remove
-   * again finishes it. Each purge step is tried, and whatever failed is reported together.
+   * The record says `removing` (naming every part still there) before anything is removed,
+   * and goes last, once every part is gone: an attempt that fails or is cut short leaves the
+   * app listed as removing with what is left and why, and running the remove again finishes
+   * it. Each step is tried, and whatever failed is reported together.
    */
   async remove(name: string, options: { purge?: boolean } = {}, progress: Progress = quiet): Promise<void> {
     const { store, docker } = this.ctx;
-    const record = await store.read(name);
+    const record = startRemoval(await store.read(name), options.purge ?? false);
+    await store.writeRecord(record);
+    const purge = record.removal?.purge ?? false;
+    const left: RemovalPart[] = [];
+    const attempt = async (part: string, step: () => Promise<unknown>) => {
+      await step().catch((error: unknown) => left.push({ part, reason: reason(error) }));
+    };
+    // The proxy stops routing it first (routing skips apps being removed): no request meets
+    // a stack on its way out.
+    progress('removing its routes');
+    await attempt('routes', () => this.route());
     progress(`removing the ${name} stack`);
-    await removeStack(name, docker, { progress }).catch((error: unknown) => {
-      if (!(error instanceof MinicloudError && error.code === 'MC_STACK_NOT_FOUND')) throw error;
-    });
-    if (options.purge) {
-      const left = await purgeSteps(record, {
-        dropNeed: (need) => this.dropNeed(name, need),
-        removeCertificate: (domain) => this.ctx.certificates.remove(domain),
-        removeSecrets: () => store.removeSecrets(name),
-        progress,
-      });
-      if (left.length > 0) throw removeIncomplete(name, left);
+    await attempt('stack', () =>
+      removeStack(name, docker, { progress }).catch((error: unknown) => {
+        if (!(error instanceof MinicloudError && error.code === 'MC_STACK_NOT_FOUND')) throw error;
+      }),
+    );
+    if (purge) {
+      left.push(
+        ...(await purgeSteps(record, {
+          dropNeed: (need) => this.dropNeed(name, need),
+          removeCertificate: (domain) => this.ctx.certificates.remove(domain),
+          removeSecrets: () => store.removeSecrets(name),
+          progress,
+        })),
+      );
+    }
+    if (left.length > 0) {
+      await store.writeRecord(removalLeft(record, left));
+      throw removeIncomplete(record, left);
     }
     await store.remove(name);
-    progress('removing its routes');
-    await this.route();
+  }
+
+  async restart(name: string, options: { runner?: string } = {}, progress: Progress = quiet): Promise<AppStatus> {
+    assertNotRemoving(await this.ctx.store.read(name));
+    const reports = await restartAppServices(this.ctx.docker, name, {
+      ...options,
+      progress,
+      timeoutMs: this.ctx.deployTimeoutMs ?? 180_000,
+    });
+    const failed = reports.filter((s) => s.state !== 'converged');
+    if (failed.length > 0) {
+      throw new MinicloudError(
+        'MC_DEPLOY_FAILED',
+        `app ${name} did not restart: ${failed.map((s) => `${s.name} ${s.state}${s.reason ? `: ${s.reason}` : ''}`).join('; ')}`,
+      );
+    }
+    return this.show(name);
   }
 
   async addDomain(name: string, domain: string, certificate?: DomainCertificate): Promise<AppStatus> {
@@ -275,10 +387,17 @@ export class AppManager implements Apps {
     return status;
   }
 
-  async attachNeed(name: string, need: NeedName, progress: Progress = quiet): Promise<AppStatus> {
+  async attachNeed(
+    name: string,
+    need: NeedName,
+    progress: Progress = quiet,
+    choice: KeptDataChoice = {},
+  ): Promise<AppStatus> {
     const { store } = this.ctx;
     const record = await this.read(name);
+    checkKeptDataChoice(choice);
     if (record.needs.includes(need)) return this.show(name);
+    const plan = keptDataPlan(name, await this.existingData(name, [need]), choice, attachRetryHint(name, need));
     const needs = (['database', 'messagebus', 'storage'] as const).filter(
       (n) => n === need || record.needs.includes(n),
     );
@@ -286,6 +405,7 @@ export class AppManager implements Apps {
     const stack = this.compile(next, record.domains);
     const undo = new Undo();
     try {
+      await this.dropOld(name, plan, progress);
       const secrets = await this.provision(name, [need], await store.readSecrets(name), undo, progress);
       await store.writeSecrets(name, secrets, this.credentialsEnv(name, needs, secrets));
       progress(`redeploying ${name} with ${need}`);
@@ -340,6 +460,8 @@ export class AppManager implements Apps {
     const out: { app: string; error?: Error }[] = [];
     for (const name of await findAppsWithSharedAliases(this.ctx.docker)) {
       if (!(await this.ctx.store.exists(name))) continue;
+      // One being removed is not redeployed: its removal takes the stack away.
+      if ((await this.ctx.store.read(name)).state === 'removing') continue;
       await this.read(name)
         .then((record) => this.deploy(this.compile(record, record.domains)))
         .then(
@@ -350,9 +472,14 @@ export class AppManager implements Apps {
     return out;
   }
 
-  /** The record, its env values moved to the secrets dir first if it still held them. */
+  /**
+   * The record of an app to change (refused while it is being removed), its env values moved
+   * to the secrets dir first if it still held them.
+   */
   private async read(name: string): Promise<AppRecord> {
-    return moveLegacyEnv(this.ctx, await this.ctx.store.readStored(name));
+    const stored = await this.ctx.store.readStored(name);
+    assertNotRemoving(stored.record);
+    return moveLegacyEnv(this.ctx, stored);
   }
 
   /**
@@ -388,9 +515,32 @@ export class AppManager implements Apps {
     });
   }
 
+  /** Which of `needs` have data under the app's name already (kept, or left by a failed purge). */
+  private async existingData(name: string, needs: readonly NeedName[]): Promise<ExistingData[]> {
+    const found: ExistingData[] = [];
+    for (const need of needs) {
+      if (need === 'database' && (await this.ctx.database.exists(name))) {
+        found.push({ need, what: `database ${this.ctx.database.names(name).database} (or its user)` });
+      } else if (need === 'messagebus' && (await this.ctx.messagebus.exists(name))) {
+        found.push({ need, what: `vhost ${this.ctx.messagebus.names(name).vhost} (or its user)` });
+      } else if (need === 'storage' && (await this.ctx.storage.exists(name))) {
+        found.push({ need, what: `storage directory of ${name}` });
+      }
+    }
+    return found;
+  }
+
+  /** Drops the old data a plan says to (purgeOld), before anything is created fresh. */
+  private async dropOld(name: string, plan: KeptDataPlan, progress: Progress): Promise<void> {
+    for (const need of plan.drop) {
+      progress(`dropping the old ${need} of ${name}`);
+      await this.dropNeed(name, need);
+    }
+  }
+
   /**
-   * Creates the needs not yet there. Something that already existed (a database kept by an
-   * earlier remove without purge) is re-keyed and reused, and is never dropped by an undo.
+   * Creates the needs not yet there. Something that already existed (data the operator chose
+   * to adopt) is re-keyed and reused, and is never dropped by an undo.
    */
   private async provision(
     name: string,
@@ -489,18 +639,23 @@ export class AppManager implements Apps {
     const routing = await this.routing();
     const addresses = (await this.ctx.upstreams?.addresses(routing.targets)) ?? new Map();
     const certs = new Map<string, CertificateFiles>();
-    for (const r of routing.routes) for (const d of r.domains) certs.set(d, await this.ctx.certificates.get(d));
+    const acme = { acme: this.ctx.acmeOn ?? false };
+    for (const r of routing.routes) for (const d of r.domains) certs.set(d, await this.ctx.certificates.get(d, acme));
+    for (const host of this.ctx.platformHosts ?? []) certs.set(host, await this.ctx.certificates.get(host, acme));
     await this.ctx.proxy.apply(
       routing.routes.map((r) => ({ ...r, addresses: addresses.get(r.upstream) ?? [] })),
       certs,
     );
     this.routed = { routing, addresses: addressKey(addresses) };
+    for (const listener of this.routedListeners) listener();
   }
 
   /** Every app in the store that serves http, on all its domains. */
   private async routing(): Promise<Routing> {
     const routing: Routing = { routes: [], targets: [] };
     for (const r of await this.ctx.store.list()) {
+      // An app being removed is no longer served (its domains are not free yet: see checkDomainsFree).
+      if (r.state === 'removing') continue;
       const port = httpPort(r.manifest);
       if (port === undefined) continue;
       const upstream = `${r.name}_web`;

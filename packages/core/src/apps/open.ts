@@ -67,7 +67,10 @@ export async function openAppContext(dataDir: string, options: OpenAppsOptions =
     registryAuth: [
       { serveraddress: settings.registryAddr, username: settings.registryUser, password: registryPassword },
     ],
+    registryAddr: settings.registryAddr,
     reservedDomains: [settings.domain, `admin.${settings.domain}`],
+    platformHosts: [`admin.${settings.domain}`],
+    acmeOn: settings.acmeEmail !== '',
     ...(options.deployTimeoutMs !== undefined ? { deployTimeoutMs: options.deployTimeoutMs } : {}),
   };
 }

@@ -15,7 +15,8 @@ export function appHealth(services: readonly ServiceStatus[]): AppHealth {
 export function appStatus(record: AppRecord, services: ServiceStatus[], httpRouted: boolean): AppStatus {
   return {
     ...record,
-    urls: httpRouted ? record.domains.map((d) => `https://${d}/`) : [],
+    // An app being removed is no longer routed: no URL of it answers.
+    urls: httpRouted && record.state !== 'removing' ? record.domains.map((d) => `https://${d}/`) : [],
     health: appHealth(services),
     services,
   };

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { MinicloudError } from '../errors.js';
 import { Sensitive } from '../sensitive.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { readState } from './removal.js';
 import type { AppRecord } from './types.js';
 
 /**
@@ -26,11 +27,17 @@ export interface StoredRecord {
 
 const APP_FILE = 'app.json';
 
-function parseRecord(text: string): StoredRecord {
-  const { env, ...rest } = JSON.parse(text) as AppRecord & { env?: Record<string, string> };
-  if (env === undefined) return { record: rest };
+/** A record as stored; older ones lack fields that are filled in here (see readState). */
+export function parseRecord(text: string): StoredRecord {
+  const { env, state, removal, ...rest } = JSON.parse(text) as Omit<AppRecord, 'state'> & {
+    env?: Record<string, string>;
+    state?: unknown;
+    removal?: unknown;
+  };
+  const record: AppRecord = { ...rest, ...readState({ state, removal }) };
+  if (env === undefined) return { record };
   // The names are what the record keeps; the values only go to what moves them.
-  return { record: { ...rest, envKeys: Object.keys(env).sort() }, legacyEnv: env };
+  return { record: { ...record, envKeys: Object.keys(env).sort() }, legacyEnv: env };
 }
 
 /**

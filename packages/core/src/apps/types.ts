@@ -1,6 +1,7 @@
 import type { Manifest } from '../manifest/normalise.js';
 import type { NeedName } from '../manifest/schema.js';
 import type { ServiceStatus } from '../stack/status.js';
+import type { DomainCertificateStatus } from '../acme/status.js';
 
 // The app lifecycle as the API and the CLI see it: one interface, so both drive the same
 // logic (and API tests can stand in a fake for a focused route test).
@@ -14,6 +15,19 @@ export interface AddAppInput {
   domains?: string[];
   env?: Record<string, string>;
   replicas?: number;
+  /**
+   * Data an earlier app of this name left (its database, vhost or storage dir): take it over,
+   * re-keyed. Without this or purgeOld, such data makes the add fail (MC_APP_DATA_EXISTS).
+   */
+  adopt?: boolean;
+  /** Drop such data first, then create it fresh. */
+  purgeOld?: boolean;
+}
+
+/** What to do with data of a need that exists before the app has the need (see AddAppInput). */
+export interface KeptDataChoice {
+  adopt?: boolean;
+  purgeOld?: boolean;
 }
 
 export interface UpdateAppInput {
@@ -22,11 +36,38 @@ export interface UpdateAppInput {
   /** Replaces the operator env (null removes a key). */
   env?: Record<string, string | null>;
   replicas?: number;
+  /** Replicas of runners by name, over what the manifest says (`app scale --runner`). */
+  runnerReplicas?: Record<string, number>;
+  /** Roll out each push of the image's tag to the private registry (push to deploy). */
+  followTag?: boolean;
+}
+
+/** active: as deployed; removing: a removal started and has not finished (see removal). */
+export type AppState = 'active' | 'removing';
+
+/** A part of an app a removal has not removed yet, and why (the error of its last attempt). */
+export interface RemovalPart {
+  /** stack, routes, database, messagebus, storage, certificate <domain>, secrets */
+  part: string;
+  reason: string;
+}
+
+/** A removal under way, or one that stopped part way: `minicloud app rm` again finishes it. */
+export interface AppRemoval {
+  /** The data goes too (sticky: a purge once started is what finishing means). */
+  purge: boolean;
+  startedAt: string;
+  /** What is not gone yet; until the first attempt ends, every part it will remove. */
+  left: RemovalPart[];
 }
 
 /** An app's desired state, as stored in the configuration directory (no secrets). */
 export interface AppRecord {
   name: string;
+  /** Records written before removals were recorded have none: they read as active. */
+  state: AppState;
+  /** Present while state is removing. */
+  removal?: AppRemoval;
   image: string;
   domains: string[];
   /**
@@ -35,6 +76,16 @@ export interface AppRecord {
    */
   envKeys: string[];
   replicas: number;
+  /**
+   * Runner replicas the operator set (`app scale --runner`), over the manifest's own. Absent in
+   * records written before scaling existed: the manifest's numbers hold, as they did then.
+   */
+  runnerReplicas?: Record<string, number>;
+  /**
+   * Each push of the image's tag to the platform's registry rolls the app out (pinned to the
+   * pushed digest). Absent in older records: not followed, as before.
+   */
+  followTag?: boolean;
   needs: NeedName[];
   manifest: Manifest;
   createdAt: string;
@@ -48,6 +99,8 @@ export interface AppStatus extends AppRecord {
   urls: string[];
   health: AppHealth;
   services: ServiceStatus[];
+  /** Each domain's certificate (show only; not in the list). */
+  certificates?: DomainCertificateStatus[];
 }
 
 export interface UpdateResult {
@@ -71,13 +124,15 @@ export interface Apps {
   show(name: string): Promise<AppStatus>;
   update(name: string, input: UpdateAppInput, progress?: Progress): Promise<UpdateResult>;
   /**
-   * Stops the app and its routes; purge also drops its database, vhost and storage. A purge
-   * step that fails leaves the record (MC_APP_REMOVE_INCOMPLETE names what is left); calling
-   * remove again finishes it.
+   * Stops the app and its routes; purge also drops its database, vhost and storage. The record
+   * says `removing` from the start; a step that fails leaves it so (MC_APP_REMOVE_INCOMPLETE
+   * names what is left), and calling remove again finishes it.
    */
   remove(name: string, options?: { purge?: boolean }, progress?: Progress): Promise<void>;
   addDomain(name: string, domain: string, certificate?: DomainCertificate): Promise<AppStatus>;
   removeDomain(name: string, domain: string): Promise<AppStatus>;
-  attachNeed(name: string, need: NeedName, progress?: Progress): Promise<AppStatus>;
+  /** New tasks for every service (or one runner), rolling and start-first; waits until they run. */
+  restart(name: string, options?: { runner?: string }, progress?: Progress): Promise<AppStatus>;
+  attachNeed(name: string, need: NeedName, progress?: Progress, choice?: KeptDataChoice): Promise<AppStatus>;
   detachNeed(name: string, need: NeedName, options?: { purge?: boolean }, progress?: Progress): Promise<AppStatus>;
 }

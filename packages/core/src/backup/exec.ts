@@ -3,23 +3,19 @@ import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import { MinicloudError } from '../errors.js';
 import { engineMessage } from '../engine/client.js';
+import { FrameReader } from '../engine/frames.js';
 
 // Commands run inside a service's container through the Engine API (no docker CLI): the dump
 // and the load run where the database is, and the bytes stream through this process.
 //
 // dockerode's own docker.modem.demuxStream writes to its targets without looking at what
 // write() returns, so a slow consumer (gzip, the disk) would make it buffer the whole dump
-// in memory. ExecDemux is the same frame parser as a Transform: when the file falls behind,
+// in memory. ExecDemux is a Transform over the one frame parser (engine/frames.ts): when the file falls behind,
 // the pipeline stops reading the socket, TCP fills up and mariadb-dump blocks on its write.
 
-const STDOUT = 1;
-const STDERR = 2;
-
-/** Splits the Engine's multiplexed exec stream (8-byte frame headers) into stdout and stderr. */
+/** Splits the Engine's multiplexed exec stream into stdout (passed on) and stderr (kept). */
 export class ExecDemux extends Transform {
-  private header = Buffer.alloc(0);
-  private remaining = 0;
-  private stream = 0;
+  private readonly frames = new FrameReader();
   private stderrChunks: Buffer[] = [];
   private stderrBytes = 0;
 
@@ -33,24 +29,9 @@ export class ExecDemux extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    let offset = 0;
-    while (offset < chunk.length) {
-      if (this.remaining === 0) {
-        const need = 8 - this.header.length;
-        this.header = Buffer.concat([this.header, chunk.subarray(offset, offset + need)]);
-        offset += Math.min(need, chunk.length - offset);
-        if (this.header.length < 8) break;
-        this.stream = this.header[0]!;
-        this.remaining = this.header.readUInt32BE(4);
-        this.header = Buffer.alloc(0);
-        continue;
-      }
-      const take = Math.min(this.remaining, chunk.length - offset);
-      const payload = chunk.subarray(offset, offset + take);
-      offset += take;
-      this.remaining -= take;
-      if (this.stream === STDOUT) this.push(payload);
-      else if (this.stream === STDERR) this.keepStderr(payload);
+    for (const frame of this.frames.push(chunk)) {
+      if (frame.stream === 'stdout') this.push(frame.payload);
+      else if (frame.stream === 'stderr') this.keepStderr(frame.payload);
     }
     callback();
   }

@@ -72,7 +72,10 @@ export class BackupScheduler {
   }
 
   private async policies(): Promise<Map<string, BackupPolicy>> {
-    const apps = this.options.apps ? await this.options.apps() : (await this.ctx.apps.list()).map((a) => a.name);
+    // An app being removed is not backed up: its parts are going, and a backup would fail noisily.
+    const apps = this.options.apps
+      ? await this.options.apps()
+      : (await this.ctx.apps.list()).filter((a) => a.state !== 'removing').map((a) => a.name);
     const policies = new Map<string, BackupPolicy>();
     for (const app of apps) {
       try {

@@ -11,3 +11,4 @@ export * from './registry-gc-schedule.js';
 export * from './registry.js';
 export * from './push.js';
 export * from './join.js';
+export * from './registry-config.js';

@@ -1,5 +1,5 @@
 import { readIfExists, writeFileAtomic } from '../util/atomic-write.js';
-import { chmod, mkdir, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MinicloudError } from '../errors.js';
@@ -7,7 +7,9 @@ import { Sensitive } from '../sensitive.js';
 import { canonicalJson, sha256Hex } from '../stack/hash.js';
 import { generateSecret, htpasswdLine, htpasswdMatches } from './credentials.js';
 import { platformLayout, PLATFORM_SECRETS, type PlatformLayout } from './layout.js';
+import { registryConfigYaml } from './registry-config.js';
 import { loadTemplates, renderManagementFiles } from './management.js';
+import { DOMAINS_DIR } from '../provision/proxy-files.js';
 import {
   certificateProblem,
   createCa,
@@ -17,6 +19,7 @@ import {
   type CertRequest,
 } from './pki.js';
 import {
+  ACME_OFF,
   DEFAULT_ENGINE_SOCKET,
   isIpv4,
   splitHostPort,
@@ -54,7 +57,8 @@ export interface InitOptions {
 interface PlatformFile {
   version: 1;
   /** As recorded: settings added later are missing from older files. */
-  settings: Omit<PlatformSettings, 'engineSocket'> & Partial<Pick<PlatformSettings, 'engineSocket'>>;
+  settings: Omit<PlatformSettings, 'engineSocket' | keyof typeof ACME_OFF> &
+    Partial<Pick<PlatformSettings, 'engineSocket' | keyof typeof ACME_OFF>>;
   /** sha256 of each rendered file as last written, to tell our text from a hand edit. */
   rendered: Record<string, string>;
 }
@@ -219,6 +223,26 @@ async function ensureServerCert(
   rec.add(certPath, action, problem === 'missing' ? undefined : problem);
 }
 
+/**
+ * admin.conf names admin.<domain>'s own certificate (the API replaces it with the ACME
+ * server's when ACME is on, as for an app domain): until the API has put one there, a copy of
+ * the proxy's, so that nginx starts. One that is there is the API's to keep.
+ */
+async function ensureAdminCert(layout: PlatformLayout, domain: string, rec: Recorder): Promise<void> {
+  const dir = join(layout.proxyTlsDir, DOMAINS_DIR, `admin.${domain}`);
+  const certPath = join(dir, 'tls.crt');
+  const keyPath = join(dir, 'tls.key');
+  if ((await readIfExists(certPath)) !== undefined && (await readIfExists(keyPath)) !== undefined) {
+    rec.add(certPath, 'kept');
+    return;
+  }
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+  await writeFileAtomic(keyPath, await readFile(join(layout.proxyTlsDir, 'tls.key'), 'utf8'), 0o600);
+  await writeFileAtomic(certPath, await readFile(join(layout.proxyTlsDir, 'tls.crt'), 'utf8'), 0o644);
+  rec.add(keyPath, 'created');
+  rec.add(certPath, 'created');
+}
+
 /** Writes text unless the file already holds it. */
 async function ensureText(path: string, text: string, mode: number, rec: Recorder): Promise<void> {
   const existing = await readIfExists(path);
@@ -252,11 +276,13 @@ export async function initPlatform(settings: PlatformSettings, options: InitOpti
   const secrets = new Map<string, Sensitive<string>>();
   for (const name of PLATFORM_SECRETS) secrets.set(name, await ensureSecret(layout.secret[name], rec));
   await ensureHtpasswd(layout, settings.registryUser, secrets.get('registry-password')!, rec);
+  await ensureText(layout.registryConfig, registryConfigYaml(secrets.get('registry-notify-token')!), 0o600, rec);
 
   const ca = await ensureCa(layout, now, rec);
   const requests = certificateRequests(settings);
   await ensureServerCert(layout.proxyTlsDir, ca, requests.proxy, now, rec);
   await ensureServerCert(layout.registryTlsDir, ca, requests.registry, now, rec);
+  await ensureAdminCert(layout, settings.domain, rec);
   await ensureText(join(layout.publicDir, 'ca.crt'), ca.cert, 0o644, rec);
   const joinScript = options.joinScript ?? defaultJoinScript();
   const script = await readIfExists(joinScript);
@@ -306,5 +332,5 @@ export async function loadPlatformSettings(dataDir: string): Promise<PlatformSet
       `no minicloud platform in ${dataDir} (${layout.platformFile} is missing): run install/install.sh, or pass --data-dir`,
     );
   // Settings added since a platform was installed take their defaults (its behaviour then).
-  return { engineSocket: DEFAULT_ENGINE_SOCKET, ...file.settings };
+  return { engineSocket: DEFAULT_ENGINE_SOCKET, ...ACME_OFF, ...file.settings };
 }

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 //   public/           what anyone may fetch over plain HTTP: ca.crt, join-worker.sh
 //   registry/ mariadb/ rabbitmq/   the services' data
 //   storage/<app>/    app storage
+//   state/events.jsonl  the event log (who did what, alerts), written by the API
 //   backups/<app>/<id>/  app backups (backup.json written last); backups/_platform/ the platform's
 
 export const PLATFORM_SECRETS = [
@@ -19,6 +20,9 @@ export const PLATFORM_SECRETS = [
   'mariadb-root-password',
   'rabbitmq-password',
   'registry-password',
+  // The registry's push notifications to the API carry it (push to deploy): an app on the
+  // shared network must not be able to fake a push and roll another app to an old image.
+  'registry-notify-token',
 ] as const;
 export type PlatformSecret = (typeof PLATFORM_SECRETS)[number];
 
@@ -35,6 +39,8 @@ export interface PlatformLayout {
   appSecretsDir: string;
   secret: Record<PlatformSecret, string>;
   registryHtpasswd: string;
+  /** The registry's config file (its notification endpoint holds the token): a swarm secret. */
+  registryConfig: string;
   pkiDir: string;
   caCert: string;
   caKey: string;
@@ -46,6 +52,7 @@ export interface PlatformLayout {
   rabbitmqDataDir: string;
   storageDir: string;
   backupsDir: string;
+  eventsFile: string;
 }
 
 export function platformLayout(dataDir: string): PlatformLayout {
@@ -69,8 +76,10 @@ export function platformLayout(dataDir: string): PlatformLayout {
       'mariadb-root-password': join(secretsDir, 'mariadb-root-password'),
       'rabbitmq-password': join(secretsDir, 'rabbitmq-password'),
       'registry-password': join(secretsDir, 'registry-password'),
+      'registry-notify-token': join(secretsDir, 'registry-notify-token'),
     },
     registryHtpasswd: join(secretsDir, 'registry.htpasswd'),
+    registryConfig: join(secretsDir, 'registry-config.yml'),
     pkiDir,
     caCert: join(pkiDir, 'ca.crt'),
     caKey: join(pkiDir, 'ca.key'),
@@ -82,6 +91,7 @@ export function platformLayout(dataDir: string): PlatformLayout {
     rabbitmqDataDir: join(dataDir, 'rabbitmq'),
     storageDir: join(dataDir, 'storage'),
     backupsDir: join(dataDir, 'backups'),
+    eventsFile: join(dataDir, 'state', 'events.jsonl'),
   };
 }
 

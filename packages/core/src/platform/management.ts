@@ -61,6 +61,7 @@ export function templateValues(settings: PlatformSettings): Record<string, unkno
     rabbitmqPasswordFile: layout.secret['rabbitmq-password'],
     registryPasswordFile: layout.secret['registry-password'],
     registryHtpasswdFile: layout.registryHtpasswd,
+    registryConfigFile: layout.registryConfig,
     // The apps' DNS fallback socket: 00-default.conf refuses what no app claims on it.
     dnsFallbackSocket: DNS_FALLBACK_SOCKET,
   };

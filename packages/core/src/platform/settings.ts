@@ -29,7 +29,22 @@ export interface PlatformSettings {
    * default, or another engine's when several run on one machine (the test swarm's does).
    */
   engineSocket: string;
+  /**
+   * The ACME account's e-mail: set, every routed domain and admin.<domain> get certificates
+   * from the ACME server at acmeDirectory; empty (the default), the platform CA's serve.
+   */
+  acmeEmail: string;
+  /** The ACME server's directory URL; empty means Let's Encrypt's production directory. */
+  acmeDirectory: string;
+  /** A CA bundle inside the data dir to trust for the ACME server (a private or test one); empty: none. */
+  acmeCaFile: string;
 }
+
+/** Let's Encrypt's production directory, the default when ACME is on. */
+export const LETS_ENCRYPT_DIRECTORY = 'https://acme-v02.api.letsencrypt.org/directory';
+
+/** The settings platforms installed before ACME existed had: ACME off. */
+export const ACME_OFF = { acmeEmail: '', acmeDirectory: '', acmeCaFile: '' } as const;
 
 /** Where Docker's engine listens unless told otherwise; platforms installed before the setting had it. */
 export const DEFAULT_ENGINE_SOCKET = '/var/run/docker.sock';
@@ -39,6 +54,9 @@ const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const IPV4 = /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$/;
 const IMAGE = /^[a-z0-9][a-z0-9._/:@-]{0,254}$/;
 const USER = /^[a-z][a-z0-9_-]{0,31}$/;
+// Conservative: the address goes into a JSON file, a shell command line and the CA's records.
+const EMAIL = /^[A-Za-z0-9._%+-]{1,64}@[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
+const HTTPS_URL = /^https:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?(\/[A-Za-z0-9._~%/-]*)?$/;
 
 export function isDnsName(text: string): boolean {
   return text.length <= 253 && text.split('.').every((label) => LABEL.test(label));
@@ -81,6 +99,17 @@ function problems(s: PlatformSettings): ErrorDetail[] {
       'engineSocket',
       'must be an absolute path of letters, digits, ".", "_", "-" and "/", without "." or ".." parts',
     );
+  if (s.acmeEmail !== '' && !EMAIL.test(s.acmeEmail))
+    bad('acmeEmail', 'must be an e-mail address such as ops@example.com');
+  if (s.acmeDirectory !== '' && !HTTPS_URL.test(s.acmeDirectory))
+    bad('acmeDirectory', 'must be an https:// URL such as https://acme-staging-v02.api.letsencrypt.org/directory');
+  if (s.acmeDirectory !== '' && s.acmeEmail === '') bad('acmeDirectory', 'needs acmeEmail (ACME is off without it)');
+  if (s.acmeCaFile !== '') {
+    const inside = s.acmeCaFile.startsWith(`${s.dataDir}/`);
+    if (!DATA_DIR.test(s.acmeCaFile) || s.acmeCaFile.split('/').some((p) => p === '..' || p === '.') || !inside)
+      bad('acmeCaFile', `must be a file inside the data dir (${s.dataDir}/...), where the API can read it`);
+    if (s.acmeEmail === '') bad('acmeCaFile', 'needs acmeEmail (ACME is off without it)');
+  }
   if (!Number.isInteger(s.registryKeep) || s.registryKeep < 0 || s.registryKeep > 100)
     bad('registryKeep', 'must be a whole number from 0 to 100');
   return out;
@@ -98,6 +127,7 @@ export function platformSettings(
     rabbitmqUser: 'minicloud',
     registryKeep: 3,
     engineSocket: DEFAULT_ENGINE_SOCKET,
+    ...ACME_OFF,
     ...input,
     images: { ...input.images },
   };
@@ -109,5 +139,7 @@ export function platformSettings(
       found,
     );
   }
+  // ACME on with no directory named: Let's Encrypt's production one.
+  if (settings.acmeEmail !== '' && settings.acmeDirectory === '') settings.acmeDirectory = LETS_ENCRYPT_DIRECTORY;
   return settings;
 }

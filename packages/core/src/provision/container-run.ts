@@ -1,26 +1,15 @@
 import type Docker from 'dockerode';
 import { MinicloudError } from '../errors.js';
 import { engineMessage } from '../engine/client.js';
+import { framedText } from '../engine/frames.js';
 
 // Commands run through the Engine API, never a docker CLI: the API service has the socket
-// and no CLI. Output comes back as Docker's multiplexed stream (no TTY), which `demux` turns
+// and no CLI. Output comes back as Docker's multiplexed stream (no TTY), which `framedText` turns
 // into plain text with stdout and stderr in the order they were written.
 
 export interface CommandResult {
   exitCode: number;
   output: string;
-}
-
-/** Frames of [stream type, 0, 0, 0, size (u32 BE)] + payload, concatenated. */
-export function demux(buffer: Buffer): string {
-  const parts: Buffer[] = [];
-  let at = 0;
-  while (at + 8 <= buffer.length) {
-    const size = buffer.readUInt32BE(at + 4);
-    parts.push(buffer.subarray(at + 8, at + 8 + size));
-    at += 8 + size;
-  }
-  return Buffer.concat(parts).toString('utf8');
 }
 
 async function engine<T>(what: string, call: () => Promise<T>): Promise<T> {
@@ -63,7 +52,7 @@ export async function runThrowaway(docker: Docker, options: ThrowawayOptions): P
     });
     const { StatusCode } = (await Promise.race([container.wait(), timeout])) as { StatusCode: number };
     const logs = await engine('read its output', () => container.logs({ stdout: true, stderr: true, follow: false }));
-    return { exitCode: StatusCode, output: demux(logs) };
+    return { exitCode: StatusCode, output: framedText(logs) };
   } finally {
     clearTimeout(timer);
     await container.remove({ force: true }).catch(() => undefined);
@@ -90,7 +79,7 @@ export async function execInContainer(docker: Docker, containerId: string, cmd: 
       ExitCode: number | null;
     };
     if (!info.Running && info.ExitCode !== null)
-      return { exitCode: info.ExitCode, output: demux(Buffer.concat(chunks)) };
+      return { exitCode: info.ExitCode, output: framedText(Buffer.concat(chunks)) };
     if (i >= 50) throw new MinicloudError('MC_ENGINE', `${cmd.join(' ')} did not finish in time`);
     await new Promise((r) => setTimeout(r, 100));
   }

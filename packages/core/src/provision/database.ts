@@ -13,6 +13,7 @@ import {
 } from './grants.js';
 import { appOfProvisionName, provisionName, sqlIdentifier } from './names.js';
 import { redact } from './redact.js';
+import { isUnreachable, ServiceUnreachable, waitForService } from '../util/service-wait.js';
 
 // One shared MariaDB: per app a database and a user of the same name with every privilege on
 // that database and nothing else (the grant escapes the `_` of the name: see grants.ts). The
@@ -30,6 +31,8 @@ export interface MariaDbAdminOptions {
   appHost?: string;
   appPort?: number;
   connectTimeoutMs?: number;
+  /** How long a call waits for a server that cannot be reached (its task restarting); default 60 s. */
+  unavailableWaitMs?: number;
 }
 
 /** The server's own schemas and accounts: an app named after one must not get it. */
@@ -103,7 +106,8 @@ export class MariaDbAdmin implements DatabaseAdmin {
    * was added, for the operator to check.
    */
   async repairGrants(): Promise<RepairedGrant[]> {
-    return this.#session([], (run) => this.#repair(run));
+    // No wait: its caller tries again later by itself (and must not be held up at shutdown).
+    return this.#session([], (run) => this.#repair(run), 0);
   }
 
   /** The repair of grants.ts's plan, for every account or for `user`'s. */
@@ -158,14 +162,14 @@ export class MariaDbAdmin implements DatabaseAdmin {
     });
   }
 
-  /** Whether the app's database is there (its data is what matters; ensure re-creates the user). */
+  /** Whether the app's database or its user is there (kept by an earlier remove, or left by a failed purge). */
   async exists(app: string): Promise<boolean> {
-    const { database } = this.names(app);
+    const { database, user } = this.names(app);
     return this.#session([], async (run) => {
       const rows = (await run(
-        'look up database',
-        'SELECT COUNT(*) AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
-        [database],
+        'look up database and user',
+        'SELECT (SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?) + (SELECT COUNT(*) FROM mysql.user WHERE User = ?) AS n',
+        [database, user],
       )) as { n: number }[];
       return Number(rows[0]?.n ?? 0) > 0;
     });
@@ -175,7 +179,18 @@ export class MariaDbAdmin implements DatabaseAdmin {
     return `${this.#options.host}:${this.#options.port ?? 3306}`;
   }
 
-  async #session<T>(secrets: Sensitive<string>[], work: (run: Run) => Promise<T>): Promise<T> {
+  /**
+   * One admin session; a server that cannot be reached (restarting) is waited for, and the
+   * whole session tried again: every session here is idempotent (IF [NOT] EXISTS, re-keying).
+   */
+  #session<T>(secrets: Sensitive<string>[], work: (run: Run) => Promise<T>, waitMs?: number): Promise<T> {
+    const timeoutMs = waitMs ?? this.#options.unavailableWaitMs;
+    return waitForService(`MariaDB at ${this.#server}`, () => this.#sessionOnce(secrets, work), {
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    });
+  }
+
+  async #sessionOnce<T>(secrets: Sensitive<string>[], work: (run: Run) => Promise<T>): Promise<T> {
     const all = [this.#options.password, ...secrets];
     let connection: Connection;
     try {
@@ -207,10 +222,11 @@ export class MariaDbAdmin implements DatabaseAdmin {
   }
 
   /** A coded error with the server's words, without the driver's error (its `sql` field). */
-  #error(context: string, error: unknown, secrets: Sensitive<string>[]): MinicloudError {
-    if (error instanceof MinicloudError) return error;
+  #error(context: string, error: unknown, secrets: Sensitive<string>[]): MinicloudError | ServiceUnreachable {
+    if (error instanceof MinicloudError || error instanceof ServiceUnreachable) return error;
     const e = error as { code?: string; message?: string };
     const detail = [e.code, e.message].filter(Boolean).join(': ') || String(error);
+    if (isUnreachable(error)) return new ServiceUnreachable(redact(`${context}: ${detail}`, secrets));
     return new MinicloudError('MC_DATABASE', redact(`${context}: ${detail}`, secrets));
   }
 }

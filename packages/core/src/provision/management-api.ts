@@ -1,6 +1,7 @@
 import { MinicloudError } from '../errors.js';
 import type { Sensitive } from '../sensitive.js';
 import { redact } from './redact.js';
+import { isUnreachable, ServiceUnreachable } from '../util/service-wait.js';
 
 // A minimal client of the RabbitMQ management HTTP API (Node's fetch): every path segment is
 // URL-encoded here, so a name can never step into another resource, and every failure becomes
@@ -87,10 +88,11 @@ export async function managementRequest(
   } catch (error) {
     const e = error as { message?: string; cause?: { code?: string; message?: string } };
     const why = abort.signal.aborted ? 'timed out' : (e.cause?.code ?? e.cause?.message ?? e.message ?? 'failed');
-    throw new MinicloudError(
-      'MC_MESSAGEBUS',
-      redact(`cannot reach the RabbitMQ management API at ${base} (${method} ${path}): ${why}`, secrets),
-    );
+    const message = redact(`cannot reach the RabbitMQ management API at ${base} (${method} ${path}): ${why}`, secrets);
+    // Not there, or there but silent (a broker that accepts and says nothing while it starts):
+    // the caller may wait for it (every request here is idempotent).
+    if (abort.signal.aborted || isUnreachable(error)) throw new ServiceUnreachable(message);
+    throw new MinicloudError('MC_MESSAGEBUS', message);
   } finally {
     clearTimeout(timer);
   }

@@ -3,6 +3,7 @@ import { MinicloudError } from '../errors.js';
 import type { Sensitive } from '../sensitive.js';
 import { apiPath, managementBase, managementRequest, type ManagementApi } from './management-api.js';
 import { provisionName } from './names.js';
+import { waitForService } from '../util/service-wait.js';
 
 // One shared RabbitMQ: per app a vhost and a user of the same name, with full permissions on
 // that vhost and none elsewhere. Driven through the management HTTP API, which the platform's
@@ -18,6 +19,8 @@ export interface RabbitMqAdminOptions {
   appHost?: string;
   appPort?: number;
   timeoutMs?: number;
+  /** How long a call waits for a broker that cannot be reached (its task restarting); default 60 s. */
+  unavailableWaitMs?: number;
 }
 
 /** `guest` is the broker's built-in account: an app named guest must not re-key it. */
@@ -27,12 +30,21 @@ export class RabbitMqAdmin implements MessagebusAdmin {
   readonly appHost: string;
   readonly appPort: number;
   readonly #api: ManagementApi;
+  readonly #waitMs: number | undefined;
 
   constructor(options: RabbitMqAdminOptions) {
     managementBase(options.url);
     this.#api = { url: options.url, user: options.user, password: options.password, timeoutMs: options.timeoutMs };
     this.appHost = options.appHost ?? 'rabbitmq';
     this.appPort = options.appPort ?? 5672;
+    this.#waitMs = options.unavailableWaitMs;
+  }
+
+  /** A call that waits for the broker while it cannot be reached (each one is idempotent). */
+  #call<T>(call: () => Promise<T>): Promise<T> {
+    return waitForService(`RabbitMQ at ${this.#api.url}`, call, {
+      ...(this.#waitMs !== undefined ? { timeoutMs: this.#waitMs } : {}),
+    });
   }
 
   /** The app's vhost and user name (`my-shop` -> `my_shop`, as for its database). */
@@ -46,13 +58,15 @@ export class RabbitMqAdmin implements MessagebusAdmin {
     if (password.reveal() === '')
       throw new MinicloudError('MC_MESSAGEBUS', `refusing an empty password for app ${app}`);
     // Each PUT is idempotent; the user PUT also re-keys an existing user.
-    await managementRequest(this.#api, 'PUT', apiPath('vhosts', vhost), { body: {} });
-    await managementRequest(this.#api, 'PUT', apiPath('users', user), {
-      body: { password: password.reveal(), tags: '' },
-      secrets: [password],
-    });
-    await managementRequest(this.#api, 'PUT', apiPath('permissions', vhost, user), {
-      body: { configure: '.*', write: '.*', read: '.*' },
+    await this.#call(async () => {
+      await managementRequest(this.#api, 'PUT', apiPath('vhosts', vhost), { body: {} });
+      await managementRequest(this.#api, 'PUT', apiPath('users', user), {
+        body: { password: password.reveal(), tags: '' },
+        secrets: [password],
+      });
+      await managementRequest(this.#api, 'PUT', apiPath('permissions', vhost, user), {
+        body: { configure: '.*', write: '.*', read: '.*' },
+      });
     });
     return { vhost, user };
   }
@@ -60,14 +74,21 @@ export class RabbitMqAdmin implements MessagebusAdmin {
   /** Deletes the user (the broker closes its connections) and then the vhost with its queues. */
   async drop(app: string): Promise<void> {
     const { vhost, user } = this.names(app);
-    await managementRequest(this.#api, 'DELETE', apiPath('users', user), { accept: [404] });
-    await managementRequest(this.#api, 'DELETE', apiPath('vhosts', vhost), { accept: [404] });
+    await this.#call(async () => {
+      await managementRequest(this.#api, 'DELETE', apiPath('users', user), { accept: [404] });
+      await managementRequest(this.#api, 'DELETE', apiPath('vhosts', vhost), { accept: [404] });
+    });
   }
 
-  /** Whether the app's vhost is there (its queues are what matters; ensure re-creates the user). */
+  /** Whether the app's vhost or its user is there (kept by an earlier remove, or left by a failed purge). */
   async exists(app: string): Promise<boolean> {
-    const { vhost } = this.names(app);
-    const { status } = await managementRequest(this.#api, 'GET', apiPath('vhosts', vhost), { accept: [404] });
-    return status !== 404;
+    const { vhost, user } = this.names(app);
+    return this.#call(async () => {
+      for (const path of [apiPath('vhosts', vhost), apiPath('users', user)]) {
+        const { status } = await managementRequest(this.#api, 'GET', path, { accept: [404] });
+        if (status !== 404) return true;
+      }
+      return false;
+    });
   }
 }

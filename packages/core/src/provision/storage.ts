@@ -1,10 +1,11 @@
-import { chmod, lstat, mkdir, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import type Docker from 'dockerode';
 import type { StorageAdmin } from '../apps/ports.js';
 import { MinicloudError } from '../errors.js';
 import { listNodes, setNodeLabels } from '../engine/swarm.js';
 import { checkAppName } from './names.js';
+import { removeTree } from '../backup/held-dir.js';
 
 // App storage: a directory per app under <dataDir>/storage on the manager, and a node label
 // that the app's placement constraint (`node.labels.minicloud.storage.<app> == true`) follows,
@@ -95,7 +96,19 @@ export class LocalStorageAdmin implements StorageAdmin {
   /** Deletes the directory with everything in it, and the label from every node carrying it. */
   async drop(app: string): Promise<void> {
     const dir = this.dirOf(app);
-    await attempt(`remove ${dir}`, () => rm(dir, { recursive: true, force: true }));
+    // The app has written in there (and may still, from a task that is stopping): removed
+    // entry by entry through held descriptors, so a symlink it plants or swaps in cannot send
+    // the deletion outside its directory. Something other than a directory (never made by
+    // ensure) is unlinked itself, not followed.
+    await attempt(`remove ${dir}`, async () => {
+      const stat = await lstat(dir).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return undefined;
+        throw error;
+      });
+      if (stat === undefined) return;
+      if (stat.isDirectory()) await removeTree(dir);
+      else await unlink(dir);
+    });
     const label = storageLabel(app);
     for (const node of await listNodes(this.#docker)) {
       if (label in node.labels) await setNodeLabels(this.#docker, node.id, { [label]: null });

@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
+import pLimit from 'p-limit';
 
 // The platform's own look at a task the engine is starting, the way kamal-proxy does it: from
 // the API's container on the proxy network, a few times a second, ask the task what the proxy
@@ -66,6 +67,11 @@ export interface TaskProberOptions {
   giveUpMs?: number;
   /** A task answered: its address is due in the upstream block. */
   onReady?: (task: string) => void;
+  /**
+   * Attempts in flight at once over every task; default 16. A hundred apps rolling at once (or
+   * crash-looping) must not open hundreds of sockets from the API's small container.
+   */
+  maxConcurrent?: number;
 }
 
 interface Watch {
@@ -89,8 +95,10 @@ export class TaskProber {
   readonly #attemptTimeoutMs: number;
   readonly #giveUpMs: number;
   readonly #onReady: ((task: string) => void) | undefined;
+  readonly #limit: ReturnType<typeof pLimit>;
 
   constructor(options: TaskProberOptions = {}) {
+    this.#limit = pLimit(options.maxConcurrent ?? 16);
     this.#probe = options.probe ?? probeOnce;
     this.#everyMs = options.everyMs ?? 250;
     this.#attemptTimeoutMs = options.attemptTimeoutMs ?? 1000;
@@ -143,8 +151,12 @@ export class TaskProber {
   #attempt(w: Watch): void {
     if (w.done) return;
     if (Date.now() - w.since >= this.#giveUpMs) return this.#end(w);
-    const started = Date.now();
-    void this.#probe(w.target, this.#attemptTimeoutMs)
+    // The pause between attempts counts from when this one got its slot, not from the queue.
+    let started = Date.now();
+    void this.#limit(() => {
+      started = Date.now();
+      return w.done ? Promise.resolve(false) : this.#probe(w.target, this.#attemptTimeoutMs);
+    })
       .catch(() => false)
       .then((ok) => {
         if (w.done) return;

@@ -14,6 +14,9 @@
 // POST that already reached a task is never sent twice.
 export const DNS_FALLBACK_SOCKET = '/tmp/minicloud-dns-fallback.sock';
 
+/** The platform's API, which answers ACME challenges for every host (stacks/management/minicloud.yml). */
+export const ACME_CHALLENGE_UPSTREAM = 'minicloud_api:8080';
+
 // The upstream block lives in a file of its own (app-<name>.upstream.conf): the task
 // addresses change with every update or restart, the vhosts only when the operator changes
 // something, and the configuration directory may be a git repository, which is told to
@@ -37,6 +40,12 @@ export const APP_TEMPLATE = `# minicloud app "{{app}}": generated from its domai
 server {
   listen 80;
   server_name {{name}};
+  # The ACME server's HTTP-01 fetch goes to the platform's API, never to the app: a tenant
+  # cannot answer a challenge, for its own domains or anyone's.
+  location /.well-known/acme-challenge/ {
+    set $upstream http://${ACME_CHALLENGE_UPSTREAM};
+    proxy_pass $upstream;
+  }
   location / {
     return 301 https://$host$request_uri;
   }

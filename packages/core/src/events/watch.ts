@@ -1,0 +1,99 @@
+import { statfs } from 'node:fs/promises';
+import type Docker from 'dockerode';
+import { LABELS } from '../labels.js';
+import { taskReason, type TaskInfo } from '../stack/task-status.js';
+import {
+  alertChanges,
+  currentAlerts,
+  DEFAULT_ALERT_RULES,
+  type Alert,
+  type AlertRules,
+  type CertificateSnapshot,
+  type Snapshot,
+} from './alerts.js';
+import type { NewEvent } from './types.js';
+
+// The look the API takes every half minute: the apps' failed tasks, the nodes and the data
+// dir's disk, turned into alert events by ./alerts.ts (which keeps them from repeating).
+
+const FAILED = new Set(['failed', 'rejected']);
+
+interface ServiceRow {
+  ID: string;
+  Spec?: { Name?: string; Labels?: Record<string, string> };
+}
+
+/** What the swarm and the disk say now. */
+export async function takeSnapshot(docker: Docker, disks: string[]): Promise<Snapshot> {
+  const services = (await docker.listServices({ filters: { label: [`${LABELS.app}`] } })) as ServiceRow[];
+  const snapshot: Snapshot = { services: [], nodes: [], disks: [] };
+  for (const s of services) {
+    const app = s.Spec?.Labels?.[LABELS.app];
+    if (!app) continue;
+    const tasks = (await docker.listTasks({ filters: { service: [s.ID] } })) as TaskInfo[];
+    snapshot.services.push({
+      app,
+      service: (s.Spec?.Name ?? s.ID).slice(app.length + 1),
+      failures: tasks
+        .filter((t) => FAILED.has(t.Status?.State ?? ''))
+        .map((t) => ({ at: t.UpdatedAt ?? t.CreatedAt ?? '', reason: taskReason(t) ?? t.Status?.State ?? 'failed' })),
+    });
+  }
+  const nodes = (await docker.listNodes()) as {
+    Description?: { Hostname?: string };
+    Status?: { State?: string };
+    Spec?: { Availability?: string };
+  }[];
+  for (const n of nodes)
+    snapshot.nodes.push({
+      hostname: n.Description?.Hostname ?? '?',
+      state: n.Status?.State ?? 'unknown',
+      availability: n.Spec?.Availability ?? 'active',
+    });
+  for (const path of disks) {
+    const s = await statfs(path).catch(() => undefined);
+    if (s) snapshot.disks.push({ path, totalBytes: s.blocks * s.bsize, freeBytes: s.bavail * s.bsize });
+  }
+  return snapshot;
+}
+
+export interface AlertWatch {
+  /** One look now (the timer's work; tests call it). */
+  check(): Promise<NewEvent[]>;
+  stop(): void;
+}
+
+/** Looks every `everyMs` and hands each new or resolved alert to `emit`. */
+export function startAlertWatch(options: {
+  docker: Docker;
+  disks: string[];
+  /** The served certificates (the app manager knows them); none looked at without. */
+  certificates?: () => Promise<CertificateSnapshot[]>;
+  emit: (event: NewEvent) => Promise<void>;
+  onError?: (error: Error) => void;
+  everyMs?: number;
+  rules?: AlertRules;
+  now?: () => Date;
+}): AlertWatch {
+  const active = new Map<string, Alert>();
+  const check = async () => {
+    const snapshot = await takeSnapshot(options.docker, options.disks);
+    if (options.certificates) snapshot.certificates = await options.certificates();
+    const events = alertChanges(
+      active,
+      currentAlerts(snapshot, (options.now ?? (() => new Date()))(), options.rules ?? DEFAULT_ALERT_RULES),
+    );
+    for (const e of events) await options.emit(e);
+    return events;
+  };
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    check()
+      .catch((error: Error) => options.onError?.(error))
+      .finally(() => (running = false));
+  }, options.everyMs ?? 30_000);
+  timer.unref();
+  return { check, stop: () => clearInterval(timer) };
+}

@@ -1,0 +1,357 @@
+import { createServer } from 'node:http';
+import { request } from 'node:https';
+import { readFileSync } from 'node:fs';
+import t from 'tap';
+import type { AppLogLine } from '@minicloud/core';
+import { engineEnv } from '../helpers/engine.js';
+import { fromProxyNetwork } from '../helpers/hostile-web.js';
+import { ADDR, api, buildAndPush, CLI, DATA, DOMAIN, httpsTo, INSTALL, sh } from '../helpers/platform.js';
+
+// Day two on the real swarm, through the installed platform's API and CLI: an app's logs merged
+// from tasks on both nodes (followed live), a rolling restart under load that drops nothing,
+// scaling a runner that later updates keep, and a deploy token that reaches its own app only.
+
+const APP = 'opsapp';
+const HOST = `${APP}.${DOMAIN}`;
+const MANIFEST =
+  `name: ${APP}\nexpose: [{proto: http, port: 80}]\nhealthcheck: {http: /health, interval: 2s}\n` +
+  'runners: [{name: worker, command: [node, /app/worker.js, --queue, jobs]}]\n';
+let image = '';
+
+interface Task {
+  id: string;
+  node: string;
+  state: string;
+  desiredState: string;
+}
+interface Service {
+  name: string;
+  desired: number;
+  running: number;
+  tasks: Task[];
+}
+interface Status {
+  runnerReplicas?: Record<string, number>;
+  services: Service[];
+}
+
+const show = async () => (await api('GET', `/v1/apps/${APP}`)).json as Status;
+const running = (s: Status, service: string) =>
+  s.services.find((x) => x.name === `${APP}_${service}`)!.tasks.filter((k) => k.state === 'running');
+
+async function logs(query: string): Promise<AppLogLine[]> {
+  const res = await api('GET', `/v1/apps/${APP}/logs?${query}`);
+  if (res.status !== 200) throw new Error(`logs ${query}: ${res.status} ${JSON.stringify(res.json)}`);
+  return (res.json as { lines: AppLogLine[] }).lines;
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const got = await probe();
+    if (got !== undefined) return got;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/** Follows the logs over HTTPS through the proxy, as the CLI does; collects lines until stopped. */
+function follow(query: string) {
+  const lines: AppLogLine[] = [];
+  let status = 0;
+  const req = request({
+    host: ADDR,
+    port: 443,
+    servername: `admin.${DOMAIN}`,
+    path: `/v1/apps/${APP}/logs?follow=true&${query}`,
+    ca: readFileSync(`${DATA}/pki/ca.crt`),
+    agent: false,
+    headers: {
+      host: `admin.${DOMAIN}`,
+      authorization: `Bearer ${readFileSync(`${DATA}/secrets/admin-token`, 'utf8').trim()}`,
+    },
+  });
+  req.on('response', (res) => {
+    status = res.statusCode ?? 0;
+    let pending = '';
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => {
+      pending += chunk;
+      const parts = pending.split('\n');
+      pending = parts.pop()!;
+      for (const p of parts) if (p.trim() !== '') lines.push(JSON.parse(p) as AppLogLine);
+    });
+  });
+  req.on('error', () => undefined);
+  req.end();
+  return { lines, status: () => status, stop: () => req.destroy() };
+}
+
+t.before(async () => {
+  const install = await sh('bash', INSTALL, { timeout: 900_000 });
+  if (install.code !== 0) throw new Error(`install.sh failed: ${install.stderr.slice(-3000)}`);
+  image = await buildAndPush('opsapp:1', MANIFEST);
+  const add = await api('POST', '/v1/apps?wait=true', { image, name: APP, replicas: 2 });
+  if (add.status !== 201) throw new Error(`add: ${add.status} ${JSON.stringify(add.json)}`);
+});
+
+t.teardown(async () => {
+  await api('DELETE', `/v1/apps/${APP}?wait=true&purge=true`);
+});
+
+t.test('logs: every task on every node, named by task and node; runner and since filter', async (t) => {
+  const nodes = new Map(
+    ((await api('GET', '/v1/nodes')).json as { nodes: { id: string; hostname: string }[] }).nodes.map((n) => [
+      n.id,
+      n.hostname,
+    ]),
+  );
+  const status = await show();
+  const web = running(status, 'web');
+  t.equal(web.length, 2, 'two web tasks run');
+  t.equal(new Set(web.map((k) => k.node)).size, 2, 'the swarm spread them: one on the manager, one on the worker');
+  const all = await until('a start line of every web task and of the worker', async () => {
+    const lines = await logs('tail=500');
+    const started = lines.filter((l) => /listening on :80/.test(l.line));
+    const worker = lines.some((l) => l.task === 'worker.1' && /worker for queue jobs started/.test(l.line));
+    return new Set(started.map((l) => l.task)).size >= 2 && worker ? lines : undefined;
+  });
+  const starts = all.filter((l) => /listening on :80/.test(l.line));
+  t.same([...new Set(starts.map((l) => l.task))].sort(), ['web.1', 'web.2']);
+  t.same(
+    new Set(starts.map((l) => l.node)),
+    new Set(web.map((k) => nodes.get(k.node) ?? k.node)),
+    'each line names the node its task runs on: both nodes, by hostname',
+  );
+  const times = all.map((l) => Date.parse(l.time));
+  t.same(
+    times,
+    [...times].sort((a, b) => a - b),
+    'merged oldest first',
+  );
+
+  const worker = await logs('runner=worker');
+  t.ok(worker.length > 0 && worker.every((l) => l.service === 'worker'), 'runner=worker: its lines only');
+  t.same(await logs(`since=${encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString())}`), []);
+  const unknown = await api('GET', `/v1/apps/${APP}/logs?runner=nope`);
+  t.equal(unknown.status, 404);
+  t.match(unknown.json, { code: 'MC_RUNNER_NOT_FOUND', errors: [{ field: 'runner' }] });
+
+  const cli = await sh(CLI, ['app', 'logs', APP, '--runner', 'worker', '--tail', '5']);
+  t.equal(cli.code, 0, cli.stderr);
+  t.match(cli.stdout, /^worker\.1@\S+ \d{4}-\d\d-\d\dT\S+Z worker for queue jobs started/m);
+});
+
+t.test('logs --follow streams lines of tasks that start after it began', async (t) => {
+  const stream = follow('runner=worker&tail=1');
+  t.teardown(stream.stop);
+  await until('the follow to answer', async () => (stream.status() !== 0 ? true : undefined), 30_000);
+  t.equal(stream.status(), 200);
+  const before = running(await show(), 'worker').map((k) => k.id);
+  const restart = await api('POST', `/v1/apps/${APP}/restart?wait=true`, { runner: 'worker' });
+  t.equal(restart.status, 200, JSON.stringify(restart.json).slice(0, 300));
+  const after = running(await show(), 'worker').map((k) => k.id);
+  t.notSame(after, before, 'the worker runs a new task');
+  await until(
+    "the new task's start line on the open stream",
+    async () =>
+      stream.lines.filter((l) => /worker for queue jobs started/.test(l.line)).length >= 1 ? true : undefined,
+    30_000,
+  );
+  t.ok(
+    stream.lines.some((l) => l.service === 'worker' && /started/.test(l.line) && Date.parse(l.time) > 0),
+    'a line written after the follow began',
+  );
+});
+
+t.test('restart: new web tasks, rolling and start-first, with no request dropped', async (t) => {
+  const before = running(await show(), 'web').map((k) => k.id);
+  const counts = new Map<string, number>();
+  let done = false;
+  const restart = api('POST', `/v1/apps/${APP}/restart?wait=true`).finally(() => (done = true));
+  while (!done) {
+    const key = await httpsTo(HOST, '/').then(
+      (r) => String(r.status),
+      (e: Error) => e.message,
+    );
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const res = await restart;
+  t.equal(res.status, 200, JSON.stringify(res.json).slice(0, 300));
+  t.same([...counts.keys()], ['200'], `every request answered 200: ${JSON.stringify([...counts])}`);
+  t.ok((counts.get('200') ?? 0) > 10, `requests kept flowing (${counts.get('200')})`);
+  const after = running(await show(), 'web').map((k) => k.id);
+  t.equal(after.length, 2);
+  t.same(
+    after.filter((id) => before.includes(id)),
+    [],
+    'every web task is new',
+  );
+});
+
+t.test('scale: a runner to 2 and back to 1, kept over a later update', async (t) => {
+  const scale = await sh(CLI, ['app', 'scale', APP, '2', '--runner', 'worker']);
+  t.equal(scale.code, 0, scale.stderr);
+  t.match(scale.stdout, /opsapp worker: 2 replicas/);
+  let status = await show();
+  t.same(status.runnerReplicas, { worker: 2 });
+  t.equal(running(status, 'worker').length, 2);
+  const update = await api('PATCH', `/v1/apps/${APP}?wait=true`, { env: { COLOUR: 'blue' } });
+  t.equal(update.status, 200, JSON.stringify(update.json).slice(0, 300));
+  status = await show();
+  t.same(status.runnerReplicas, { worker: 2 }, 'an update keeps it');
+  t.equal(status.services.find((s) => s.name === `${APP}_worker`)!.desired, 2);
+  const bad = await api('PATCH', `/v1/apps/${APP}?wait=true`, { runnerReplicas: { nope: 1 } });
+  t.equal(bad.status, 400);
+  t.match(bad.json, { code: 'MC_SETTINGS_INVALID', errors: [{ field: 'runnerReplicas.nope' }] });
+  const back = await sh(CLI, ['app', 'scale', APP, '1', '--runner', 'worker']);
+  t.equal(back.code, 0, back.stderr);
+  t.equal(running(await show(), 'worker').length, 1);
+});
+
+t.test("a deploy token reads and restarts its own app, never another's", async (t) => {
+  const token = (await api('POST', '/v1/tokens', { app: APP })).json as { token: string; id: string };
+  t.teardown(() => api('DELETE', `/v1/tokens/${token.id}`));
+  const asApp = (method: string, path: string, body?: unknown) =>
+    httpsTo(`admin.${DOMAIN}`, path, { method, body, token: token.token });
+  t.equal((await asApp('GET', `/v1/apps/${APP}/logs?tail=1`)).status, 200);
+  for (const [method, path] of [
+    ['GET', '/v1/apps/one-machine-hello/logs'],
+    ['GET', '/v1/apps/other/logs?follow=true'],
+    ['POST', '/v1/apps/other/restart'],
+    ['PATCH', '/v1/apps/other'],
+  ] as const) {
+    const res = await asApp(method, path, method === 'GET' ? undefined : { runnerReplicas: { worker: 5 } });
+    t.equal(res.status, 403, `${method} ${path}`);
+  }
+});
+
+t.test('a crash-looping app raises one alert, recorded and delivered to the webhook', async (t) => {
+  // The receiver listens where the test hosts reach this machine: the API's container sends to it.
+  const host = engineEnv().testHostAddr;
+  const got: { path: string; body: { text: string; event: { kind: string; app?: string; level: string } } }[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      got.push({ path: req.url ?? '', body: JSON.parse(body) });
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, host, r));
+  t.teardown(() => server.close());
+  const hook = `http://${host}:${(server.address() as { port: number }).port}/notify/SECRET-PART`;
+  const set = await api('PUT', '/v1/platform/notifications', { webhook: hook, minLevel: 'warning' });
+  t.equal(set.status, 200, JSON.stringify(set.json));
+  t.teardown(() => api('DELETE', '/v1/platform/notifications'));
+  t.notMatch(JSON.stringify(set.json), /SECRET-PART/);
+
+  // Runs long enough to be added, then its runner dies every ~25 s (20 s, plus the 5 s restart delay).
+  const crashing = await buildAndPush(
+    'opscrash:1',
+    'name: opscrash\nexpose: [{proto: http, port: 80}]\nrunners: [{name: worker, command: [sh, -c, "sleep 20; exit 3"]}]\n',
+  );
+  const add = await api('POST', '/v1/apps?wait=true', { image: crashing, name: 'opscrash' });
+  t.equal(add.status, 201, JSON.stringify(add.json).slice(0, 300));
+  t.teardown(() => api('DELETE', '/v1/apps/opscrash?wait=true&purge=true'));
+
+  const alert = await until(
+    'the crash-loop notification',
+    async () => got.find((g) => g.body.event.kind === 'alert.crash-loop' && g.body.event.app === 'opscrash'),
+    240_000,
+  );
+  t.equal(alert.path, '/notify/SECRET-PART');
+  t.match(alert.body, {
+    text: /ERROR \[opscrash\] app opscrash: worker failed \d+ times in 10 minutes \(last: .*exit.*3/,
+    event: { level: 'error' },
+  });
+  const events = (await api('GET', '/v1/events?app=opscrash')).json as { events: { kind: string; actor: string }[] };
+  t.match(
+    events.events.map((e) => e.kind),
+    ['alert.crash-loop', 'app.add'],
+    'recorded after the add that caused it',
+  );
+  t.match(
+    events.events.find((e) => e.kind === 'app.add'),
+    { actor: 'admin' },
+  );
+  await new Promise((r) => setTimeout(r, 35_000));
+  t.equal(
+    got.filter((g) => g.body.event.kind === 'alert.crash-loop' && g.body.event.app === 'opscrash').length,
+    1,
+    'one alert while it goes on, not one per look',
+  );
+  t.notOk(
+    got.some((g) => g.body.event.level === 'info'),
+    'nothing below the level was sent',
+  );
+});
+
+t.test('push to deploy: a push of the followed tag rolls the app out; a push faked by an app is refused', async (t) => {
+  const manifest = 'name: follower\nexpose: [{proto: http, port: 80}]\nhealthcheck: {http: /health, interval: 2s}\n';
+  const image = await buildAndPush('follower:live', manifest);
+  const add = await api('POST', '/v1/apps?wait=true', { image, name: 'follower' });
+  t.equal(add.status, 201, JSON.stringify(add.json).slice(0, 300));
+  t.teardown(() => api('DELETE', '/v1/apps/follower?wait=true&purge=true'));
+  const follow = await sh(CLI, ['app', 'update', 'follower', '--follow-tag']);
+  t.equal(follow.code, 0, follow.stderr);
+  t.match(follow.stdout, /following its tag/);
+  const version = async () => {
+    const res = await httpsTo(`follower.${DOMAIN}`, '/').catch(() => undefined);
+    return res?.status === 200 ? (JSON.parse(res.body) as { version: string }).version : undefined;
+  };
+  t.equal(await version(), '1');
+
+  // An app on the proxy network posts a push of its own making: refused, nothing moves.
+  const forged = JSON.stringify({
+    events: [
+      {
+        action: 'push',
+        target: {
+          mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+          repository: 'mc-e2e/follower',
+          tag: 'live',
+          digest: `sha256:${'0'.repeat(64)}`,
+        },
+      },
+    ],
+  });
+  const [faked] = await fromProxyNetwork([
+    {
+      path: '/v1/registry/events',
+      method: 'POST',
+      headers: { 'content-type': 'application/vnd.docker.distribution.events.v1+json', authorization: 'Bearer guess' },
+      body: forged,
+    },
+  ]);
+  t.equal(faked?.status, 401, 'a faked push is refused');
+  t.match((await show2('follower')).image, /follower:live$/, 'and the app is as it was');
+
+  // The same tag pushed again with version 2: the registry tells the API, the app rolls out.
+  const pushedAt = Date.now();
+  await buildAndPush('follower:live', manifest, 'minicloud/testapp:2');
+  const rolled = await until('version 2 served', async () => ((await version()) === '2' ? true : undefined), 120_000);
+  t.ok(rolled, `version 2 served ${Math.round((Date.now() - pushedAt) / 1000)} s after the push`);
+  // Served as soon as a new task answers; the update job ends (and writes the record) once the
+  // engine calls the new version healthy.
+  const pinned = await until(
+    'the rollout recorded',
+    async () => {
+      const { image } = await show2('follower');
+      return /@sha256:/.test(image) ? image : undefined;
+    },
+    120_000,
+  );
+  t.match(pinned, /follower:live@sha256:[a-f0-9]{64}$/, 'pinned to the pushed digest');
+  const rolledBy = await until('the rollout in the event log', async () => {
+    const { events } = (await api('GET', '/v1/events?app=follower')).json as {
+      events: { kind: string; actor: string }[];
+    };
+    return events.find((e) => e.kind === 'app.update' && e.actor !== 'admin');
+  });
+  t.match(rolledBy, { kind: 'app.update', actor: 'registry push' });
+});
+
+async function show2(name: string): Promise<{ image: string }> {
+  return (await api('GET', `/v1/apps/${name}`)).json as { image: string };
+}
