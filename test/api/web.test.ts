@@ -235,6 +235,22 @@ t.test('nodes page: list, drain and activate, labels, the join command shown onc
   t.match(text(join.body), /Join command \(shown this once; copy it now\): curl -fsSL/);
 });
 
+t.test('every table sits in a box of its own that scrolls: no table widens a phone screen', async (t) => {
+  // The browser test measures a few pages; this holds every table, whatever data it has.
+  let tables = 0;
+  for (const [name, template] of Object.entries(templates)) {
+    if (typeof template !== 'string') continue;
+    for (const m of template.matchAll(/<table[\s>]/g)) {
+      tables++;
+      const before = template.slice(0, m.index).trimEnd();
+      t.ok(before.endsWith('<div class="scroll">'), `${name}: the table at offset ${m.index} is in div.scroll`);
+    }
+  }
+  t.ok(tables >= 7, `${tables} tables checked`);
+  const css = (templates as Record<string, unknown>)['CSS'] as string;
+  t.match(css, /\.scroll\{overflow-x:auto\}/, 'div.scroll scrolls sideways');
+});
+
 t.test('every value is HTML-escaped: templates have no triple-stash, hostile strings render inert', async (t) => {
   for (const [name, template] of Object.entries(templates)) {
     if (typeof template === 'string') t.notMatch(template, /\{\{\{|\{\{&/, `${name} has no unescaped output`);

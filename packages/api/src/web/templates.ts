@@ -83,7 +83,7 @@ export const APPS = `{{#> layout}}
 {{/if}}
 {{#if events.length}}
 <h2>Recent events</h2>
-<div class="table-wrap">
+<div class="scroll">
 <table class="events">
   <thead><tr><th>Time</th><th>Level</th><th>App</th><th>Who</th><th>What</th></tr></thead>
   <tbody>
@@ -233,6 +233,7 @@ export const APP = `{{#> layout}}
   {{/each}}
   </ul>
   {{#if app.certificates}}
+  <div class="scroll">
   <table>
     <thead><tr><th>Domain</th><th>Certificate from</th><th>Valid until</th><th>Last ACME attempt</th><th>Next</th><th>Last error</th></tr></thead>
     <tbody>
@@ -241,6 +242,7 @@ export const APP = `{{#> layout}}
     {{/each}}
     </tbody>
   </table>
+  </div>
   <p class="hint">acme: Let's Encrypt (or the platform's ACME server); platform-ca: the platform's own CA, until ACME issues one or when ACME is off; uploaded: yours, never replaced.</p>
   {{/if}}
   <form method="post" action="/apps/{{app.name}}/domains">
