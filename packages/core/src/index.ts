@@ -53,3 +53,4 @@ export {
 export * from './backup/index.js';
 export * from './events/index.js';
 export * from './acme/index.js';
+export * from './nodes/engines.js';
