@@ -38,6 +38,9 @@ usage: install/install.sh [options]
                              (default https://acme-v02.api.letsencrypt.org/directory)
   --acme-ca-file FILE        a CA bundle to trust for the ACME server (a private or test one)
   --no-acme                  turn ACME off again: the platform CA's certificates serve again
+  --node-socket PATH         each node's own Docker socket, as its node agent mounts it (default
+                             $MINICLOUD_NODE_SOCKET, else the engine's socket; a test swarm whose
+                             hosts share one machine gives each engine its own at one path)
   --timeout SECONDS          how long to wait for the services to be healthy (default 600)
 Options not given on a re-run keep their installed values.
 USAGE
@@ -45,7 +48,7 @@ USAGE
 
 DATA_DIR=/data/minicloud
 OPT_DOMAIN='' OPT_IMAGES='' OPT_ADDR='' OPT_ENDPOINT='' OPT_KEEP='' OPT_POOL='' OPT_CLI='' TIMEOUT=600
-OPT_ACME_EMAIL='' OPT_ACME_DIR='' OPT_ACME_CA='' OPT_NO_ACME=''
+OPT_ACME_EMAIL='' OPT_ACME_DIR='' OPT_ACME_CA='' OPT_NO_ACME='' OPT_NODE_SOCK=${MINICLOUD_NODE_SOCKET:-}
 
 parse_args() {
   while [ $# -gt 0 ]; do
@@ -69,6 +72,7 @@ parse_args() {
       --acme-email) OPT_ACME_EMAIL=$2 ;;
       --acme-directory) OPT_ACME_DIR=$2 ;;
       --acme-ca-file) OPT_ACME_CA=$2 ;;
+      --node-socket) OPT_NODE_SOCK=$2 ;;
       *) usage >&2; fail "unknown option $opt" ;;
     esac
     shift 2
@@ -83,6 +87,8 @@ parse_args() {
   [ -z "$OPT_ADDR" ] || [[ $OPT_ADDR =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "--advertise-addr must be an IPv4 address"
   [ -z "$OPT_KEEP" ] || [[ $OPT_KEEP =~ ^[0-9]+$ ]] || fail "--registry-keep must be a whole number"
   [[ $TIMEOUT =~ ^[0-9]+$ ]] || fail "--timeout must be a number of seconds"
+  [ -z "$OPT_NODE_SOCK" ] || { [[ $OPT_NODE_SOCK =~ ^/[A-Za-z0-9._/-]+$ ]] && [[ ! $OPT_NODE_SOCK =~ (^|/)\.\.?(/|$) ]]; } ||
+    fail "--node-socket must be an absolute path of letters, digits, '.', '_', '-' and '/'"
   [ -z "$OPT_ACME_EMAIL" ] || [[ $OPT_ACME_EMAIL =~ ^[A-Za-z0-9._%+-]+@[a-z0-9.-]+\.[a-z0-9-]+$ ]] ||
     fail "--acme-email must be an e-mail address such as ops@example.com"
   [ -z "$OPT_ACME_DIR" ] || [[ $OPT_ACME_DIR =~ ^https://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%/-]*)?$ ]] ||
@@ -238,6 +244,7 @@ cli() {
 platform_init() {
   local out args=(platform init --data-dir "$DATA_DIR" --domain "$DOMAIN" --registry-addr "$REGISTRY_ADDR"
     --endpoint-mode "$ENDPOINT_MODE" --images "$IMAGES_MODE" --engine-socket "$ENGINE_SOCK"
+    --node-socket "$NODE_SOCK"
     ${OPT_KEEP:+--registry-keep "$OPT_KEEP"} ${ACME_EMAIL:+--acme-email "$ACME_EMAIL"}
     ${ACME_DIR:+--acme-directory "$ACME_DIR"} ${ACME_CA:+--acme-ca-file "$ACME_CA"})
   local s
@@ -396,6 +403,9 @@ main() {
   step packages;            ensure_packages
   step 'docker engine';     ensure_docker
   ENGINE_SOCK=$(engine_socket)
+  NODE_SOCK=${OPT_NODE_SOCK:-$(platform_value "$recorded" nodeSocket)}
+  # Unset: the manager's own socket path; /var/run/docker.sock on a machine with one engine.
+  NODE_SOCK=${NODE_SOCK:-$ENGINE_SOCK}
   step swarm;               ensure_swarm
   REGISTRY_ADDR="$ADDR:$REGISTRY_PORT"
   [ -z "$previous_addr" ] || [ "$previous_addr" = "$REGISTRY_ADDR" ] ||

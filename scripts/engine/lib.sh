@@ -30,6 +30,13 @@ host_data() { printf '%s/%s/data' "$HOSTS_DIR" "$1"; }
 host_pidfile() { printf '%s/%s/docker.pid' "$HOSTS_DIR" "$1"; }
 host_log() { printf '%s/%s-dockerd.log' "$MC_LOGS" "$1"; }
 
+# Each test host's dockerd runs in a mount namespace of its own, where THIS_NODE is its own
+# host dir: a path that means "this node's engine" on every node, as /var/run/docker.sock
+# does on real machines (the platform's per-node agent mounts it; --node-socket). On the
+# host itself the directory stays empty, so nothing there reaches an installed platform.
+THIS_NODE="$MC_ROOT/this-node"
+NODE_SOCK="$THIS_NODE/docker.sock"
+
 MGR=mgr
 MGR_IP=$TEST_NET.1
 MGR_SOCK=$(host_sock "$MGR")
@@ -193,20 +200,22 @@ remove_host_net() {
 }
 
 # start_host_dockerd NAME HOSTNAME [DOCKERD-ARG...]: the test host's dockerd, in its network
-# namespace and a UTS namespace of its own (its hostname in `docker node ls`), with data,
-# exec root, socket and pid file under hosts/NAME. Returns 1 with the reason in START_ERR.
+# namespace, a UTS namespace of its own (its hostname in `docker node ls`) and a mount
+# namespace of its own (THIS_NODE bound to its host dir; mounts made there stay private),
+# with data, exec root, socket and pid file under hosts/NAME. Returns 1 with the reason in
+# START_ERR.
 # nsenter, not `ip netns exec`: the latter remounts /sys and dockerd then fails with
 # "Devices cgroup isn't mounted".
 start_host_dockerd() {
   local name=$1 hostname=$2 dir
   shift 2
   dir=$(host_dir "$name")
-  mkdir -p "$dir/data" "$dir/exec" "$MC_LOGS"
+  mkdir -p "$dir/data" "$dir/exec" "$MC_LOGS" "$THIS_NODE"
   clear_stale_containerd_pid "$dir/exec/containerd/containerd.pid"
   # shellcheck disable=SC2016 # $0/$@ belong to the inner sh
   start_dockerd "$name dockerd" "$(host_sock "$name")" "$(host_pidfile "$name")" "$(host_log "$name")" \
-    nsenter --net="$(host_netns_path "$name")" -- unshare --uts -- \
-    sh -c 'hostname "$0" && exec "$@"' "$hostname" \
+    nsenter --net="$(host_netns_path "$name")" -- unshare --uts --mount --propagation private -- \
+    sh -c 'hostname "$0" && mount --bind "$1" "$2" && shift 2 && exec "$@"' "$hostname" "$dir" "$THIS_NODE" \
     dockerd --data-root "$dir/data" --exec-root "$dir/exec" --pidfile "$(host_pidfile "$name")" \
     -H "unix://$(host_sock "$name")" "$@"
 }
@@ -236,6 +245,10 @@ start_dockerd() {
     sleep 0.2
   done
 }
+
+# has_own_mounts PID: the dockerd runs in a mount namespace of its own (a daemon started by an
+# older up.sh shares the host's, and its node agent would not reach it through THIS_NODE).
+has_own_mounts() { [ "$(stat -L -c %i "/proc/$1/ns/mnt")" != "$(stat -L -c %i /proc/self/ns/mnt)" ]; }
 
 # host_dockerd_pid NAME: the pid of the test host's dockerd, if one of ours runs.
 host_dockerd_pid() { find_dockerd "$(host_pidfile "$1")" "$(host_data "$1")"; }

@@ -52,6 +52,10 @@ ensure_network() {
 
 ensure_manager() {
   local pid
+  if pid=$(host_dockerd_pid "$MGR") && ! has_own_mounts "$pid"; then
+    log "manager dockerd (pid $pid) shares the host's mount namespace; restarting it in its own"
+    stop_pid "$pid" "manager dockerd"
+  fi
   if ! ping_sock "$MGR_SOCK"; then
     if pid=$(host_dockerd_pid "$MGR"); then
       log "manager dockerd (pid $pid) is alive but silent; giving it 20 s"
@@ -118,6 +122,9 @@ ensure_worker_daemon() {
     # the veth: it answers on its socket but can reach no manager.
     if [ "$(stat -L -c %i "/proc/$pid/ns/net")" != "$(stat -L -c %i "$(host_netns_path "$W1")")" ]; then
       log "worker dockerd (pid $pid) runs in an old network namespace; restarting it"
+      stop_pid "$pid" "worker dockerd"
+    elif ! has_own_mounts "$pid"; then
+      log "worker dockerd (pid $pid) shares the host's mount namespace; restarting it in its own"
       stop_pid "$pid" "worker dockerd"
     elif ! wait_until 20 ping_sock "$W1_SOCK"; then
       log "worker dockerd (pid $pid) does not answer; restarting it"
@@ -257,6 +264,7 @@ export MINICLOUD_ENDPOINT_MODE=$mode
 export MINICLOUD_WORKER_NODE_ID=$W1_NODE_ID
 export MINICLOUD_WORKER_ADDR=$W1_IP
 export MINICLOUD_TEST_HOST_ADDR=$BRIDGE_IP
+export MINICLOUD_NODE_SOCKET=$NODE_SOCK
 export DOCKER_CONFIG=$MC_ROOT/docker-config
 EOF
   mv "$REPO/.engine/env.tmp" "$REPO/.engine/env"

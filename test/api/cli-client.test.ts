@@ -5,6 +5,11 @@ import { run } from '@minicloud/cli';
 import { ADMIN_TOKEN, testApp } from './helpers/app.js';
 
 async function cli(env: Record<string, string | undefined>, ...args: string[]) {
+  return cliOn(false, env, ...args);
+}
+
+/** As cli(), with stdout a terminal or not (an app's text is made printable on one). */
+async function cliOn(isTTY: boolean, env: Record<string, string | undefined>, ...args: string[]) {
   let out = '';
   let err = '';
   const saved = { ...process.env };
@@ -14,6 +19,7 @@ async function cli(env: Record<string, string | undefined>, ...args: string[]) {
     const code = await run(['node', 'minicloud', ...args], {
       out: (s) => (out += s.endsWith('\n') ? s : `${s}\n`),
       err: (s) => (err += s.endsWith('\n') ? s : `${s}\n`),
+      isTTY,
     });
     return { code, out, err };
   } finally {
@@ -217,4 +223,52 @@ t.test("an app's log lines and task errors cannot drive the operator's terminal"
   }
   const json = await cli(env, 'app', 'logs', 'evil', '--json');
   t.equal(JSON.parse(json.out).line, hostile, '--json keeps the text exact (JSON escapes it)');
+});
+
+t.test('minicloud app exec: output to stdout and stderr by line, the exit code as its own', async (t) => {
+  const hostile = 'ok\rweb.9@forged \u001b]0;pwned\u0007';
+  const { app, apps } = await testApp({
+    exec: {
+      exec: async function* (_app, command) {
+        yield { kind: 'started', task: 'web.2', node: 'mc-w1' };
+        yield { kind: 'output', stream: 'stdout', text: 'line one\nline ' };
+        yield { kind: 'output', stream: 'stderr', text: 'warning\n' };
+        yield { kind: 'output', stream: 'stdout', text: `two\n${hostile}` };
+        yield { kind: 'exit', exitCode: Number(command[1]) };
+      },
+    },
+  });
+  t.teardown(() => app.close());
+  apps.seed('shop');
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const env = {
+    MINICLOUD_SERVER: url,
+    MINICLOUD_TOKEN: ADMIN_TOKEN,
+    MINICLOUD_CONFIG: join(t.testdir({}), 'none.json'),
+  };
+  const piped = await cli(env, 'app', 'exec', 'shop', '--', 'exit', '7');
+  t.equal(piped.code, 7, "the command's exit code");
+  t.equal(piped.out, `line one\nline two\n${hostile}\n`, 'to a pipe the text is as it is');
+  t.equal(piped.err, 'warning\n');
+  const tty = await cliOn(true, env, 'app', 'exec', 'shop', '--', 'exit', '0');
+  t.equal(tty.code, 0);
+  t.equal(tty.out, 'line one\nline two\nok\\x0dweb.9@forged \\x1b]0;pwned\\x07\n', 'on a terminal, shown not obeyed');
+  const json = await cli(env, 'app', 'exec', 'shop', '--json', '--', 'exit', '2');
+  t.equal(json.code, 2);
+  t.same(
+    json.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l)),
+    [
+      { task: 'web.2', node: 'mc-w1' },
+      { stream: 'stdout', text: 'line one\nline ' },
+      { stream: 'stderr', text: 'warning\n' },
+      { stream: 'stdout', text: `two\n${hostile}` },
+      { exitCode: 2 },
+    ],
+  );
+  const missing = await cli(env, 'app', 'exec', 'nope', '--', 'ls');
+  t.equal(missing.code, 1);
+  t.match(missing.err, /MC_APP_NOT_FOUND/);
 });

@@ -45,6 +45,7 @@ t.test('every route declares its params, body and responses; errors are problem+
     'POST /v1/registry/events',
     'DELETE /v1/apps/{name}/needs/{need}',
     'POST /v1/apps/{name}/domains',
+    'POST /v1/apps/{name}/exec',
     'DELETE /v1/apps/{name}/domains/{domain}',
     'GET /v1/apps/{name}/logs',
     'GET /v1/apps/{name}/webhook',

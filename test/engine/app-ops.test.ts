@@ -5,7 +5,18 @@ import t from 'tap';
 import type { AppLogLine } from '@minicloud/core';
 import { engineEnv } from '../helpers/engine.js';
 import { fromProxyNetwork } from '../helpers/hostile-web.js';
-import { ADDR, api, buildAndPush, CLI, DATA, DOMAIN, httpsTo, INSTALL, sh } from '../helpers/platform.js';
+import {
+  ADDR,
+  api,
+  buildAndPush,
+  CLI,
+  DATA,
+  DOMAIN,
+  httpsTo,
+  INSTALL,
+  platformSecret,
+  sh,
+} from '../helpers/platform.js';
 
 // Day two on the real swarm, through the installed platform's API and CLI: an app's logs merged
 // from tasks on both nodes (followed live), a rolling restart under load that drops nothing,
@@ -207,6 +218,198 @@ t.test('scale: a runner to 2 and back to 1, kept over a later update', async (t)
   const back = await sh(CLI, ['app', 'scale', APP, '1', '--runner', 'worker']);
   t.equal(back.code, 0, back.stderr);
   t.equal(running(await show(), 'worker').length, 1);
+});
+
+/** An exec through the proxy as the CLI sends it: its NDJSON lines, parsed. */
+async function exec(body: Record<string, unknown>, token = platformSecret('admin-token')) {
+  const res = await httpsTo(`admin.${DOMAIN}`, `/v1/apps/${APP}/exec`, { method: 'POST', body, token });
+  const lines =
+    res.status === 200
+      ? res.body
+          .split('\n')
+          .filter((l) => l.trim() !== '')
+          .map((l) => JSON.parse(l))
+      : [];
+  return { status: res.status, body: res.body, lines: lines as Record<string, unknown>[] };
+}
+
+/** The container of a task of the app on an engine, and its slot (`opsapp_web.2.<id>` -> 2). */
+async function taskContainer(dockerHost: string, service: string) {
+  const ps = await sh(
+    '/usr/bin/docker',
+    [
+      'ps',
+      '--filter',
+      `label=com.docker.swarm.service.name=${APP}_${service}`,
+      '--format',
+      '{{.ID}} {{.Label "com.docker.swarm.task.name"}}',
+    ],
+    { env: { DOCKER_HOST: dockerHost } },
+  );
+  const [id, name] = ps.stdout.trim().split('\n')[0]!.split(' ');
+  return { id: id!, slot: Number(name!.split('.')[1]) };
+}
+
+t.test('exec: a command in the task on the worker, through its node agent; output and exit code', async (t) => {
+  const env = engineEnv();
+  const onWorker = await taskContainer(env.workerDockerHost, 'web');
+  t.ok(onWorker.slot > 0, `web.${onWorker.slot} runs on the worker`);
+  const run = await exec({
+    task: `web.${onWorker.slot}`,
+    command: ['sh', '-c', 'echo to-stderr >&2; echo ran-by-exec > /tmp/exec-marker; echo done; exit 3'],
+  });
+  t.equal(run.status, 200, run.body.slice(0, 300));
+  t.same(run.lines[0], { task: `web.${onWorker.slot}`, node: 'mc-w1' }, 'it ran in that task, on the worker');
+  t.same(
+    run.lines
+      .filter((l) => l['stream'] === 'stdout')
+      .map((l) => l['text'])
+      .join(''),
+    'done\n',
+  );
+  t.same(
+    run.lines
+      .filter((l) => l['stream'] === 'stderr')
+      .map((l) => l['text'])
+      .join(''),
+    'to-stderr\n',
+  );
+  t.same(run.lines.at(-1), { exitCode: 3 }, "the command's exit code, last");
+  // The worker's own engine shows the file in that very container: the exec happened there.
+  const marker = await sh('/usr/bin/docker', ['exec', onWorker.id, 'cat', '/tmp/exec-marker'], {
+    env: { DOCKER_HOST: env.workerDockerHost },
+  });
+  t.equal(marker.stdout, 'ran-by-exec\n', "the worker's engine sees what the exec wrote in its container");
+
+  const runner = await exec({ runner: 'worker', command: ['cat', '/proc/1/cmdline'] });
+  t.match(runner.lines[0], { task: 'worker.1' });
+  t.match(runner.lines.map((l) => l['text'] ?? '').join(''), /worker\.js/, "the runner's task, not web's");
+
+  const cli = await sh(CLI, [
+    'app',
+    'exec',
+    APP,
+    '--task',
+    `web.${onWorker.slot}`,
+    '--',
+    'sh',
+    '-c',
+    'echo hi; exit 4',
+  ]);
+  t.equal(cli.code, 4, `the CLI exits with the command's code: ${cli.stderr}`);
+  t.equal(cli.stdout, 'hi\n');
+  const missing = await exec({ task: 'web.9', command: ['true'] });
+  t.equal(missing.status, 409);
+  t.match(missing.body, /MC_TASK_NOT_RUNNING/);
+});
+
+t.test('the node agents: only the API reaches them, only with their token, only for exec and stats', async (t) => {
+  const tasks = await sh('/usr/bin/docker', [
+    'service',
+    'ps',
+    'minicloud_node-agent',
+    '--filter',
+    'desired-state=running',
+    '--format',
+    '{{.Node}} {{.CurrentState}}',
+  ]);
+  t.equal(
+    tasks.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => / Running /.test(l)).length,
+    2,
+    `one agent a node: ${tasks.stdout}`,
+  );
+  const inspect = await sh('/usr/bin/docker', [
+    'network',
+    'inspect',
+    'minicloud_agents',
+    '--format',
+    '{{.Internal}} {{.Attachable}}',
+  ]);
+  t.equal(inspect.stdout.trim(), 'true false', 'the agents network is internal and not attachable');
+  const ips = JSON.parse(
+    (
+      await sh('/usr/bin/docker', [
+        'network',
+        'inspect',
+        'minicloud_agents',
+        '--verbose',
+        '--format',
+        '{{json .Services}}',
+      ])
+    ).stdout,
+  ) as Record<string, { Tasks: { EndpointIP: string; Name: string }[] }>;
+  const agents = (ips['minicloud_node-agent']?.Tasks ?? []).map((k) => k.EndpointIP);
+  t.ok(agents.length >= 1, `agent addresses: ${agents.join(' ')}`);
+
+  // An app's container (on the proxy network) finds no way to any agent, nor can it join theirs.
+  const probe = `(async () => { const net = require('node:net'); const out = [];
+    for (const ip of JSON.parse(process.env.IPS)) out.push(await new Promise((r) => {
+      const s = net.connect({ host: ip, port: 2375, timeout: 3000 });
+      s.on('connect', () => { s.destroy(); r('open'); }); s.on('timeout', () => { s.destroy(); r('timeout'); });
+      s.on('error', (e) => r(e.code)); }));
+    process.stdout.write(JSON.stringify(out)); })()`;
+  const fromApp = await sh('/usr/bin/docker', [
+    'run',
+    '--rm',
+    '--network',
+    'minicloud-proxy',
+    '-e',
+    `IPS=${JSON.stringify(agents)}`,
+    'minicloud/node:20',
+    'node',
+    '-e',
+    probe,
+  ]);
+  t.equal(fromApp.code, 0, fromApp.stderr);
+  t.notOk((JSON.parse(fromApp.stdout) as string[]).includes('open'), `from the proxy network: ${fromApp.stdout}`);
+  const join = await sh('/usr/bin/docker', [
+    'run',
+    '--rm',
+    '--network',
+    'minicloud_agents',
+    'minicloud/node:20',
+    'true',
+  ]);
+  t.not(join.code, 0, 'a container cannot join the agents network');
+
+  // From the API's own container (on that network): no token 401, a call outside exec and stats 403.
+  const api_ = (
+    await sh('/usr/bin/docker', ['ps', '-q', '--filter', 'label=com.docker.swarm.service.name=minicloud_api'])
+  ).stdout
+    .trim()
+    .split('\n')[0]!;
+  const calls = `(async () => { const out = []; const ip = process.env.IP; const token = process.env.TOKEN;
+    for (const [method, path, auth] of JSON.parse(process.env.CALLS)) {
+      const res = await fetch('http://' + ip + ':2375' + path, { method, headers: auth ? { 'x-minicloud-agent-token': token } : {} });
+      out.push(res.status); }
+    process.stdout.write(JSON.stringify(out)); })()`;
+  const answers = await sh('/usr/bin/docker', [
+    'exec',
+    '-e',
+    `IP=${agents[0]}`,
+    '-e',
+    `TOKEN=${platformSecret('node-agent-token')}`,
+    '-e',
+    `CALLS=${JSON.stringify([
+      ['GET', '/_ping', false],
+      ['GET', '/_ping', true],
+      ['GET', '/v1.41/containers/json', true],
+      ['GET', '/v1.41/images/json', true],
+      ['POST', '/v1.41/containers/create', true],
+      ['DELETE', '/v1.41/containers/x', true],
+      ['GET', '/v1.41/secrets', true],
+      ['POST', '/v1.41/containers/x/exec', false],
+    ])}`,
+    api_,
+    'node',
+    '-e',
+    calls,
+  ]);
+  t.equal(answers.code, 0, answers.stderr);
+  t.same(JSON.parse(answers.stdout), [401, 200, 200, 403, 403, 403, 403, 401]);
 });
 
 t.test("a deploy token reads and restarts its own app, never another's", async (t) => {

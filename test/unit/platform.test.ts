@@ -85,6 +85,8 @@ t.test('platform settings: defaults, and every value that reaches YAML, nginx or
     [{ engineSocket: 'docker.sock' }, 'engineSocket'],
     [{ engineSocket: '/run/a b.sock' }, 'engineSocket'],
     [{ engineSocket: '/run/../etc/shadow' }, 'engineSocket'],
+    [{ nodeSocket: 'docker.sock' }, 'nodeSocket'],
+    [{ nodeSocket: '/run/../etc/shadow' }, 'nodeSocket'],
   ];
   for (const [over, path] of bad) {
     t.throws(
@@ -120,8 +122,9 @@ t.test('the management stack template renders into a valid stack', async (t) => 
         healthcheck?: { test: string[] };
         deploy: {
           labels: Record<string, string>;
-          placement: { constraints: string[] };
+          placement?: { constraints: string[] };
           endpoint_mode?: string;
+          mode?: string;
           resources: { limits: { memory: string } };
         };
         ports?: { published: number; mode: string }[];
@@ -129,11 +132,11 @@ t.test('the management stack template renders into a valid stack', async (t) => 
         volumes?: string[];
       }
     >;
-    networks: Record<string, { external: boolean; name: string }>;
+    networks: Record<string, { external?: boolean; name?: string; driver?: string; internal?: boolean }>;
     secrets: Record<string, { file: string }>;
   };
   // No registry-gc service: the daily clean-up runs in the API (a job service showed as 0/1).
-  t.same(Object.keys(stack.services).sort(), ['api', 'mariadb', 'proxy', 'rabbitmq', 'registry']);
+  t.same(Object.keys(stack.services).sort(), ['api', 'mariadb', 'node-agent', 'proxy', 'rabbitmq', 'registry']);
   for (const name of ['proxy', 'registry', 'mariadb', 'rabbitmq', 'api']) {
     const svc = stack.services[name]!;
     t.equal(svc.image, images[name as keyof typeof images], `${name} runs the image it was given`);
@@ -142,13 +145,32 @@ t.test('the management stack template renders into a valid stack', async (t) => 
   }
   for (const [name, svc] of Object.entries(stack.services)) {
     t.equal(svc.deploy.labels['minicloud.managed'], 'true', `${name} carries minicloud.managed`);
-    t.same(svc.deploy.placement.constraints, ['node.role == manager'], `${name} runs on the manager`);
+    if (name === 'node-agent') continue;
+    t.same(svc.deploy.placement?.constraints, ['node.role == manager'], `${name} runs on the manager`);
   }
-  const mib = Object.entries(stack.services).reduce(
-    (sum, [, s]) => sum + Number(s.deploy.resources.limits.memory.replace(/M$/, '')),
-    0,
+  // The node agent: one task on every node, on that node's own engine, reachable only on the
+  // internal network it shares with the API alone.
+  const agent = stack.services['node-agent']!;
+  t.equal(agent.deploy.mode, 'global', 'one node agent per node');
+  t.notOk(agent.deploy.placement, 'the node agent is not pinned to the manager');
+  t.same(agent.volumes, ['/var/run/docker.sock:/var/run/docker.sock'], "the agent mounts the node's own socket");
+  t.same(agent.networks, ['agents'], 'the agent is on the agents network only');
+  t.notOk(agent.ports, 'the agent publishes nothing');
+  const onAgents = Object.entries(stack.services)
+    .filter(([, svc]) => JSON.stringify(svc.networks).includes('agents'))
+    .map(([name]) => name);
+  t.same(onAgents.sort(), ['api', 'node-agent'], 'only the API joins the agents network');
+  t.match(
+    String((agent as unknown as { environment: Record<string, string> }).environment['NODE_AGENT_CONF']),
+    /if \(\$\$http_x_minicloud_agent_token != "@TOKEN@"\) \{ return 401; \}/,
   );
-  t.ok(mib <= 800, `the services' memory limits add up to ${mib} MiB`);
+  const limit = (s: { deploy: { resources: { limits: { memory: string } } } }) =>
+    Number(s.deploy.resources.limits.memory.replace(/M$/, ''));
+  const mib = Object.entries(stack.services)
+    .filter(([name]) => name !== 'node-agent')
+    .reduce((sum, [, s]) => sum + limit(s), 0);
+  t.ok(mib <= 800, `the manager's services' memory limits add up to ${mib} MiB`);
+  t.ok(limit(agent) <= 24, `a node agent is limited to ${limit(agent)} MiB`);
   t.same(
     stack.services['proxy']!.ports!.map((p) => `${p.published}/${p.mode}`),
     ['80/host', '443/host'],
@@ -164,6 +186,7 @@ t.test('the management stack template renders into a valid stack', async (t) => 
   t.same(stack.networks, {
     proxy: { external: true, name: 'minicloud-proxy' },
     services: { external: true, name: 'minicloud-services' },
+    agents: { driver: 'overlay', internal: true },
   });
   t.ok(
     Object.values(stack.secrets).every((s) => s.file.startsWith('/data/minicloud/secrets/')),
@@ -194,16 +217,31 @@ t.test("the API mounts the engine's socket the platform was installed with", asy
     ['/var/lib/minicloud-test/hosts/mgr/docker.sock:/var/run/docker.sock'],
     'a second engine on the same machine',
   );
+  const agentMount = async (over: Partial<PlatformSettings>) => {
+    const files = renderManagementFiles(await loadTemplates(), settings(over));
+    const stack = yaml.load(files['minicloud.yml']!) as { services: Record<string, { volumes?: string[] }> };
+    return stack.services['node-agent']!.volumes;
+  };
+  t.same(
+    await agentMount({
+      engineSocket: '/var/lib/minicloud-test/hosts/mgr/docker.sock',
+      nodeSocket: '/x/this-node/docker.sock',
+    }),
+    ['/x/this-node/docker.sock:/var/run/docker.sock'],
+    "the node agents mount each node's own socket, not the manager's",
+  );
 });
 
-t.test('a platform.json written before engineSocket existed loads with the default', async (t) => {
+t.test('a platform.json written before engineSocket and nodeSocket existed loads with the defaults', async (t) => {
   const dir = t.testdir({});
   await initPlatform(settings({ dataDir: dir }));
   const file = join(dir, 'config/platform.json');
   const recorded = JSON.parse(readFileSync(file, 'utf8')) as { settings: Record<string, unknown> };
   delete recorded.settings['engineSocket'];
+  delete recorded.settings['nodeSocket'];
   writeFileSync(file, JSON.stringify(recorded));
   t.equal((await loadPlatformSettings(dir)).engineSocket, '/var/run/docker.sock');
+  t.equal((await loadPlatformSettings(dir)).nodeSocket, '/var/run/docker.sock');
 });
 
 t.test("ACME settings: off by default, Let's Encrypt when only the e-mail is given, bad values refused", async (t) => {

@@ -1,6 +1,8 @@
 import type Docker from 'dockerode';
 import {
+  agentEnginesFromTokenFile,
   composeFromText,
+  execInApp,
   deployStack,
   followAppLogs,
   formatPlan,
@@ -8,6 +10,7 @@ import {
   listNodes,
   listRegistry,
   MinicloudError,
+  platformLayout,
   platformJoinCommand,
   readAppLogs,
   readImageManifest,
@@ -16,10 +19,12 @@ import {
   removeStack,
   setNodeAvailability,
   setNodeLabels,
+  singleNodeEngines,
   stackStatus,
+  type NodeEngines,
   type RegistryAuth,
 } from '@minicloud/core';
-import type { ImagesPort, LogsPort, NodesPort, RegistryPort, StacksPort } from './ports.js';
+import type { ExecPort, ImagesPort, LogsPort, NodesPort, RegistryPort, StacksPort } from './ports.js';
 
 // The ports of ./ports.ts over core and the Docker Engine: what the API service runs with.
 // Each is thin; the logic they call is core's, tested there and in the engine tests.
@@ -36,9 +41,14 @@ export function dockerPorts(options: DockerPortsOptions): {
   stacks: StacksPort;
   images: ImagesPort;
   logs: LogsPort;
+  exec: ExecPort;
   registry?: RegistryPort;
 } {
   const { docker, dataDir } = options;
+  // Each node's engine through its agent; without a platform (a bare engine), the one engine.
+  const engines: NodeEngines = dataDir
+    ? agentEnginesFromTokenFile(docker, platformLayout(dataDir).secret['node-agent-token'])
+    : singleNodeEngines(docker);
 
   /** The private registry's credentials, so images there can be read and deployed. */
   async function registryAuth(image?: string): Promise<RegistryAuth | undefined> {
@@ -99,6 +109,10 @@ export function dockerPorts(options: DockerPortsOptions): {
     followLogs: (app, options) => followAppLogs(docker, app, options),
   };
 
+  const exec: ExecPort = {
+    exec: (app, command, execOptions) => execInApp(docker, engines, app, command, execOptions),
+  };
+
   const registry: RegistryPort | undefined = dataDir
     ? {
         list: async () => {
@@ -115,5 +129,5 @@ export function dockerPorts(options: DockerPortsOptions): {
       }
     : undefined;
 
-  return { nodes, stacks, images, logs, ...(registry ? { registry } : {}) };
+  return { nodes, stacks, images, logs, exec, ...(registry ? { registry } : {}) };
 }

@@ -2,6 +2,8 @@ import type {
   AppBackupStatus,
   AppLogLine,
   AppLogOptions,
+  AppExecOptions,
+  ExecEvent,
   BackupPolicy,
   BackupPolicyInput,
   Manifest,
@@ -70,6 +72,11 @@ export interface LogsPort {
   appLogs(app: string, options: AppLogOptions): Promise<AppLogLine[]>;
   /** The last lines, then each new one, until the signal aborts. */
   followLogs(app: string, options: AppLogOptions & { signal: AbortSignal }): AsyncIterable<AppLogLine>;
+}
+
+export interface ExecPort {
+  /** A command in a running task of the app: which task, its output, then its exit code. */
+  exec(app: string, command: string[], options: AppExecOptions): AsyncIterable<ExecEvent>;
 }
 
 /** One backup folder of an app, as listed: complete (backup.json written) or not. */

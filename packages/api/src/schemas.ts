@@ -2,6 +2,8 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import {
   APP_NAME_MAX,
   RUNNER_NAME_MAX,
+  EXEC_MAX_ARGS,
+  EXEC_MAX_ARG_LENGTH,
   ENV_BOUNDS,
   ENV_MAP_OPTIONS,
   SETTINGS_ENV_NAME_PATTERN,
@@ -690,6 +692,40 @@ export const LogsReply = Type.Object({ lines: Type.Array(LogLine) });
 export const RestartBody = Type.Object(
   { runner: Type.Optional(RunnerName) },
   { additionalProperties: false, description: 'Restart every service of the app, or only `runner` (`web` is one)' },
+);
+
+export const ExecBody = Type.Object(
+  {
+    command: Type.Array(Type.String({ maxLength: EXEC_MAX_ARG_LENGTH }), {
+      minItems: 1,
+      maxItems: EXEC_MAX_ARGS,
+      description: 'The program and its arguments, run as is (no shell): `["sh", "-c", "..."]` for one',
+    }),
+    runner: Type.Optional(RunnerName),
+    task: Type.Optional(
+      Type.String({
+        pattern: '^[a-z][a-z0-9-]*\\.[1-9][0-9]{0,5}$',
+        description: 'One task, as `app show` names it (`web.2`); instead of `runner`',
+        'x-rule': 'must be SERVICE.SLOT such as web.1',
+      }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description: 'Run a command in a running task of `web` (the default), of `runner`, or in `task`',
+  },
+);
+
+export const ExecLine = Type.Union(
+  [
+    Type.Object({ task: Type.String(), node: Type.String() }, { description: 'First: where the command runs' }),
+    Type.Object(
+      { stream: Type.Union([Type.Literal('stdout'), Type.Literal('stderr')]), text: Type.String() },
+      { description: 'Output, UTF-8, as the command writes it' },
+    ),
+    Type.Object({ exitCode: Type.Integer() }, { description: "Last: the command's exit code" }),
+  ],
+  { description: 'One line of the NDJSON answer of an exec' },
 );
 
 // ---- events and notifications --------------------------------------------------------------

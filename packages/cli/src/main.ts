@@ -35,7 +35,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   extendNodeJoinCommand(program, io);
   registerPush(program, io);
   registerRegistry(program, io);
-  registerApp(program, io);
+  registerApp(program, io, setExit);
   registerBackup(program, io);
   registerEvents(program, io);
   return program;

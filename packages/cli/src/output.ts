@@ -3,11 +3,14 @@ import { formatDetail, isMinicloudError } from '@minicloud/core';
 export interface Io {
   out: (text: string) => void;
   err: (text: string) => void;
+  /** Whether stdout is a terminal: an app's text is made printable there, passed as is to a pipe. */
+  isTTY?: boolean;
 }
 
 export const processIo: Io = {
   out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
   err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+  isTTY: process.stdout.isTTY === true,
 };
 
 /** `error (CODE): message`, then one line per field error; a stack trace only with --verbose. */

@@ -28,6 +28,8 @@ export const ERROR_CODES = {
     summary: 'a purge step failed: the app record stays, naming what is left; remove it again to finish',
   },
   MC_RUNNER_NOT_FOUND: { status: 404, summary: 'the app runs no service (web or runner) of that name' },
+  MC_TASK_NOT_RUNNING: { status: 409, summary: 'the app has no running task to run the command in' },
+  MC_NODE_UNREACHABLE: { status: 502, summary: "the node's agent cannot be reached: its engine is out of reach" },
   MC_APP_REMOVING: {
     status: 409,
     summary: 'the app is being removed (or a removal stopped part way): `minicloud app rm NAME` finishes it',

@@ -4,6 +4,7 @@ import { buildApp, type AppOptions } from '@minicloud/api';
 import { Sensitive } from '@minicloud/core';
 import {
   FakeApps,
+  fakeExec,
   fakeImages,
   fakeLogs,
   fakeNodes,
@@ -29,6 +30,7 @@ export interface TestApp {
   stacks: ReturnType<typeof fakeStacks>;
   /** Every log line the app wrote, as text. */
   logs: string[];
+  exec: ReturnType<typeof fakeExec>;
 }
 
 /** The API with every port faked and logs captured; closed by the caller (t.teardown). */
@@ -38,6 +40,7 @@ export async function testApp(options: Partial<AppOptions> & { fake?: FakeAppsOp
   const nodes = fakeNodes();
   const stacks = fakeStacks();
   const logs: string[] = [];
+  const exec = fakeExec(apps);
   const logStream = new Writable({
     write(chunk: Buffer, _enc, done) {
       logs.push(chunk.toString());
@@ -52,8 +55,9 @@ export async function testApp(options: Partial<AppOptions> & { fake?: FakeAppsOp
     registry: fakeRegistry(),
     images: fakeImages(apps),
     logs: fakeLogs(apps),
+    exec,
     logStream,
     ...rest,
   });
-  return { app, apps, nodes, stacks, logs };
+  return { app, apps, nodes, stacks, logs, exec };
 }

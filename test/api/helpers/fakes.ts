@@ -11,6 +11,7 @@ import {
   type KeptDataChoice,
   type AddAppInput,
   type AppLogLine,
+  type ExecEvent,
   type AppRecord,
   type Apps,
   type AppStatus,
@@ -22,7 +23,15 @@ import {
   type UpdateAppInput,
   type UpdateResult,
 } from '@minicloud/core';
-import type { ImagesPort, LogsPort, NodesPort, RegistryImage, RegistryPort, StacksPort } from '@minicloud/api';
+import type {
+  ExecPort,
+  ImagesPort,
+  LogsPort,
+  NodesPort,
+  RegistryImage,
+  RegistryPort,
+  StacksPort,
+} from '@minicloud/api';
 
 // Stand-ins for the platform, for route tests, the browser test and the benchmark: they keep
 // state in memory and raise the same coded errors the real implementations do.
@@ -445,6 +454,31 @@ export function fakeLogs(apps: FakeApps, tickMs = 20): LogsPort {
         yield line(i);
         await new Promise((r) => setTimeout(r, tickMs));
       }
+    },
+  };
+}
+
+/**
+ * Exec over the fake apps: `echo ARGS` writes them to stdout, `fail CODE` writes to stderr and
+ * exits CODE, runner `idle` has no running task; each call is recorded as `app: command`.
+ */
+export function fakeExec(apps: FakeApps): ExecPort & { calls: string[] } {
+  const calls: string[] = [];
+  return {
+    calls,
+    exec: async function* (app, command, options): AsyncGenerator<ExecEvent> {
+      await apps.show(app);
+      if (options.runner === 'idle')
+        throw new MinicloudError('MC_TASK_NOT_RUNNING', `${app}: idle has no running task`);
+      calls.push(`${app}: ${command.join(' ')}`);
+      yield { kind: 'started', task: options.task ?? `${options.runner ?? 'web'}.1`, node: 'mc-w1' };
+      if (command[0] === 'fail') {
+        yield { kind: 'output', stream: 'stderr', text: 'it failed\n' };
+        yield { kind: 'exit', exitCode: Number(command[1] ?? 1) };
+        return;
+      }
+      yield { kind: 'output', stream: 'stdout', text: `${command.slice(1).join(' ')}\n` };
+      yield { kind: 'exit', exitCode: 0 };
     },
   };
 }

@@ -1,18 +1,16 @@
-import { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import { assertNotRemoving, durationToNanos, MinicloudError, parseSince, type AppLogOptions } from '@minicloud/core';
 import { port, type Api, type ApiContext } from '../context.js';
 import { LogsQuery, LogsReply, NameParams, RestartBody, problems } from '../schemas.js';
 import { answerJob } from './job-reply.js';
 import { emptyBody } from './empty-body.js';
+import { sendNdjson } from './ndjson.js';
 
 // Day-two operations on a running app: its logs (read, or followed as a stream) and a rolling
 // restart. Both are `app` routes: a deploy token may use them for its own app, as a CI job
 // that deployed it would.
 
 const TAGS = ['apps'];
-/** A blank line now and then keeps a quiet follow open through the proxy's read timeout. */
-const HEARTBEAT_MS = 25_000;
 
 function logOptions(query: { tail?: number; since?: string; runner?: string }, now: Date): AppLogOptions {
   const options: AppLogOptions = { tail: query.tail ?? 200 };
@@ -58,30 +56,7 @@ export function appOpsRoutes(app: Api, ctx: ApiContext): void {
       if (!request.query.follow) return { lines: await logs.appLogs(name, options) };
 
       const stop = new AbortController();
-      request.raw.on('close', () => stop.abort());
-      const lines = logs.followLogs(name, { ...options, signal: stop.signal })[Symbol.asyncIterator]();
-      // The first line (or the first error: an unknown runner) before the headers are sent,
-      // so a bad request still answers with its problem and status.
-      const first = await lines.next();
-      async function* ndjson(): AsyncGenerator<string> {
-        if (first.done) return;
-        yield `${JSON.stringify(first.value)}\n`;
-        const heartbeat = setInterval(() => body.push('\n'), HEARTBEAT_MS);
-        try {
-          for (let next = await lines.next(); !next.done; next = await lines.next())
-            yield `${JSON.stringify(next.value)}\n`;
-        } finally {
-          clearInterval(heartbeat);
-        }
-      }
-      const body = Readable.from(ndjson(), { objectMode: false });
-      body.on('close', () => stop.abort());
-      // A stream is piped as it is: the 200 schema describes the JSON answer without `follow`.
-      return reply
-        .type('application/x-ndjson; charset=utf-8')
-        .header('cache-control', 'no-store')
-        .header('x-accel-buffering', 'no')
-        .send(body as never);
+      return sendNdjson(reply, logs.followLogs(name, { ...options, signal: stop.signal }), stop);
     },
   );
 

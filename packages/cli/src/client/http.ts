@@ -88,12 +88,19 @@ export class ApiClient {
   }
 
   /**
-   * A streamed answer of one JSON object per line (`?follow=true`), each passed to `onItem` as
-   * it arrives; resolves when the server ends it or `signal` aborts. Errors come as problems.
+   * A streamed answer of one JSON object per line (`?follow=true`, an exec), each passed to
+   * `onItem` as it arrives; resolves when the server ends it or `signal` aborts. Errors come as
+   * problems.
    */
-  async stream<T>(path: string, onItem: (item: T) => void, signal?: AbortSignal): Promise<void> {
+  async stream<T>(
+    path: string,
+    onItem: (item: T) => void,
+    signal?: AbortSignal,
+    send: { method: string; body?: unknown } = { method: 'GET' },
+  ): Promise<void> {
+    const { method } = send;
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = this.#open('GET', path, undefined, resolve);
+      const req = this.#open(method, path, send.body === undefined ? undefined : JSON.stringify(send.body), resolve);
       req.on('error', (error) =>
         reject(
           signal?.aborted ? error : new Error(`cannot reach the minicloud API at ${this.server}: ${error.message}`),
@@ -114,7 +121,7 @@ export class ApiClient {
       throw problemError({
         status: res.statusCode ?? 0,
         code: p?.code ?? `HTTP_${res.statusCode}`,
-        detail: p?.detail ?? `GET ${path} failed with HTTP ${res.statusCode}`,
+        detail: p?.detail ?? `${method} ${path} failed with HTTP ${res.statusCode}`,
         ...(p?.errors ? { errors: p.errors } : {}),
       });
     }

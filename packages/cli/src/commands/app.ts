@@ -7,6 +7,7 @@ import { printJson, table } from '../table.js';
 import { resolveServer, configPath, type ServerFlags } from '../client/config.js';
 import { ApiClient, type Job } from '../client/http.js';
 import { registerAppOps } from './app-ops.js';
+import { registerAppExec } from './app-exec.js';
 
 // `minicloud app ...`: the app lifecycle through the REST API of a minicloud server, so the CLI
 // and the admin pages run the same logic (the server's). Long operations are jobs whose
@@ -135,7 +136,7 @@ export async function runJob(
   return { job, result, waited: true };
 }
 
-export function registerApp(program: Command, io: Io): void {
+export function registerApp(program: Command, io: Io, setExit: (code: number) => void = () => undefined): void {
   program
     .option('--server <url>', 'the minicloud API to drive (or MINICLOUD_SERVER, or the config file)')
     .option('--token <token>', 'its admin or deploy token (or MINICLOUD_TOKEN, or the config file)');
@@ -366,4 +367,5 @@ export function registerApp(program: Command, io: Io): void {
     );
 
   registerAppOps(app, io);
+  registerAppExec(app, io, setExit);
 }

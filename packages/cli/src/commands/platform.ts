@@ -26,6 +26,7 @@ interface InitFlags {
   image: string[];
   registryKeep?: number;
   engineSocket?: string;
+  nodeSocket?: string;
   acmeEmail?: string;
   acmeDirectory?: string;
   acmeCaFile?: string;
@@ -71,6 +72,7 @@ export function registerPlatform(program: Command, io: Io): void {
     .option('--image <service=image>', 'the image a management service runs (repeat for each)', collect, [])
     .option('--registry-keep <n>', 'previous images per repository the registry clean-up keeps', integer)
     .option('--engine-socket <path>', "the engine's unix socket on the manager (default /var/run/docker.sock)")
+    .option('--node-socket <path>', "each node's own engine socket, for the node agents (default /var/run/docker.sock)")
     .option(
       '--acme-email <email>',
       "turn ACME on: certificates from Let's Encrypt (or --acme-directory), this account's contact",
@@ -93,6 +95,7 @@ export function registerPlatform(program: Command, io: Io): void {
         images: imageMap(flags.image),
         ...(flags.registryKeep !== undefined ? { registryKeep: flags.registryKeep } : {}),
         ...(flags.engineSocket !== undefined ? { engineSocket: flags.engineSocket } : {}),
+        ...(flags.nodeSocket !== undefined ? { nodeSocket: flags.nodeSocket } : {}),
         ...(flags.acmeEmail !== undefined ? { acmeEmail: flags.acmeEmail } : {}),
         ...(flags.acmeDirectory !== undefined ? { acmeDirectory: flags.acmeDirectory } : {}),
         ...(flags.acmeCaFile !== undefined ? { acmeCaFile: flags.acmeCaFile } : {}),

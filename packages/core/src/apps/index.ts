@@ -17,3 +17,4 @@ export { compileApp } from './app-stack.js';
 export * from './removal.js';
 export * from './kept-data.js';
 export * from './follow-tag.js';
+export * from './exec.js';

@@ -58,7 +58,7 @@ class LogNames {
   }
 }
 
-async function appServices(docker: Docker, app: string, runner: string | undefined) {
+export async function appServices(docker: Docker, app: string, runner: string | undefined) {
   const rows = await listStackServices(docker, app);
   const all = rows.map((r) => ({ id: r.ID, short: (r.Spec?.Name ?? r.ID).slice(app.length + 1) }));
   if (runner === undefined) return all;

@@ -23,6 +23,8 @@ export const PLATFORM_SECRETS = [
   // The registry's push notifications to the API carry it (push to deploy): an app on the
   // shared network must not be able to fake a push and roll another app to an old image.
   'registry-notify-token',
+  // The node agents (exec and stats on each node's engine) answer only calls that carry it.
+  'node-agent-token',
 ] as const;
 export type PlatformSecret = (typeof PLATFORM_SECRETS)[number];
 
@@ -77,6 +79,7 @@ export function platformLayout(dataDir: string): PlatformLayout {
       'rabbitmq-password': join(secretsDir, 'rabbitmq-password'),
       'registry-password': join(secretsDir, 'registry-password'),
       'registry-notify-token': join(secretsDir, 'registry-notify-token'),
+      'node-agent-token': join(secretsDir, 'node-agent-token'),
     },
     registryHtpasswd: join(secretsDir, 'registry.htpasswd'),
     registryConfig: join(secretsDir, 'registry-config.yml'),

@@ -62,6 +62,7 @@ export function templateValues(settings: PlatformSettings): Record<string, unkno
     registryPasswordFile: layout.secret['registry-password'],
     registryHtpasswdFile: layout.registryHtpasswd,
     registryConfigFile: layout.registryConfig,
+    nodeAgentTokenFile: layout.secret['node-agent-token'],
     // The apps' DNS fallback socket: 00-default.conf refuses what no app claims on it.
     dnsFallbackSocket: DNS_FALLBACK_SOCKET,
   };

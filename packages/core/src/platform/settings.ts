@@ -30,6 +30,11 @@ export interface PlatformSettings {
    */
   engineSocket: string;
   /**
+   * Each node's own engine socket, as the node agents (one per node) mount it: Docker's default
+   * on real machines; the test swarm's hosts each see their own at one path of their own.
+   */
+  nodeSocket: string;
+  /**
    * The ACME account's e-mail: set, every routed domain and admin.<domain> get certificates
    * from the ACME server at acmeDirectory; empty (the default), the platform CA's serve.
    */
@@ -99,6 +104,8 @@ function problems(s: PlatformSettings): ErrorDetail[] {
       'engineSocket',
       'must be an absolute path of letters, digits, ".", "_", "-" and "/", without "." or ".." parts',
     );
+  if (!DATA_DIR.test(s.nodeSocket) || s.nodeSocket.split('/').some((p) => p === '..' || p === '.'))
+    bad('nodeSocket', 'must be an absolute path of letters, digits, ".", "_", "-" and "/", without "." or ".." parts');
   if (s.acmeEmail !== '' && !EMAIL.test(s.acmeEmail))
     bad('acmeEmail', 'must be an e-mail address such as ops@example.com');
   if (s.acmeDirectory !== '' && !HTTPS_URL.test(s.acmeDirectory))
@@ -127,6 +134,7 @@ export function platformSettings(
     rabbitmqUser: 'minicloud',
     registryKeep: 3,
     engineSocket: DEFAULT_ENGINE_SOCKET,
+    nodeSocket: DEFAULT_ENGINE_SOCKET,
     ...ACME_OFF,
     ...input,
     images: { ...input.images },
