@@ -1,3 +1,5 @@
+import { request } from 'node:http';
+import type { Duplex } from 'node:stream';
 import t from 'tap';
 import { admin, testApp } from './helpers/app.js';
 
@@ -125,4 +127,108 @@ t.test('an app being removed takes no exec', async (t) => {
   t.equal(res.statusCode, 409);
   t.match(res.json(), { code: 'MC_APP_REMOVING' });
   t.same(exec.calls, []);
+});
+
+/** A raw upgrade request as the CLI makes it: the 101's socket, or the refusal's status line. */
+function attach(url: string, headers: Record<string, string>, path = '/v1/exec/attach') {
+  return new Promise<{ socket?: Duplex; status?: number }>((resolve, reject) => {
+    const req = request(new URL(path, url), {
+      method: 'POST',
+      headers: { connection: 'Upgrade', upgrade: 'tcp', ...headers },
+    });
+    req.on('upgrade', (_res, socket) => resolve({ socket }));
+    req.on('response', (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0 });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+t.test('exec -it: a session made by an authorised call, attached once by its id, its code after', async (t) => {
+  const { app, apps, exec } = await testApp();
+  t.teardown(() => app.close());
+  apps.seed('shop');
+  apps.seed('other');
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const made = await app.inject({
+    method: 'POST',
+    url: '/v1/apps/shop/exec/sessions',
+    headers: admin,
+    payload: { command: ['sh', '3'], rows: 24, cols: 80 },
+  });
+  t.equal(made.statusCode, 201);
+  const { id, attach: path } = made.json();
+  t.match(made.json(), { id: /^[A-Za-z0-9_-]{43}$/, task: 'web.1', node: 'mc-w1', attach: '/v1/exec/attach' });
+  t.same(exec.resizes, ['24x80']);
+
+  const state = (app_: string) =>
+    app.inject({ method: 'GET', url: `/v1/apps/${app_}/exec/sessions/${id}`, headers: admin });
+  t.equal((await state('other')).statusCode, 404, "another app's name does not reach the session");
+  t.equal((await attach(url, {})).status, 404, 'no id: refused');
+  t.equal((await attach(url, { 'x-minicloud-exec-session': 'A'.repeat(43) })).status, 404, 'a made-up id: refused');
+  t.equal(
+    (await attach(url, { 'x-minicloud-exec-session': id }, '/v1/apps/shop')).status,
+    400,
+    'upgrades elsewhere: refused',
+  );
+
+  const { socket } = await attach(url, { 'x-minicloud-exec-session': id }, path);
+  t.ok(socket, 'attached: 101');
+  const got = await new Promise<string>((resolve) => {
+    let text = '';
+    socket!.on('data', (c: Buffer) => (text += c.toString()));
+    socket!.on('close', () => resolve(text));
+    socket!.write('whoami\n\u0004');
+  });
+  t.equal(got, 'WHOAMI\n');
+  t.same((await state('shop')).json(), { running: false, exitCode: 3 });
+  t.equal((await attach(url, { 'x-minicloud-exec-session': id }, path)).status, 404, 'an id attaches once');
+
+  const resize = await app.inject({
+    method: 'POST',
+    url: `/v1/apps/shop/exec/sessions/${id}/resize`,
+    headers: admin,
+    payload: { rows: 50, cols: 0 },
+  });
+  t.equal(resize.statusCode, 400, 'a zero-wide terminal is refused');
+  const ok = await app.inject({
+    method: 'POST',
+    url: `/v1/apps/shop/exec/sessions/${id}/resize`,
+    headers: admin,
+    payload: { rows: 50, cols: 132 },
+  });
+  t.equal(ok.statusCode, 204);
+  t.same(exec.resizes, ['24x80', '50x132']);
+
+  const { token } = (
+    await app.inject({ method: 'POST', url: '/v1/tokens', headers: admin, payload: { app: 'other' } })
+  ).json();
+  const ci = { authorization: `Bearer ${token}` };
+  for (const [method, path_] of [
+    ['POST', '/v1/apps/shop/exec/sessions'],
+    ['GET', `/v1/apps/shop/exec/sessions/${id}`],
+    ['POST', `/v1/apps/shop/exec/sessions/${id}/resize`],
+  ] as const) {
+    const res = await app.inject({
+      method,
+      url: path_,
+      headers: ci,
+      payload: method === 'POST' ? { command: ['sh'], rows: 1, cols: 1 } : undefined,
+    });
+    t.equal(res.statusCode, 403, `another app's deploy token: ${method} ${path_}`);
+  }
+  t.equal(
+    (
+      await app.inject({
+        method: 'POST',
+        url: '/v1/apps/other/exec/sessions',
+        headers: ci,
+        payload: { command: ['sh'] },
+      })
+    ).statusCode,
+    201,
+    'its own app: allowed',
+  );
 });

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { PassThrough } from 'node:stream';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '@minicloud/cli';
@@ -236,6 +237,9 @@ t.test('minicloud app exec: output to stdout and stderr by line, the exit code a
         yield { kind: 'output', stream: 'stdout', text: `two\n${hostile}` };
         yield { kind: 'exit', exitCode: Number(command[1]) };
       },
+      open: async () => {
+        throw new Error('not in this test');
+      },
     },
   });
   t.teardown(() => app.close());
@@ -271,4 +275,37 @@ t.test('minicloud app exec: output to stdout and stderr by line, the exit code a
   const missing = await cli(env, 'app', 'exec', 'nope', '--', 'ls');
   t.equal(missing.code, 1);
   t.match(missing.err, /MC_APP_NOT_FOUND/);
+});
+
+t.test('minicloud app exec -it: a terminal both ways, the end of input as Ctrl-D, the exit code after', async (t) => {
+  const { app, apps, exec } = await testApp();
+  t.teardown(() => app.close());
+  apps.seed('shop');
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const env = {
+    MINICLOUD_SERVER: url,
+    MINICLOUD_TOKEN: ADMIN_TOKEN,
+    MINICLOUD_CONFIG: join(t.testdir({}), 'none.json'),
+  };
+  const input = new PassThrough();
+  const output = Object.assign(new PassThrough(), { rows: 40, columns: 120 });
+  let shown = '';
+  output.on('data', (c: Buffer) => (shown += c.toString()));
+  input.end('ls /data\n');
+  const saved = { ...process.env };
+  t.teardown(() => void (process.env = saved));
+  Object.assign(process.env, env);
+  const code = await run(['node', 'minicloud', 'app', 'exec', '-it', 'shop', '--', 'sh', '5'], {
+    out: () => undefined,
+    err: (s) => t.fail(s),
+    terminal: { input, output },
+  });
+  t.equal(code, 5, "the command's exit code, read once its terminal closed");
+  t.equal(shown, 'LS /DATA\n', 'what was typed reached it; what it wrote came back');
+  t.same(exec.calls, ['shop: -it sh 5']);
+  t.same(exec.resizes, ['40x120'], 'the terminal starts at the local size');
+
+  const half = await cli(env, 'app', 'exec', '-i', 'shop', '--', 'sh');
+  t.equal(half.code, 1);
+  t.match(half.err, /-i and -t go together/);
 });

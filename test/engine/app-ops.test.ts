@@ -298,6 +298,13 @@ t.test('exec: a command in the task on the worker, through its node agent; outpu
   ]);
   t.equal(cli.code, 4, `the CLI exits with the command's code: ${cli.stderr}`);
   t.equal(cli.stdout, 'hi\n');
+  // -it: a terminal in the task on the worker, typed into from a pipe (the CLI sends its end as Ctrl-D).
+  const it = await sh('bash', [
+    '-c',
+    `printf 'echo tty-$(tty | cut -c1-8) sum-$((2+3))\\nexit 7\\n' | ${CLI} app exec -it ${APP} --task web.${onWorker.slot} -- sh`,
+  ]);
+  t.equal(it.code, 7, `-it: the shell's exit code: ${it.stderr}`);
+  t.match(it.stdout, /tty-\/dev\/pts sum-5/, 'the shell ran what was typed, on a terminal');
   const missing = await exec({ task: 'web.9', command: ['true'] });
   t.equal(missing.status, 409);
   t.match(missing.body, /MC_TASK_NOT_RUNNING/);

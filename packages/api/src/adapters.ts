@@ -3,6 +3,7 @@ import {
   agentEnginesFromTokenFile,
   composeFromText,
   execInApp,
+  openAppExec,
   deployStack,
   followAppLogs,
   formatPlan,
@@ -111,6 +112,7 @@ export function dockerPorts(options: DockerPortsOptions): {
 
   const exec: ExecPort = {
     exec: (app, command, execOptions) => execInApp(docker, engines, app, command, execOptions),
+    open: (app, command, execOptions) => openAppExec(docker, engines, app, command, { ...execOptions, tty: true }),
   };
 
   const registry: RegistryPort | undefined = dataDir

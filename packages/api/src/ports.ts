@@ -4,6 +4,7 @@ import type {
   AppLogOptions,
   AppExecOptions,
   ExecEvent,
+  ExecSession,
   BackupPolicy,
   BackupPolicyInput,
   Manifest,
@@ -77,6 +78,8 @@ export interface LogsPort {
 export interface ExecPort {
   /** A command in a running task of the app: which task, its output, then its exit code. */
   exec(app: string, command: string[], options: AppExecOptions): AsyncIterable<ExecEvent>;
+  /** The same with stdin and a terminal, made but not started: the client attaches to it. */
+  open(app: string, command: string[], options: AppExecOptions): Promise<ExecSession>;
 }
 
 /** One backup folder of an app, as listed: complete (backup.json written) or not. */

@@ -716,6 +716,48 @@ export const ExecBody = Type.Object(
   },
 );
 
+const TermSize = (what: string) => Type.Integer({ minimum: 1, maximum: 1000, description: `The terminal's ${what}` });
+
+export const ExecSessionBody = Type.Object(
+  {
+    ...ExecBody.properties,
+    rows: Type.Optional(TermSize('rows')),
+    cols: Type.Optional(TermSize('columns')),
+  },
+  {
+    additionalProperties: false,
+    description: 'An exec with stdin and a terminal (`app exec -it`), attached next by the client',
+  },
+);
+
+export const ExecSessionReply = Type.Object(
+  {
+    id: Type.String({ description: 'Send it as X-Minicloud-Exec-Session to attach: good once, for 30 s' }),
+    task: Type.String(),
+    node: Type.String(),
+    attach: Type.String({ description: 'Where to attach: POST with Upgrade: tcp (then raw terminal bytes both ways)' }),
+  },
+  { additionalProperties: false },
+);
+
+export const ExecSessionParams = Type.Object(
+  { name: NameParams.properties.name, id: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }) },
+  { additionalProperties: false },
+);
+
+export const ExecSessionState = Type.Object(
+  {
+    running: Type.Boolean(),
+    exitCode: Type.Optional(Type.Integer({ description: 'Once it has ended' })),
+  },
+  { additionalProperties: false },
+);
+
+export const ResizeBody = Type.Object(
+  { rows: TermSize('rows'), cols: TermSize('columns') },
+  { additionalProperties: false },
+);
+
 export const ExecLine = Type.Union(
   [
     Type.Object({ task: Type.String(), node: Type.String() }, { description: 'First: where the command runs' }),

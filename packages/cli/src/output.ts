@@ -5,6 +5,13 @@ export interface Io {
   err: (text: string) => void;
   /** Whether stdout is a terminal: an app's text is made printable there, passed as is to a pipe. */
   isTTY?: boolean;
+  /** Raw bytes both ways, for `app exec -it`: the process's stdin and stdout unless a test gives others. */
+  terminal?: Terminal;
+}
+
+export interface Terminal {
+  input: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
+  output: NodeJS.WritableStream & { rows?: number; columns?: number; on(event: 'resize', f: () => void): unknown };
 }
 
 export const processIo: Io = {

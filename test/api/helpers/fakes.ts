@@ -1,3 +1,4 @@
+import { Duplex } from 'node:stream';
 import {
   addRetryHint,
   assertNotRemoving,
@@ -462,10 +463,40 @@ export function fakeLogs(apps: FakeApps, tickMs = 20): LogsPort {
  * Exec over the fake apps: `echo ARGS` writes them to stdout, `fail CODE` writes to stderr and
  * exits CODE, runner `idle` has no running task; each call is recorded as `app: command`.
  */
-export function fakeExec(apps: FakeApps): ExecPort & { calls: string[] } {
+export function fakeExec(apps: FakeApps): ExecPort & { calls: string[]; resizes: string[] } {
   const calls: string[] = [];
+  const resizes: string[] = [];
   return {
     calls,
+    resizes,
+    // A terminal that answers what it is sent in capitals and ends at Ctrl-D, with exit code 0
+    // (or the number given as the command's first argument).
+    open: async (app, command, options) => {
+      await apps.show(app);
+      calls.push(`${app}: -it ${command.join(' ')}`);
+      let ended = false;
+      const terminal = new Duplex({
+        read() {},
+        write(chunk: Buffer, _enc, done) {
+          const text = chunk.toString();
+          const eot = text.indexOf('\u0004');
+          this.push((eot === -1 ? text : text.slice(0, eot)).toUpperCase());
+          if (eot !== -1) {
+            ended = true;
+            this.push(null);
+          }
+          done();
+        },
+      });
+      return {
+        task: options.task ?? 'web.1',
+        node: 'mc-w1',
+        tty: true,
+        attach: async () => terminal,
+        resize: async (rows, cols) => void resizes.push(`${rows}x${cols}`),
+        exitCode: async () => (ended ? Number(command[1] ?? 0) : undefined),
+      };
+    },
     exec: async function* (app, command, options): AsyncGenerator<ExecEvent> {
       await apps.show(app);
       if (options.runner === 'idle')

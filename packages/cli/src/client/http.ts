@@ -1,5 +1,6 @@
 import { ERROR_CODES, MinicloudError, type ErrorCode, type Sensitive } from '@minicloud/core';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { request as httpsRequest } from 'node:https';
 import type { ServerConfig } from './config.js';
 
@@ -46,7 +47,13 @@ export class ApiClient {
   }
 
   /** Opens one HTTP exchange; `onResponse` gets the response as soon as its headers arrive. */
-  #open(method: string, path: string, body: string | undefined, onResponse: (res: IncomingMessage) => void) {
+  #open(
+    method: string,
+    path: string,
+    body: string | undefined,
+    onResponse: (res: IncomingMessage) => void,
+    extraHeaders: Record<string, string> = {},
+  ) {
     const url = new URL(`${this.server}${path}`);
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = send(
@@ -61,6 +68,7 @@ export class ApiClient {
           host: url.host,
           authorization: `Bearer ${this.#token.reveal()}`,
           accept: 'application/json',
+          ...extraHeaders,
           ...(body !== undefined
             ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
             : {}),
@@ -169,6 +177,49 @@ export class ApiClient {
 
   get<T>(path: string) {
     return this.request<T>('GET', path).then((r) => r.body);
+  }
+
+  /**
+   * `POST path` with `Upgrade: tcp` (as Docker's exec start): the connection itself once the
+   * server answers 101; its problem as an error otherwise.
+   */
+  upgrade(path: string, headers: Record<string, string>): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      const req = this.#open(
+        'POST',
+        path,
+        undefined,
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (text += c));
+          res.on('end', () => {
+            const p = (() => {
+              try {
+                return JSON.parse(text) as Partial<Problem>;
+              } catch {
+                return undefined;
+              }
+            })();
+            reject(
+              problemError({
+                status: res.statusCode ?? 0,
+                code: p?.code ?? `HTTP_${res.statusCode}`,
+                detail: p?.detail ?? `POST ${path}: no upgrade (HTTP ${res.statusCode})`,
+              }),
+            );
+          });
+        },
+        { ...headers, connection: 'Upgrade', upgrade: 'tcp' },
+      );
+      req.on('upgrade', (_res, socket, head) => {
+        if (head.length > 0) socket.unshift(head);
+        resolve(socket);
+      });
+      req.on('error', (error) =>
+        reject(new Error(`cannot reach the minicloud API at ${this.server}: ${error.message}`)),
+      );
+    });
   }
 
   /**

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { MinicloudError } from '@minicloud/core';
+import type { ApiClient } from '../client/http.js';
 import type { Io } from '../output.js';
 import { printable } from '../printable.js';
 import { client } from './app.js';
@@ -45,15 +47,22 @@ export function registerAppExec(app: Command, io: Io, setExit: (code: number) =>
     .argument('<command...>', 'the program and its arguments, after --: app exec NAME -- ls -l /data')
     .option('--runner <runner>', 'in this service: web (the default) or a runner of the app')
     .option('--task <task>', 'in this task, as `app show` names it: web.2')
+    .option('-i, --interactive', 'with -t: keep stdin open to the command')
+    .option('-t, --tty', 'with -i: give it a terminal (-it: an interactive shell: app exec -it NAME -- sh)')
     .option('--json', 'the answer as it comes: one JSON object per line')
     .addHelpText('after', '\nThe exit code is the command\'s. No shell runs unless you start one: -- sh -c "..."')
     .action(
       async (
         name: string,
         command: string[],
-        flags: { runner?: string; task?: string; json?: boolean },
+        flags: { runner?: string; task?: string; json?: boolean; interactive?: boolean; tty?: boolean },
         cmd: Command,
       ) => {
+        if (flags.interactive !== flags.tty) {
+          throw new MinicloudError('MC_BAD_REQUEST', '-i and -t go together: -it runs the command with a terminal', [
+            { path: flags.interactive ? 'tty' : 'interactive', message: 'use -it' },
+          ]);
+        }
         const api = await client(cmd);
         const body = {
           command,
@@ -61,6 +70,7 @@ export function registerAppExec(app: Command, io: Io, setExit: (code: number) =>
           ...(flags.task !== undefined ? { task: flags.task } : {}),
         };
         const printer = new LinePrinter(io);
+        if (flags.tty) return setExit(await interactiveExec(api, io, name, body));
         let exitCode: number | undefined;
         const stop = new AbortController();
         const interrupt = () => stop.abort();
@@ -88,4 +98,59 @@ export function registerAppExec(app: Command, io: Io, setExit: (code: number) =>
         setExit(exitCode);
       },
     );
+}
+
+/** Ctrl-D: what the terminal sends at the end of the input (the remote end has a terminal). */
+const EOT = '\u0004';
+
+/**
+ * `app exec -it`: makes the exec (an authenticated call), attaches the terminal to it (an HTTP
+ * upgrade), passes bytes both ways until it ends, then asks for its exit code. The local
+ * terminal is put in raw mode (keys go to the remote one as typed) and restored after. The end
+ * of a piped input is sent as Ctrl-D: the proxies close an upgraded connection half-closed.
+ */
+export async function interactiveExec(
+  api: ApiClient,
+  io: Io,
+  name: string,
+  body: Record<string, unknown>,
+): Promise<number> {
+  const { input, output } = io.terminal ?? { input: process.stdin, output: process.stdout };
+  const size = () => (output.rows && output.columns ? { rows: output.rows, cols: output.columns } : {});
+  const base = `/v1/apps/${encodeURIComponent(name)}/exec/sessions`;
+  const made = (await api.request<{ id: string; attach: string }>('POST', base, { ...body, ...size() })).body;
+  const socket = await api.upgrade(made.attach, { 'x-minicloud-exec-session': made.id });
+  const raw = input.isTTY === true && typeof input.setRawMode === 'function';
+  if (raw) input.setRawMode!(true);
+  const onInput = (chunk: Buffer | string) => socket.write(chunk);
+  const onEnd = () => socket.write(EOT);
+  const onResize = () => {
+    const s = size();
+    if (s.rows) void api.request('POST', `${base}/${made.id}/resize`, s).catch(() => undefined);
+  };
+  input.on('data', onInput);
+  input.on('end', onEnd);
+  output.on('resize', onResize);
+  input.resume();
+  try {
+    await new Promise<void>((resolve) => {
+      socket.on('data', (chunk: Buffer) => output.write(chunk));
+      socket.on('close', () => resolve());
+      socket.on('error', () => resolve());
+    });
+  } finally {
+    input.off('data', onInput);
+    input.off('end', onEnd);
+    output.off?.('resize', onResize);
+    if (raw) input.setRawMode!(false);
+    input.pause();
+  }
+  // The exec has ended when its stream does; the engine may take a moment to record the code.
+  for (let i = 0; i < 20; i++) {
+    const state = await api.get<{ running: boolean; exitCode?: number }>(`${base}/${made.id}`);
+    if (!state.running) return state.exitCode ?? 1;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  io.err('error: the terminal closed but the command still runs in the task');
+  return 1;
 }

@@ -164,3 +164,65 @@ export async function* execInApp(
   })) as { ExitCode?: number | null; Running?: boolean };
   yield { kind: 'exit', exitCode: info.ExitCode ?? -1 };
 }
+
+/** An exec made and not started yet: for a terminal (`app exec -it`), attached by the client. */
+export interface ExecSession {
+  task: string;
+  node: string;
+  tty: boolean;
+  /**
+   * Starts it attached: what is written goes to its stdin, what it writes comes back (raw with a
+   * terminal; framed as the Engine's multiplexed stream without one).
+   */
+  attach(): Promise<Duplex>;
+  /** The terminal's size, when it changes. */
+  resize(rows: number, cols: number): Promise<void>;
+  /** Its exit code once it has ended; undefined while it runs. */
+  exitCode(): Promise<number | undefined>;
+}
+
+/** Makes the exec in the app's task (as execInApp chooses it), with stdin and maybe a terminal. */
+export async function openAppExec(
+  docker: Docker,
+  engines: NodeEngines,
+  app: string,
+  command: string[],
+  options: AppExecOptions & { tty: boolean },
+): Promise<ExecSession> {
+  checkCommand(command);
+  const target = await execTarget(docker, app, options);
+  const engine = await engines.engine(target.nodeId);
+  const exec = await engine
+    .getContainer(target.containerId)
+    .exec({
+      Cmd: command,
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: options.tty,
+      ...(options.tty ? { Env: ['TERM=xterm-256color'] } : {}),
+    })
+    .catch((error: unknown) => {
+      throw execError(app, `create the exec in ${target.task} on ${target.node}`, error);
+    });
+  return {
+    task: target.task,
+    node: target.node,
+    tty: options.tty,
+    attach: async () =>
+      (await exec.start({ hijack: true, stdin: true, Tty: options.tty }).catch((error: unknown) => {
+        throw execError(app, `start the exec in ${target.task}`, error);
+      })) as Duplex,
+    resize: async (rows, cols) => {
+      await exec.resize({ h: rows, w: cols }).catch((error: unknown) => {
+        throw execError(app, 'resize its terminal', error);
+      });
+    },
+    exitCode: async () => {
+      const info = (await exec.inspect().catch((error: unknown) => {
+        throw execError(app, 'read its exit code', error);
+      })) as { ExitCode?: number | null; Running?: boolean };
+      return info.Running ? undefined : (info.ExitCode ?? undefined);
+    },
+  };
+}
