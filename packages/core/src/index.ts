@@ -54,3 +54,4 @@ export * from './backup/index.js';
 export * from './events/index.js';
 export * from './acme/index.js';
 export * from './nodes/engines.js';
+export * from './nodes/server-memory.js';

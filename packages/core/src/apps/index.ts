@@ -17,3 +17,7 @@ export { compileApp } from './app-stack.js';
 export * from './removal.js';
 export * from './kept-data.js';
 export * from './follow-tag.js';
+export * from './app-services.js';
+export * from './stats-figures.js';
+export * from './stats.js';
+export * from './stats-history.js';
