@@ -47,6 +47,8 @@ t.test('every route declares its params, body and responses; errors are problem+
     'POST /v1/apps/{name}/domains',
     'DELETE /v1/apps/{name}/domains/{domain}',
     'GET /v1/apps/{name}/logs',
+    'GET /v1/apps/{name}/stats',
+    'GET /v1/server',
     'GET /v1/apps/{name}/webhook',
     'PUT /v1/apps/{name}/webhook',
     'DELETE /v1/apps/{name}/webhook',

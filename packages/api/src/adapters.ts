@@ -1,6 +1,8 @@
 import type Docker from 'dockerode';
 import {
+  appStats,
   composeFromText,
+  DiskUsageReader,
   deployStack,
   followAppLogs,
   formatPlan,
@@ -15,11 +17,16 @@ import {
   registryOf,
   removeStack,
   setNodeAvailability,
+  serverMemory,
   setNodeLabels,
+  singleNodeEngines,
   stackStatus,
+  StatsHistory,
+  type NodeEngines,
+  type NodeMemory,
   type RegistryAuth,
 } from '@minicloud/core';
-import type { ImagesPort, LogsPort, NodesPort, RegistryPort, StacksPort } from './ports.js';
+import type { ImagesPort, LogsPort, NodesPort, RegistryPort, StacksPort, StatsPort } from './ports.js';
 
 // The ports of ./ports.ts over core and the Docker Engine: what the API service runs with.
 // Each is thin; the logic they call is core's, tested there and in the engine tests.
@@ -29,16 +36,26 @@ export interface DockerPortsOptions {
   /** The platform data dir: registry credentials, join command. Without it those answer 503. */
   dataDir?: string;
   deployTimeoutMs?: number;
+  /** Each node's own engine, for container stats; default the manager's for every node. */
+  engines?: NodeEngines;
+  /** The apps' last hour, filled by the sampler (core's startStatsSampler); empty without. */
+  statsHistory?: StatsHistory;
 }
+
+/** The dashboard refreshes every few seconds: node memory is read at most this often. */
+const SERVER_MEMORY_MAX_AGE_MS = 15_000;
 
 export function dockerPorts(options: DockerPortsOptions): {
   nodes: NodesPort;
   stacks: StacksPort;
   images: ImagesPort;
   logs: LogsPort;
+  stats: StatsPort;
   registry?: RegistryPort;
 } {
   const { docker, dataDir } = options;
+  const engines = options.engines ?? singleNodeEngines(docker);
+  const history = options.statsHistory ?? new StatsHistory();
 
   /** The private registry's credentials, so images there can be read and deployed. */
   async function registryAuth(image?: string): Promise<RegistryAuth | undefined> {
@@ -99,6 +116,27 @@ export function dockerPorts(options: DockerPortsOptions): {
     followLogs: (app, options) => followAppLogs(docker, app, options),
   };
 
+  const disk = dataDir ? new DiskUsageReader(dataDir) : undefined;
+  let memory: { at: number; nodes: Promise<NodeMemory[]> } | undefined;
+  const stats: StatsPort = {
+    appStats: async (app, { runner }) => ({
+      tasks: await appStats(docker, engines, app, runner !== undefined ? { runner } : {}),
+      history: history.samples(app),
+    }),
+    serverFigures: async () => {
+      if (!memory || Date.now() - memory.at > SERVER_MEMORY_MAX_AGE_MS) {
+        const nodes = serverMemory(docker, engines);
+        memory = { at: Date.now(), nodes };
+        nodes.catch(() => (memory = undefined));
+      }
+      return {
+        at: new Date().toISOString(),
+        nodes: await memory.nodes,
+        ...(disk ? { disk: await disk.read() } : {}),
+      };
+    },
+  };
+
   const registry: RegistryPort | undefined = dataDir
     ? {
         list: async () => {
@@ -115,5 +153,5 @@ export function dockerPorts(options: DockerPortsOptions): {
       }
     : undefined;
 
-  return { nodes, stacks, images, logs, ...(registry ? { registry } : {}) };
+  return { nodes, stacks, images, logs, stats, ...(registry ? { registry } : {}) };
 }

@@ -16,13 +16,14 @@ import { registerErrorHandler } from './errors.js';
 import { JobRunner, type JobRunnerOptions } from './jobs.js';
 import { loggerOptions } from './logger.js';
 import { LoginLimit } from './login-limit.js';
-import type { BackupsPort, ImagesPort, LogsPort, NodesPort, RegistryPort, StacksPort } from './ports.js';
+import type { BackupsPort, ImagesPort, LogsPort, NodesPort, RegistryPort, StacksPort, StatsPort } from './ports.js';
 import { SHARED_SCHEMAS } from './schemas.js';
 import { TokenStore } from './tokens.js';
 import { validatorCompiler } from './validation.js';
 import { healthRoutes } from './routes/health.js';
 import { appRoutes } from './routes/apps.js';
 import { appOpsRoutes } from './routes/app-ops.js';
+import { statsRoutes } from './routes/stats.js';
 import { eventRoutes } from './routes/events.js';
 import { registryHookRoutes, type RegistryHookOptions } from './routes/registry-hook.js';
 import { actorHook } from './actor.js';
@@ -49,6 +50,8 @@ export interface AppOptions {
   stacks?: StacksPort;
   images?: ImagesPort;
   logs?: LogsPort;
+  /** Container stats of apps and the server's memory and disk. */
+  stats?: StatsPort;
   /** The registry's push notifications (push to deploy); without it they are refused. */
   registryHook?: RegistryHookOptions;
   /** The event log and notifications (./events.ts); without it nothing is recorded. */
@@ -145,6 +148,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     stacks: options.stacks,
     images: options.images,
     logs: options.logs,
+    stats: options.stats,
     backups: options.backups,
     events: options.events,
     jobs: options.jobs instanceof JobRunner ? options.jobs : new JobRunner(options.jobs ?? {}),
@@ -161,6 +165,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes);
   appRoutes(app, ctx);
   appOpsRoutes(app, ctx);
+  statsRoutes(app, ctx);
   registryHookRoutes(app, ctx, options.registryHook);
   eventRoutes(app, ctx);
   jobRoutes(app, ctx);

@@ -8,6 +8,9 @@ import {
   EventLog,
   loadPlatformSettings,
   startAlertWatch,
+  singleNodeEngines,
+  startStatsSampler,
+  StatsHistory,
   openPlatformAcme,
   openApps,
   platformLayout,
@@ -37,7 +40,11 @@ const adminToken = new Sensitive(readFileSync(tokenFile, 'utf8').trim());
 // The platform: the Docker Engine (the socket is mounted) and, when set, the data dir.
 const dataDir = process.env['MINICLOUD_DATA_DIR'] || undefined;
 const docker = dockerClient();
-const ports = dockerPorts({ docker, ...(dataDir ? { dataDir } : {}) });
+// Each node's engine, for container stats (the manager's alone until the node agent lands).
+const engines = singleNodeEngines(docker);
+// The apps' last hour, one sample a minute, for the charts of the admin pages.
+const statsHistory = new StatsHistory();
+const ports = dockerPorts({ docker, engines, statsHistory, ...(dataDir ? { dataDir } : {}) });
 // X-Forwarded-* count only from the proxy's own tasks (the Engine says which addresses they
 // have), never from an app on the shared proxy network. Read before the first request is
 // served: until then no peer is trusted, and every client would look like the proxy itself
@@ -174,6 +181,16 @@ if (events && dataDir) {
   });
   app.addHook('onClose', async () => watch.stop());
 }
+// The apps' CPU and memory each minute (MINICLOUD_STATS_EVERY_MS shortens it for tests).
+const statsSampler = startStatsSampler({
+  docker,
+  engines,
+  history: statsHistory,
+  everyMs: Number(process.env['MINICLOUD_STATS_EVERY_MS'] ?? 60_000),
+  onError: (error, name) =>
+    app.log.warn({ reason: error.message, ...(name ? { app: name } : {}) }, `stats sample failed: ${error.message}`),
+});
+app.addHook('onClose', async () => statsSampler.stop());
 await trustedProxy.start();
 app.addHook('onClose', async () => trustedProxy.stop());
 if (appsProblem) app.log.error({ dataDir }, `app lifecycle unavailable: ${appsProblem}`);

@@ -9,6 +9,7 @@ import {
   fakeNodes,
   fakeRegistry,
   fakeStacks,
+  fakeStats,
   manifestFor,
   type FakeAppsOptions,
 } from './fakes.js';
@@ -27,6 +28,7 @@ export interface TestApp {
   apps: FakeApps;
   nodes: ReturnType<typeof fakeNodes>;
   stacks: ReturnType<typeof fakeStacks>;
+  stats: ReturnType<typeof fakeStats>;
   /** Every log line the app wrote, as text. */
   logs: string[];
 }
@@ -37,6 +39,7 @@ export async function testApp(options: Partial<AppOptions> & { fake?: FakeAppsOp
   const apps = new FakeApps({ images: IMAGES, ...fake });
   const nodes = fakeNodes();
   const stacks = fakeStacks();
+  const stats = fakeStats(apps);
   const logs: string[] = [];
   const logStream = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -52,8 +55,9 @@ export async function testApp(options: Partial<AppOptions> & { fake?: FakeAppsOp
     registry: fakeRegistry(),
     images: fakeImages(apps),
     logs: fakeLogs(apps),
+    stats,
     logStream,
     ...rest,
   });
-  return { app, apps, nodes, stacks, logs };
+  return { app, apps, nodes, stacks, stats, logs };
 }
