@@ -7,6 +7,7 @@ import { printJson, table } from '../table.js';
 import { resolveServer, configPath, type ServerFlags } from '../client/config.js';
 import { ApiClient, type Job } from '../client/http.js';
 import { registerAppOps } from './app-ops.js';
+import { registerAppStats } from './app-stats.js';
 
 // `minicloud app ...`: the app lifecycle through the REST API of a minicloud server, so the CLI
 // and the admin pages run the same logic (the server's). Long operations are jobs whose
@@ -366,4 +367,5 @@ export function registerApp(program: Command, io: Io): void {
     );
 
   registerAppOps(app, io);
+  registerAppStats(app, io);
 }
