@@ -226,6 +226,54 @@ t.test("an app's log lines and task errors cannot drive the operator's terminal"
   t.equal(JSON.parse(json.out).line, hostile, '--json keeps the text exact (JSON escapes it)');
 });
 
+t.test(
+  'minicloud app stats: a table of the tasks in human units, --json as the API answers, errors by field',
+  async (t) => {
+    const { app, apps, stats } = await testApp();
+    t.teardown(() => app.close());
+    apps.seed('shop');
+    apps.records.get('shop')!.replicas = 2;
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    const home = t.testdir({});
+    const env = { MINICLOUD_SERVER: url, MINICLOUD_TOKEN: ADMIN_TOKEN, MINICLOUD_CONFIG: join(home, 'none.json') };
+    const out = await cli(env, 'app', 'stats', 'shop');
+    t.equal(out.code, 0, out.err);
+    t.equal(
+      out.out,
+      'TASK   NODE    CPU    MEMORY / LIMIT       NET IN / OUT       RESTARTS\n' +
+        'web.1  mc-mgr  12.5%  40.0 MiB / 64.0 MiB  1.4 MiB / 3.1 MiB  0\n' +
+        'web.2  mc-mgr  13.5%  41.0 MiB / 64.0 MiB  1.4 MiB / 3.1 MiB  1\n',
+    );
+    const json = JSON.parse((await cli(env, 'app', 'stats', 'shop', '--json')).out);
+    t.match(json, { app: 'shop', tasks: [{ task: 'web.1', cpuPercent: 12.5 }, { task: 'web.2' }] });
+    t.equal(json.history.length, 60);
+    const runner = await cli(env, 'app', 'stats', 'shop', '--runner', 'cron');
+    t.equal(runner.code, 1);
+    t.match(runner.err, /^error \(MC_RUNNER_NOT_FOUND\): app shop has no runner cron\n {2}runner: must be one of web/);
+    stats.failing.add('shop');
+    t.match((await cli(env, 'app', 'stats', 'shop')).err, /^error \(MC_ENGINE\): read the stats of shop/);
+  },
+);
+
+t.test('minicloud app stats: a task without figures shows why, its text made printable', async (t) => {
+  const { app, apps } = await testApp({
+    stats: {
+      appStats: async () => ({
+        tasks: [{ service: 'web', task: 'web.1', node: 'mc-w1', restarts: 3, error: 'gone\u001b]0;pwned\u0007' }],
+        history: [],
+      }),
+      serverFigures: async () => ({ at: '', nodes: [] }),
+    },
+  });
+  t.teardown(() => app.close());
+  apps.seed('shop');
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const home = t.testdir({});
+  const env = { MINICLOUD_SERVER: url, MINICLOUD_TOKEN: ADMIN_TOKEN, MINICLOUD_CONFIG: join(home, 'none.json') };
+  const out = await cli(env, 'app', 'stats', 'shop');
+  t.match(out.out, /\nweb\.1 +mc-w1 +error: gone\\x1b\]0;pwned\\x07 +- +- +3\n$/);
+});
+
 t.test('minicloud app exec: output to stdout and stderr by line, the exit code as its own', async (t) => {
   const hostile = 'ok\rweb.9@forged \u001b]0;pwned\u0007';
   const { app, apps } = await testApp({

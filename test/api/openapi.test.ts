@@ -51,6 +51,8 @@ t.test('every route declares its params, body and responses; errors are problem+
     'DELETE /v1/apps/{name}/domains/{domain}',
     'GET /v1/apps/{name}/exec/sessions/{id}',
     'GET /v1/apps/{name}/logs',
+    'GET /v1/apps/{name}/stats',
+    'GET /v1/server',
     'GET /v1/apps/{name}/webhook',
     'PUT /v1/apps/{name}/webhook',
     'DELETE /v1/apps/{name}/webhook',

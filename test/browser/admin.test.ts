@@ -115,11 +115,12 @@ t.test('add a domain', async (t) => {
 
 t.test('the app list shows it with its status; the app is served at its URL', async (t) => {
   await page.getByRole('link', { name: 'Apps', exact: true }).click();
-  const row = page.locator('tr', { hasText: target.app });
+  // The first table is the apps'; the server figures below name the app again.
+  const row = page.locator('tr', { hasText: target.app }).first();
   t.match(await row.innerText(), /healthy/);
   await screenshot('apps-live');
   await fitsPhone(t, 'the app list with an app');
-  await page.getByRole('link', { name: target.app, exact: true }).click();
+  await page.getByRole('link', { name: target.app, exact: true }).first().click();
   const urls = await page
     .locator('dd a')
     .evaluateAll((links) => links.map((a) => (a as unknown as { href: string }).href));
@@ -128,6 +129,25 @@ t.test('the app list shows it with its status; the app is served at its URL', as
   await page.goto(url!);
   t.match(await page.locator('body').innerText(), target.served);
   await screenshot('app-served');
+});
+
+t.test("the app page charts the app's last hour; the dashboard shows the server", async (t) => {
+  await page.goto(`${target.adminUrl}/apps/${target.app}`);
+  const lastHour = page.locator('section', { has: page.getByRole('heading', { name: 'Last hour' }) });
+  const charts = lastHour.locator('svg[role="img"]');
+  t.equal(await charts.count(), 2, 'CPU and memory');
+  t.match(await charts.nth(0).getAttribute('aria-label'), /^CPU/);
+  t.match(await charts.nth(1).getAttribute('aria-label'), /^Memory/);
+  const box = await charts.nth(0).boundingBox();
+  t.ok(box && box.width > 200 && box.height >= 50, `the chart is drawn (${JSON.stringify(box)})`);
+  // The platform's sampler may not have a minute's sample yet; the fake has an hour.
+  if (target.kind === 'fake') t.equal(await lastHour.locator('polyline').count(), 2);
+  await lastHour.scrollIntoViewIfNeeded();
+  await screenshot('app-charts');
+  await fitsPhone(t, 'the app page with its charts');
+  await page.goto(`${target.adminUrl}/apps`);
+  t.match(await page.locator('main').innerText(), /Server[\s\S]*Node\s+Memory\s+Platform\s+Apps/);
+  await fitsPhone(t, 'the dashboard with the server figures');
 });
 
 t.test('nodes: how to join one', async (t) => {

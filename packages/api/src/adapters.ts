@@ -4,6 +4,8 @@ import {
   composeFromText,
   execInApp,
   openAppExec,
+  appStats,
+  DiskUsageReader,
   deployStack,
   followAppLogs,
   formatPlan,
@@ -19,13 +21,16 @@ import {
   registryOf,
   removeStack,
   setNodeAvailability,
+  serverMemory,
   setNodeLabels,
   singleNodeEngines,
   stackStatus,
+  StatsHistory,
   type NodeEngines,
+  type NodeMemory,
   type RegistryAuth,
 } from '@minicloud/core';
-import type { ExecPort, ImagesPort, LogsPort, NodesPort, RegistryPort, StacksPort } from './ports.js';
+import type { ExecPort, ImagesPort, LogsPort, NodesPort, RegistryPort, StacksPort, StatsPort } from './ports.js';
 
 // The ports of ./ports.ts over core and the Docker Engine: what the API service runs with.
 // Each is thin; the logic they call is core's, tested there and in the engine tests.
@@ -35,6 +40,20 @@ export interface DockerPortsOptions {
   /** The platform data dir: registry credentials, join command. Without it those answer 503. */
   dataDir?: string;
   deployTimeoutMs?: number;
+  /** Each node's own engine, for container stats; default the manager's for every node. */
+  engines?: NodeEngines;
+  /** The apps' last hour, filled by the sampler (core's startStatsSampler); empty without. */
+  statsHistory?: StatsHistory;
+}
+
+/** The dashboard refreshes every few seconds: node memory is read at most this often. */
+const SERVER_MEMORY_MAX_AGE_MS = 15_000;
+
+/** Each node's engine through its agent; without a platform (a bare engine), the one engine. */
+export function nodeEngines(docker: Docker, dataDir: string | undefined): NodeEngines {
+  return dataDir
+    ? agentEnginesFromTokenFile(docker, platformLayout(dataDir).secret['node-agent-token'])
+    : singleNodeEngines(docker);
 }
 
 export function dockerPorts(options: DockerPortsOptions): {
@@ -43,13 +62,12 @@ export function dockerPorts(options: DockerPortsOptions): {
   images: ImagesPort;
   logs: LogsPort;
   exec: ExecPort;
+  stats: StatsPort;
   registry?: RegistryPort;
 } {
   const { docker, dataDir } = options;
-  // Each node's engine through its agent; without a platform (a bare engine), the one engine.
-  const engines: NodeEngines = dataDir
-    ? agentEnginesFromTokenFile(docker, platformLayout(dataDir).secret['node-agent-token'])
-    : singleNodeEngines(docker);
+  const engines = options.engines ?? nodeEngines(docker, dataDir);
+  const history = options.statsHistory ?? new StatsHistory();
 
   /** The private registry's credentials, so images there can be read and deployed. */
   async function registryAuth(image?: string): Promise<RegistryAuth | undefined> {
@@ -115,6 +133,27 @@ export function dockerPorts(options: DockerPortsOptions): {
     open: (app, command, execOptions) => openAppExec(docker, engines, app, command, { ...execOptions, tty: true }),
   };
 
+  const disk = dataDir ? new DiskUsageReader(dataDir) : undefined;
+  let memory: { at: number; nodes: Promise<NodeMemory[]> } | undefined;
+  const stats: StatsPort = {
+    appStats: async (app, { runner }) => ({
+      tasks: await appStats(docker, engines, app, runner !== undefined ? { runner } : {}),
+      history: history.samples(app),
+    }),
+    serverFigures: async () => {
+      if (!memory || Date.now() - memory.at > SERVER_MEMORY_MAX_AGE_MS) {
+        const nodes = serverMemory(docker, engines);
+        memory = { at: Date.now(), nodes };
+        nodes.catch(() => (memory = undefined));
+      }
+      return {
+        at: new Date().toISOString(),
+        nodes: await memory.nodes,
+        ...(disk ? { disk: await disk.read() } : {}),
+      };
+    },
+  };
+
   const registry: RegistryPort | undefined = dataDir
     ? {
         list: async () => {
@@ -131,5 +170,5 @@ export function dockerPorts(options: DockerPortsOptions): {
       }
     : undefined;
 
-  return { nodes, stacks, images, logs, exec, ...(registry ? { registry } : {}) };
+  return { nodes, stacks, images, logs, exec, stats, ...(registry ? { registry } : {}) };
 }

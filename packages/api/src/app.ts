@@ -16,7 +16,16 @@ import { registerErrorHandler } from './errors.js';
 import { JobRunner, type JobRunnerOptions } from './jobs.js';
 import { loggerOptions } from './logger.js';
 import { LoginLimit } from './login-limit.js';
-import type { BackupsPort, ExecPort, ImagesPort, LogsPort, NodesPort, RegistryPort, StacksPort } from './ports.js';
+import type {
+  BackupsPort,
+  ExecPort,
+  ImagesPort,
+  LogsPort,
+  NodesPort,
+  RegistryPort,
+  StacksPort,
+  StatsPort,
+} from './ports.js';
 import { SHARED_SCHEMAS } from './schemas.js';
 import { TokenStore } from './tokens.js';
 import { validatorCompiler } from './validation.js';
@@ -26,6 +35,7 @@ import { appOpsRoutes } from './routes/app-ops.js';
 import { appExecRoutes } from './routes/app-exec.js';
 import { serveExecAttach } from './exec-attach.js';
 import { ExecSessions } from './exec-sessions.js';
+import { statsRoutes } from './routes/stats.js';
 import { eventRoutes } from './routes/events.js';
 import { registryHookRoutes, type RegistryHookOptions } from './routes/registry-hook.js';
 import { actorHook } from './actor.js';
@@ -54,6 +64,8 @@ export interface AppOptions {
   logs?: LogsPort;
   /** Commands in an app's running task, through the node agents. */
   exec?: ExecPort;
+  /** Container stats of apps and the server's memory and disk. */
+  stats?: StatsPort;
   /** The registry's push notifications (push to deploy); without it they are refused. */
   registryHook?: RegistryHookOptions;
   /** The event log and notifications (./events.ts); without it nothing is recorded. */
@@ -151,6 +163,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     images: options.images,
     logs: options.logs,
     exec: options.exec,
+    stats: options.stats,
     backups: options.backups,
     events: options.events,
     jobs: options.jobs instanceof JobRunner ? options.jobs : new JobRunner(options.jobs ?? {}),
@@ -170,6 +183,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const execSessions = new ExecSessions();
   appExecRoutes(app, ctx, execSessions);
   serveExecAttach(app.server, execSessions, app.log);
+  statsRoutes(app, ctx);
   registryHookRoutes(app, ctx, options.registryHook);
   eventRoutes(app, ctx);
   jobRoutes(app, ctx);

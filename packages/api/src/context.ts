@@ -9,7 +9,16 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { MinicloudError, type Apps } from '@minicloud/core';
 import type { EventsPort } from './events.js';
 import type { JobRunner } from './jobs.js';
-import type { BackupsPort, ExecPort, ImagesPort, LogsPort, NodesPort, RegistryPort, StacksPort } from './ports.js';
+import type {
+  BackupsPort,
+  ExecPort,
+  ImagesPort,
+  LogsPort,
+  NodesPort,
+  RegistryPort,
+  StacksPort,
+  StatsPort,
+} from './ports.js';
 import type { TokenStore } from './tokens.js';
 
 /** What the routes work with: the app lifecycle, the other ports, the job runner and the token store. */
@@ -21,6 +30,7 @@ export interface ApiContext {
   images: ImagesPort | undefined;
   logs: LogsPort | undefined;
   exec: ExecPort | undefined;
+  stats: StatsPort | undefined;
   backups: BackupsPort | undefined;
   /** The event log and notifications; without it nothing is recorded and /v1/events is 503. */
   events: EventsPort | undefined;

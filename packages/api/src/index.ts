@@ -2,7 +2,17 @@ export { buildApp, type AppOptions } from './app.js';
 export { maskUrlCredentials, maskQuerySecrets } from './logger.js';
 export { JobRunner, type JobRecord, type JobRunnerOptions } from './jobs.js';
 export { TokenStore, TOKENS_FILE, type DeployTokenInfo } from './tokens.js';
-export type { ExecPort, ImagesPort, LogsPort, NodesPort, RegistryImage, RegistryPort, StacksPort } from './ports.js';
+export type { ExecPort } from './ports.js';
+export type {
+  ImagesPort,
+  LogsPort,
+  NodesPort,
+  RegistryImage,
+  RegistryPort,
+  ServerFigures,
+  StacksPort,
+  StatsPort,
+} from './ports.js';
 export type { BackupsPort, BackupSummary, BackupRestoreReport, BackupVerifyReport } from './ports.js';
 export {
   coreBackups,

@@ -7,10 +7,14 @@ import type {
   ExecSession,
   BackupPolicy,
   BackupPolicyInput,
+  DiskUsage,
   Manifest,
+  NodeMemory,
   NodeSummary,
   Progress,
   ServiceStatus,
+  StatsSample,
+  TaskStats,
 } from '@minicloud/core';
 
 // What the API needs from the platform besides the app lifecycle (`Apps`, from core). Each is
@@ -80,6 +84,20 @@ export interface ExecPort {
   exec(app: string, command: string[], options: AppExecOptions): AsyncIterable<ExecEvent>;
   /** The same with stdin and a terminal, made but not started: the client attaches to it. */
   open(app: string, command: string[], options: AppExecOptions): Promise<ExecSession>;
+}
+
+export interface ServerFigures {
+  at: string;
+  nodes: NodeMemory[];
+  /** The data dir's filesystem; absent without a data dir. */
+  disk?: DiskUsage;
+}
+
+export interface StatsPort {
+  /** The app's running tasks now (or one runner's) and the whole app's last hour; MC_RUNNER_NOT_FOUND. */
+  appStats(app: string, options: { runner?: string }): Promise<{ tasks: TaskStats[]; history: StatsSample[] }>;
+  /** Memory of each node and disk of the data dir, by the platform and by each app. */
+  serverFigures(): Promise<ServerFigures>;
 }
 
 /** One backup folder of an app, as listed: complete (backup.json written) or not. */

@@ -769,6 +769,73 @@ export const ExecLine = Type.Union(
   ],
   { description: 'One line of the NDJSON answer of an exec' },
 );
+// ---- stats ----------------------------------------------------------------------------------
+
+const Bytes = (description: string) => Type.Integer({ minimum: 0, description });
+export const StatsQuery = Type.Object({ runner: Type.Optional(RunnerName) }, { additionalProperties: false });
+export const TaskStats = Type.Object({
+  service: Type.String({ description: '`web` or a runner' }),
+  task: Type.String({ description: 'The service and the task slot, `web.1`' }),
+  node: Type.String({ description: 'Hostname of the node the task runs on' }),
+  restarts: Type.Integer({
+    minimum: 0,
+    description: 'Earlier tasks of this slot that ended, as the swarm still lists them',
+  }),
+  cpuPercent: Type.Optional(Type.Number({ minimum: 0, description: 'Over about the last second; 100 is one core' })),
+  memoryBytes: Type.Optional(Bytes('In use, without the page cache the kernel can drop')),
+  memoryLimitBytes: Type.Optional(Bytes("The service's limit, else the node's memory")),
+  rxBytes: Type.Optional(Bytes('Received since the task started, all interfaces')),
+  txBytes: Type.Optional(Bytes('Sent since the task started, all interfaces')),
+  error: Type.Optional(Type.String({ description: 'Why this task has no figures' })),
+});
+export const StatsSample = Type.Object({
+  at: Type.String(),
+  cpuPercent: Type.Optional(Type.Number({ minimum: 0, description: 'Summed over the tasks, over the minute before' })),
+  memoryBytes: Bytes('Summed over the tasks'),
+  memoryLimitBytes: Type.Optional(Bytes('Summed over the tasks, when each has a limit')),
+  rxBytes: Bytes('Received, summed over the tasks, since each started'),
+  txBytes: Bytes('Sent, summed over the tasks, since each started'),
+  tasks: Type.Integer({ minimum: 0 }),
+});
+export const AppStatsReply = Type.Object({
+  app: Type.String(),
+  at: Type.String(),
+  tasks: Type.Array(TaskStats),
+  history: Type.Array(StatsSample, {
+    description: 'The whole app, one sample a minute, the last hour, oldest first (empty after the API restarted)',
+  }),
+});
+const UsedBy = Type.Array(Type.Object({ app: Type.String(), bytes: Bytes('') }));
+export const ServerReply = Type.Object({
+  at: Type.String(),
+  nodes: Type.Array(
+    Type.Object({
+      nodeId: Type.String(),
+      hostname: Type.String(),
+      totalBytes: Type.Optional(Bytes("The node's memory")),
+      platformBytes: Bytes("Memory used by the platform's own services on this node"),
+      apps: UsedBy,
+      otherBytes: Bytes('Memory used by other stacks'),
+      error: Type.Optional(Type.String({ description: 'Why this node could not be read' })),
+    }),
+  ),
+  disk: Type.Optional(
+    Type.Object(
+      {
+        path: Type.String(),
+        totalBytes: Bytes(''),
+        usedBytes: Bytes(''),
+        freeBytes: Bytes('Free for unprivileged use'),
+        platformBytes: Bytes("The data dir less the apps' storage"),
+        apps: UsedBy,
+        measuredAt: Type.String({
+          description: 'When the directory sizes were measured (they are kept a few minutes)',
+        }),
+      },
+      { description: "The data dir's filesystem; absent when the API has no data dir" },
+    ),
+  ),
+});
 
 // ---- events and notifications --------------------------------------------------------------
 

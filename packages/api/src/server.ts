@@ -8,6 +8,8 @@ import {
   EventLog,
   loadPlatformSettings,
   startAlertWatch,
+  startStatsSampler,
+  StatsHistory,
   openPlatformAcme,
   openApps,
   platformLayout,
@@ -25,7 +27,7 @@ import {
 import { buildApp } from './app.js';
 import { openEvents } from './events.js';
 import { TokenStore } from './tokens.js';
-import { dockerPorts } from './adapters.js';
+import { dockerPorts, nodeEngines } from './adapters.js';
 import { coreBackups, startBackupScheduler } from './backup-adapter.js';
 import { TrustedProxy } from './trusted-proxy.js';
 
@@ -37,7 +39,11 @@ const adminToken = new Sensitive(readFileSync(tokenFile, 'utf8').trim());
 // The platform: the Docker Engine (the socket is mounted) and, when set, the data dir.
 const dataDir = process.env['MINICLOUD_DATA_DIR'] || undefined;
 const docker = dockerClient();
-const ports = dockerPorts({ docker, ...(dataDir ? { dataDir } : {}) });
+// Each node's engine (exec, container stats), through the node agents.
+const engines = nodeEngines(docker, dataDir);
+// The apps' last hour, one sample a minute, for the charts of the admin pages.
+const statsHistory = new StatsHistory();
+const ports = dockerPorts({ docker, engines, statsHistory, ...(dataDir ? { dataDir } : {}) });
 // X-Forwarded-* count only from the proxy's own tasks (the Engine says which addresses they
 // have), never from an app on the shared proxy network. Read before the first request is
 // served: until then no peer is trusted, and every client would look like the proxy itself
@@ -174,6 +180,16 @@ if (events && dataDir) {
   });
   app.addHook('onClose', async () => watch.stop());
 }
+// The apps' CPU and memory each minute (MINICLOUD_STATS_EVERY_MS shortens it for tests).
+const statsSampler = startStatsSampler({
+  docker,
+  engines,
+  history: statsHistory,
+  everyMs: Number(process.env['MINICLOUD_STATS_EVERY_MS'] ?? 60_000),
+  onError: (error, name) =>
+    app.log.warn({ reason: error.message, ...(name ? { app: name } : {}) }, `stats sample failed: ${error.message}`),
+});
+app.addHook('onClose', async () => statsSampler.stop());
 await trustedProxy.start();
 app.addHook('onClose', async () => trustedProxy.stop());
 if (appsProblem) app.log.error({ dataDir }, `app lifecycle unavailable: ${appsProblem}`);

@@ -55,3 +55,4 @@ export * from './events/index.js';
 export * from './acme/index.js';
 export * from './nodes/engines.js';
 export * from './nodes/agents.js';
+export * from './nodes/server-memory.js';

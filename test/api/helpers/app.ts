@@ -10,6 +10,7 @@ import {
   fakeNodes,
   fakeRegistry,
   fakeStacks,
+  fakeStats,
   manifestFor,
   type FakeAppsOptions,
 } from './fakes.js';
@@ -28,6 +29,7 @@ export interface TestApp {
   apps: FakeApps;
   nodes: ReturnType<typeof fakeNodes>;
   stacks: ReturnType<typeof fakeStacks>;
+  stats: ReturnType<typeof fakeStats>;
   /** Every log line the app wrote, as text. */
   logs: string[];
   exec: ReturnType<typeof fakeExec>;
@@ -39,6 +41,7 @@ export async function testApp(options: Partial<AppOptions> & { fake?: FakeAppsOp
   const apps = new FakeApps({ images: IMAGES, ...fake });
   const nodes = fakeNodes();
   const stacks = fakeStacks();
+  const stats = fakeStats(apps);
   const logs: string[] = [];
   const exec = fakeExec(apps);
   const logStream = new Writable({
@@ -56,8 +59,9 @@ export async function testApp(options: Partial<AppOptions> & { fake?: FakeAppsOp
     images: fakeImages(apps),
     logs: fakeLogs(apps),
     exec,
+    stats,
     logStream,
     ...rest,
   });
-  return { app, apps, nodes, stacks, logs, exec };
+  return { app, apps, nodes, stacks, stats, logs, exec };
 }

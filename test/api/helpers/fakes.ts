@@ -21,6 +21,7 @@ import {
   type NeedName,
   type NodeSummary,
   type Progress,
+  type StatsSample,
   type UpdateAppInput,
   type UpdateResult,
 } from '@minicloud/core';
@@ -32,6 +33,7 @@ import type {
   RegistryImage,
   RegistryPort,
   StacksPort,
+  StatsPort,
 } from '@minicloud/api';
 
 // Stand-ins for the platform, for route tests, the browser test and the benchmark: they keep
@@ -510,6 +512,87 @@ export function fakeExec(apps: FakeApps): ExecPort & { calls: string[]; resizes:
       }
       yield { kind: 'output', stream: 'stdout', text: `${command.slice(1).join(' ')}\n` };
       yield { kind: 'exit', exitCode: 0 };
+    },
+  };
+}
+
+const MiB = 1024 * 1024;
+
+/**
+ * Stats of each task of a fake app (web.1, web.2 ... by its replicas), and an hour of samples
+ * that rise and fall, so the charts have a shape; `failing` apps answer 502 as an engine would.
+ */
+export function fakeStats(
+  apps: FakeApps,
+  now: () => Date = () => new Date('2026-11-26T12:00:00Z'),
+): StatsPort & {
+  failing: Set<string>;
+} {
+  const failing = new Set<string>();
+  return {
+    failing,
+    appStats: async (app, options) => {
+      const record = await apps.show(app);
+      if (failing.has(app)) throw new MinicloudError('MC_ENGINE', `read the stats of ${app}: engine unreachable`);
+      if (options.runner !== undefined && options.runner !== 'web')
+        throw new MinicloudError('MC_RUNNER_NOT_FOUND', `app ${app} has no runner ${options.runner}`, [
+          { path: 'runner', message: 'must be one of web' },
+        ]);
+      const tasks = Array.from({ length: record.replicas }, (_, i) => ({
+        service: 'web',
+        task: `web.${i + 1}`,
+        node: 'mc-mgr',
+        restarts: i,
+        cpuPercent: 12.5 + i,
+        memoryBytes: (40 + i) * MiB,
+        memoryLimitBytes: 64 * MiB,
+        rxBytes: 1_500_000,
+        txBytes: 3_200_000,
+      }));
+      const end = now().getTime();
+      const history: StatsSample[] = Array.from({ length: 60 }, (_, i) => ({
+        at: new Date(end - (59 - i) * 60_000).toISOString(),
+        ...(i > 0 ? { cpuPercent: Math.round((10 + 8 * Math.sin(i / 6)) * 100) / 100 } : {}),
+        memoryBytes: Math.round((40 + 10 * Math.cos(i / 9)) * MiB),
+        memoryLimitBytes: 64 * MiB * record.replicas,
+        rxBytes: i * 25_000,
+        txBytes: i * 50_000,
+        tasks: record.replicas,
+      }));
+      return { tasks, history };
+    },
+    serverFigures: async () => {
+      const list = await apps.list();
+      return {
+        at: now().toISOString(),
+        nodes: [
+          {
+            nodeId: 'mgr1abcdef0123456789',
+            hostname: 'mc-mgr',
+            totalBytes: 4096 * MiB,
+            platformBytes: 900 * MiB,
+            apps: list.map((a, i) => ({ app: a.name, bytes: (40 + i) * MiB })),
+            otherBytes: 0,
+          },
+          {
+            nodeId: 'wrk1abcdef012345',
+            hostname: 'mc-w1',
+            platformBytes: 0,
+            apps: [],
+            otherBytes: 0,
+            error: 'node mc-w1 has no agent',
+          },
+        ],
+        disk: {
+          path: '/data/minicloud',
+          totalBytes: 100 * 1024 * MiB,
+          usedBytes: 30 * 1024 * MiB,
+          freeBytes: 65 * 1024 * MiB,
+          platformBytes: 12 * 1024 * MiB,
+          apps: list.map((a, i) => ({ app: a.name, bytes: (i + 1) * 100 * MiB })),
+          measuredAt: now().toISOString(),
+        },
+      };
     },
   };
 }

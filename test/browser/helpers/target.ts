@@ -10,6 +10,7 @@ import {
   fakeNodes,
   fakeRegistry,
   fakeStacks,
+  fakeStats,
   manifestFor,
 } from '../../api/helpers/fakes.js';
 
@@ -97,6 +98,7 @@ async function fakeTarget(): Promise<Target> {
     registry: fakeRegistry(),
     images: fakeImages(apps),
     logs: fakeLogs(apps),
+    stats: fakeStats(apps),
     logger: false,
   });
   const adminUrl = await app.listen({ host: '127.0.0.1', port: 0 });

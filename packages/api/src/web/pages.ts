@@ -16,6 +16,8 @@ import * as T from './templates.js';
 import { BACKUP_RESTORE, BACKUPS_SECTION } from './backup-templates.js';
 import { backupPages, backupSection } from './backups.js';
 import { logPages } from './logs.js';
+import { appStatsView, serverView } from './stats.js';
+import type { ServerFigures } from '../ports.js';
 
 // The admin web app: server-rendered pages over the same REST API (each form becomes one API
 // request, made in-process with app.inject), so the pages validate, fail and succeed exactly as
@@ -264,9 +266,18 @@ export async function webPages(app: FastifyInstance, options: WebOptions): Promi
     // The dashboard's last events: changes, job results and alerts (none without an event log).
     const recent = await api<{ events: unknown[] }>('GET', '/v1/events?limit=15');
     const events = recent.ok ? recent.body.events : [];
+    // The whole server's memory and disk (none when stats are not configured or fail).
+    const figures = await api<ServerFigures>('GET', '/v1/server');
+    const server = figures.ok ? serverView(figures.body) : undefined;
     if (!answer.ok)
-      return render(request, reply, 'apps', { title: 'Apps', apps: [], events, flash: problemFlash(answer.problem) });
-    return render(request, reply, 'apps', { title: 'Apps', apps: answer.body.apps, events, refresh: 10 });
+      return render(request, reply, 'apps', {
+        title: 'Apps',
+        apps: [],
+        events,
+        server,
+        flash: problemFlash(answer.problem),
+      });
+    return render(request, reply, 'apps', { title: 'Apps', apps: answer.body.apps, events, server, refresh: 10 });
   });
 
   app.get('/apps/new', page, async (request, reply) => render(request, reply, 'appNew', { title: 'Add an app' }));
@@ -316,6 +327,7 @@ export async function webPages(app: FastifyInstance, options: WebOptions): Promi
       );
     const tokens = await api<{ tokens: unknown[] }>('GET', `/v1/tokens?app=${enc(name)}`);
     const webhook = await api<{ enabled: boolean }>('GET', `/v1/apps/${enc(name)}/webhook`);
+    const stats = await api<Parameters<typeof appStatsView>[0]>('GET', `/v1/apps/${enc(name)}/stats`);
     return render(request, reply, 'app', {
       title: name,
       app: answer.body,
@@ -323,6 +335,7 @@ export async function webPages(app: FastifyInstance, options: WebOptions): Promi
       tokens: tokens.ok ? tokens.body.tokens : [],
       webhook: webhook.ok ? webhook.body : { enabled: false },
       backups: await backupSection({ api }, name),
+      stats: stats.ok ? appStatsView(stats.body) : undefined,
       refresh: answer.body.health === 'starting' ? 5 : undefined,
     });
   });

@@ -81,6 +81,33 @@ export const APPS = `{{#> layout}}
 {{else}}
 <p>No apps yet. <a href="/apps/new">Add the first one</a> from an image.</p>
 {{/if}}
+{{#if server}}
+<h2>Server</h2>
+{{#if server.disk}}
+<p>Disk of <code>{{server.disk.path}}</code>: {{server.disk.used}} used of {{server.disk.total}} ({{server.disk.usedPercent}} %), {{server.disk.free}} free.
+The platform takes {{server.disk.platform}}, the apps' storage {{server.disk.apps}} <span class="hint">(measured {{server.disk.measuredAt}})</span>.</p>
+{{/if}}
+<div class="scroll">
+<table class="server">
+  <thead><tr><th>Node</th><th>Memory</th><th>Platform</th><th>Apps</th><th>Other stacks</th></tr></thead>
+  <tbody>
+  {{#each server.nodes}}<tr><td>{{hostname}}</td>{{#if error}}<td colspan="4">{{error}}</td>{{else}}<td>{{total}}</td><td>{{platform}}</td><td>{{apps}}</td><td>{{other}}</td>{{/if}}</tr>
+  {{/each}}
+  </tbody>
+</table>
+</div>
+{{#if server.apps.length}}
+<div class="scroll">
+<table class="server-apps">
+  <thead><tr><th>App</th><th>Memory</th><th>Storage</th></tr></thead>
+  <tbody>
+  {{#each server.apps}}<tr><td><a href="/apps/{{app}}">{{app}}</a></td><td>{{memory}}</td><td>{{storage}}</td></tr>
+  {{/each}}
+  </tbody>
+</table>
+</div>
+{{/if}}
+{{/if}}
 {{#if events.length}}
 <h2>Recent events</h2>
 <div class="scroll">
@@ -178,6 +205,36 @@ export const APP = `{{#> layout}}
   </table>
   </div>
 </section>
+
+{{#if stats}}
+<section class="card">
+  <h2>Last hour</h2>
+  <div class="charts">
+  {{#each stats.charts}}
+  <figure class="chart">
+    <figcaption>{{summary}}</figcaption>
+    <svg viewBox="0 0 {{width}} {{height}}" preserveAspectRatio="none" role="img" aria-label="{{summary}}" focusable="false">
+      <rect x="0" y="0" width="{{width}}" height="{{height}}" class="chart-box"/>
+      {{#each segments}}<polyline points="{{this}}" class="chart-line"/>{{/each}}
+    </svg>
+  </figure>
+  {{/each}}
+  </div>
+  <p class="hint">One sample a minute ({{stats.samples}} so far), all tasks together.</p>
+  {{#if stats.tasks.length}}
+  <div class="scroll">
+  <table>
+    <thead><tr><th>Task</th><th>Node</th><th>CPU</th><th>Memory / limit</th><th>Net in / out</th><th>Restarts</th></tr></thead>
+    <tbody>
+    {{#each stats.tasks}}
+      <tr><td>{{task}}</td><td>{{node}}</td>{{#if error}}<td colspan="3">{{error}}</td>{{else}}<td>{{cpu}}</td><td>{{memory}}</td><td>{{network}}</td>{{/if}}<td>{{restarts}}</td></tr>
+    {{/each}}
+    </tbody>
+  </table>
+  </div>
+  {{/if}}
+</section>
+{{/if}}
 
 {{#unless app.removal}}
 <section class="card">
@@ -473,5 +530,11 @@ pre.logs{white-space:pre;max-height:70vh}
 section.removing{border-color:#e3a0a0}
 .state.warning{background:#ffe0c2;color:#8a3d00}
 .state.error{background:#fbd5d2;color:#8c1d18}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(220px,1fr));gap:.75rem}
+.chart{margin:0;min-width:0}
+.chart figcaption{font-size:.85rem;color:#5b6475;margin-bottom:.25rem}
+.chart svg{display:block;width:100%;height:60px}
+.chart-box{fill:#f0f2f5}
+.chart-line{fill:none;stroke:#2557d6;stroke-width:2;vector-effect:non-scaling-stroke;stroke-linejoin:round}
 @media (max-width:600px){main{padding:.6rem}th,td{padding:.35rem}dl{grid-template-columns:1fr}dt{margin-top:.4rem}}
 `;

@@ -8,6 +8,7 @@ import { resolveServer, configPath, type ServerFlags } from '../client/config.js
 import { ApiClient, type Job } from '../client/http.js';
 import { registerAppOps } from './app-ops.js';
 import { registerAppExec } from './app-exec.js';
+import { registerAppStats } from './app-stats.js';
 
 // `minicloud app ...`: the app lifecycle through the REST API of a minicloud server, so the CLI
 // and the admin pages run the same logic (the server's). Long operations are jobs whose
@@ -368,4 +369,5 @@ export function registerApp(program: Command, io: Io, setExit: (code: number) =>
 
   registerAppOps(app, io);
   registerAppExec(app, io, setExit);
+  registerAppStats(app, io);
 }

@@ -5,7 +5,7 @@ import { MinicloudError } from '../errors.js';
 import { engineMessage } from '../engine/client.js';
 import { FrameReader } from '../engine/frames.js';
 import type { NodeEngines } from '../nodes/engines.js';
-import { appServices } from './logs.js';
+import { appServices } from './app-services.js';
 
 // `app exec`: a command in a running task of an app, on whichever node the task runs, through that
 // node's agent (the swarm relays logs through the manager, but not exec). The output streams as

@@ -18,3 +18,7 @@ export * from './removal.js';
 export * from './kept-data.js';
 export * from './follow-tag.js';
 export * from './exec.js';
+export * from './app-services.js';
+export * from './stats-figures.js';
+export * from './stats.js';
+export * from './stats-history.js';

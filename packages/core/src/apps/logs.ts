@@ -3,7 +3,7 @@ import type Docker from 'dockerode';
 import { MinicloudError } from '../errors.js';
 import { engineMessage } from '../engine/client.js';
 import { FrameReader } from '../engine/frames.js';
-import { listStackServices } from '../stack/status.js';
+import { appServices } from './app-services.js';
 import { byTime, parseLogFrame, type AppLogLine, type RawLogLine } from './log-line.js';
 
 // An app's logs, merged from every task of every service it runs, on whichever node: the swarm's
@@ -56,19 +56,6 @@ class LogNames {
       line: raw.line,
     };
   }
-}
-
-export async function appServices(docker: Docker, app: string, runner: string | undefined) {
-  const rows = await listStackServices(docker, app);
-  const all = rows.map((r) => ({ id: r.ID, short: (r.Spec?.Name ?? r.ID).slice(app.length + 1) }));
-  if (runner === undefined) return all;
-  const one = all.filter((s) => s.short === runner);
-  if (one.length === 0) {
-    throw new MinicloudError('MC_RUNNER_NOT_FOUND', `app ${app} has no runner ${runner}`, [
-      { path: 'runner', message: `must be one of ${all.map((s) => s.short).join(', ') || '(none running)'}` },
-    ]);
-  }
-  return one;
 }
 
 function logParams(options: AppLogOptions, follow: boolean) {

@@ -12,3 +12,4 @@ export * from './registry.js';
 export * from './push.js';
 export * from './join.js';
 export * from './registry-config.js';
+export * from './disk-usage.js';
