@@ -150,6 +150,36 @@ t.test("the app page charts the app's last hour; the dashboard shows the server"
   await fitsPhone(t, 'the dashboard with the server figures');
 });
 
+t.test('the logs page follows live: lines written after it opened arrive on the open page', async (t) => {
+  // The page streams (no script runs in the admin pages): it never finishes loading while it
+  // follows, so it is opened without waiting for its load event.
+  await page.goto(`${target.adminUrl}/apps/${target.app}/logs?follow=1`, { waitUntil: 'commit' });
+  const logs = page.locator('pre.logs');
+  const text = async () => (await logs.textContent({ timeout: 30_000 })) ?? '';
+  const starts = async () => (await text()).split('\n').filter((l) => /listening on/.test(l)).length;
+  await logs.filter({ hasText: /@/ }).waitFor({ timeout: 30_000 });
+  t.match(await page.locator('h1').innerText(), new RegExp(`Logs of ${target.app}`));
+  if (target.kind === 'platform') {
+    // A restart from another tab: the new task's start line must reach this open page.
+    const before = await starts();
+    const other = await context.newPage();
+    await other.goto(`${target.adminUrl}/apps/${target.app}`);
+    await other.getByRole('button', { name: 'Restart' }).click();
+    await other.close();
+    const end = Date.now() + 120_000;
+    while ((await starts()) <= before && Date.now() < end) await page.waitForTimeout(1000);
+    t.ok((await starts()) > before, `a new task's start line arrived live (${before} before)`);
+  } else {
+    const before = (await text()).split('\n').length;
+    await page.waitForTimeout(1500);
+    t.ok((await text()).split('\n').length > before, 'more lines arrived on the open page');
+  }
+  t.match(await text(), /^\S+\.\d+@\S+ \d{4}-\d\d-\d\dT/m, 'each line names its task, node and time');
+  await screenshot('logs-live');
+  await fitsPhone(t, 'the logs page');
+  await page.goto(`${target.adminUrl}/apps`);
+});
+
 t.test('nodes: how to join one', async (t) => {
   await page.goto(`${target.adminUrl}/nodes`);
   await page.getByRole('button', { name: 'Show the join command' }).click();
