@@ -126,6 +126,17 @@ t.test('minicloud app ... drives a server given by flags, the environment or the
   const scaled = await cli(fromFile, 'app', 'scale', 'shop', '3');
   t.equal(scaled.out, 'shop web: 3 replicas\n', scaled.err);
   t.equal(apps.records.get('shop')?.replicas, 3);
+  apps.rollBack.add('shop');
+  for (const [args, said] of [
+    [['update', 'shop', '--image', 'registry.example.com/team/shop:2'], 'the new version failed'],
+    [['scale', 'shop', '4', '--runner', 'worker'], '4 replicas of worker failed'],
+    [['env', 'set', 'shop', 'B=2'], 'it failed with the new env'],
+  ] as const) {
+    const failed = await cli(fromFile, 'app', ...args);
+    t.equal(failed.out, `rolled back shop: ${said}: web: task exited (exit code 1)\n`, args.join(' '));
+  }
+  apps.rollBack.delete('shop');
+  t.equal(apps.records.get('shop')?.replicas, 3, 'a rolled back change changed nothing');
   const restarted = await cli(fromFile, 'app', 'restart', 'shop');
   t.equal(restarted.out, 'restarted shop: healthy\n', restarted.err);
   const logs = await cli(fromFile, 'app', 'logs', 'shop', '--tail', '2');

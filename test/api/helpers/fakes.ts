@@ -68,6 +68,8 @@ export class FakeApps implements Apps {
   readonly calls: string[] = [];
   /** Needs whose purge fails (the database server is down, say). */
   readonly failPurge = new Set<NeedName>();
+  /** Apps whose updates fail their healthcheck and are rolled back (nothing changes). */
+  readonly rollBack = new Set<string>();
   /** Data left under an app's name with no app using it (a remove without purge), as core finds it. */
   readonly keptData = new Map<string, Set<NeedName>>();
   readonly baseDomain: string;
@@ -210,6 +212,8 @@ export class FakeApps implements Apps {
     this.calls.push(`update ${name} ${JSON.stringify(input)}`);
     const r = this.changeable(name);
     await this.step(progress, 'deploying the new version');
+    if (this.rollBack.has(name))
+      return { app: this.status(r), rolledBack: true, reason: 'web: task exited (exit code 1)' };
     const env = new Set(r.envKeys);
     for (const [k, v] of Object.entries(input.env ?? {})) {
       if (v === null) env.delete(k);

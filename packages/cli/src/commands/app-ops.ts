@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import type { AppLogLine, AppStatus, UpdateResult } from '@minicloud/core';
+import type { AppLogLine, AppStatus } from '@minicloud/core';
 import type { Io } from '../output.js';
 import { integer } from '../options.js';
 import { printable } from '../printable.js';
 import { printJson } from '../table.js';
-import { client, runJob } from './app.js';
+import { client, envPairs, patchApp, runJob } from './app.js';
 
 // `minicloud app logs | restart | scale`: operating an app that runs. Each is one API call
 // (a deploy token may do it for its own app), so the CLI and the admin pages agree.
@@ -103,16 +103,11 @@ export function registerAppOps(app: Command, io: Io): void {
           flags.runner === undefined || flags.runner === 'web'
             ? { replicas }
             : { runnerReplicas: { [flags.runner]: replicas } };
-        const path = `/v1/apps/${enc(name)}`;
-        const done = await runJob(io, await client(cmd), 'PATCH', path, body, flags.wait, flags.json);
-        if (!done.waited) return;
-        if (flags.json) return printJson(io, done.result);
-        const result = done.result as UpdateResult;
-        io.out(
-          result.rolledBack
-            ? `rolled back ${name}: ${replicas} replicas of ${flags.runner ?? 'web'} failed${result.reason ? `: ${result.reason}` : ''}`
-            : `${name} ${flags.runner ?? 'web'}: ${replicas} replicas`,
-        );
+        const service = flags.runner ?? 'web';
+        await patchApp(io, cmd, name, body, flags, {
+          failed: `${replicas} replicas of ${service} failed`,
+          done: () => `${name} ${service}: ${replicas} replicas`,
+        });
       },
     );
 
@@ -141,16 +136,10 @@ export function registerAppOps(app: Command, io: Io): void {
       .option('--json', 'machine-readable output')
       .action(async (name: string, pairs: string[], flags: { wait: boolean; json?: boolean }, cmd: Command) => {
         const body = { env: verb === 'set' ? envToSet(pairs) : envToUnset(pairs) };
-        const path = `/v1/apps/${enc(name)}`;
-        const done = await runJob(io, await client(cmd), 'PATCH', path, body, flags.wait, flags.json);
-        if (!done.waited) return;
-        if (flags.json) return printJson(io, done.result);
-        const result = done.result as UpdateResult;
-        io.out(
-          result.rolledBack
-            ? `rolled back ${name}: it failed with the new env${result.reason ? `: ${result.reason}` : ''}`
-            : `${name}: ${verb === 'set' ? 'set' : 'removed'} ${Object.keys(body.env).join(', ')}`,
-        );
+        await patchApp(io, cmd, name, body, flags, {
+          failed: 'it failed with the new env',
+          done: () => `${name}: ${verb === 'set' ? 'set' : 'removed'} ${Object.keys(body.env).join(', ')}`,
+        });
       });
   change('set');
   change('unset');
@@ -158,13 +147,7 @@ export function registerAppOps(app: Command, io: Io): void {
 
 /** `KEY=value` pairs; a value may hold `=` and may be empty (an empty value is still a value). */
 export function envToSet(pairs: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new Error(`"${pair}" must be KEY=value (use env unset to remove a variable)`);
-    out[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return out;
+  return envPairs(pairs, false, { label: '', hint: 'use env unset to remove a variable' }) as Record<string, string>;
 }
 
 export function envToUnset(keys: string[]): Record<string, null> {

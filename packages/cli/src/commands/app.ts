@@ -47,16 +47,46 @@ export async function client(cmd: Command): Promise<ApiClient> {
   return new ApiClient(config);
 }
 
-/** `KEY=value` (or `KEY=` to remove, when allowed) into a map. */
-function envPairs(pairs: string[], allowRemove: boolean): Record<string, string | null> {
+/**
+ * `KEY=value` (or `KEY=` to remove, when allowed) into a map; a value may hold `=`. `label` is how
+ * an error names the pair (`--env "X"`), `hint` what to do instead.
+ */
+export function envPairs(
+  pairs: string[],
+  allowRemove: boolean,
+  { label = '--env ', hint = allowRemove ? 'or KEY= to remove' : '' } = {},
+): Record<string, string | null> {
   const out: Record<string, string | null> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw new Error(`--env "${pair}" must be KEY=value${allowRemove ? ' (or KEY= to remove)' : ''}`);
+    if (eq <= 0) throw new Error(`${label}"${pair}" must be KEY=value${hint ? ` (${hint})` : ''}`);
     const value = pair.slice(eq + 1);
     out[pair.slice(0, eq)] = value === '' && allowRemove ? null : value;
   }
   return out;
+}
+
+/**
+ * A change of the app (PATCH /v1/apps/NAME) as a job: followed to its end unless --no-wait, then
+ * the result as JSON or one line: `done` when it is live, `failed` when it was rolled back.
+ */
+export async function patchApp(
+  io: Io,
+  cmd: Command,
+  name: string,
+  body: Record<string, unknown>,
+  flags: { wait: boolean; json?: boolean | undefined },
+  say: { done: (result: UpdateResult) => string; failed: string },
+): Promise<void> {
+  const done = await runJob(io, await client(cmd), 'PATCH', `/v1/apps/${enc(name)}`, body, flags.wait, flags.json);
+  if (!done.waited) return;
+  const result = done.result as UpdateResult;
+  if (flags.json) return printJson(io, result);
+  io.out(
+    result.rolledBack
+      ? `rolled back ${name}: ${say.failed}${result.reason ? `: ${result.reason}` : ''}`
+      : say.done(result),
+  );
 }
 
 /** What is left of an app being removed, and the command that finishes it. */
@@ -249,23 +279,11 @@ export function registerApp(program: Command, io: Io, setExit: (code: number) =>
           ...(flags.replicas !== undefined ? { replicas: flags.replicas } : {}),
           ...(flags.followTag !== undefined ? { followTag: flags.followTag } : {}),
         };
-        const done = await runJob(
-          io,
-          await client(cmd),
-          'PATCH',
-          `/v1/apps/${enc(name)}`,
-          body,
-          flags.wait,
-          flags.json,
-        );
-        if (!done.waited) return;
-        const result = done.result as UpdateResult;
-        if (flags.json) return printJson(io, result);
-        io.out(
-          result.rolledBack
-            ? `rolled back ${name}: the new version failed${result.reason ? `: ${result.reason}` : ''}`
-            : `updated ${name}: ${result.app.image}, ${result.app.replicas} replicas${result.app.followTag ? ', following its tag' : ''}`,
-        );
+        await patchApp(io, cmd, name, body, flags, {
+          failed: 'the new version failed',
+          done: (result) =>
+            `updated ${name}: ${result.app.image}, ${result.app.replicas} replicas${result.app.followTag ? ', following its tag' : ''}`,
+        });
       },
     );
 
