@@ -1,9 +1,9 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import { followRollouts, MinicloudError, tagPushes, type Sensitive } from '@minicloud/core';
 import { runAs } from '../actor.js';
 import { port, type Api, type ApiContext } from '../context.js';
 import { problems, RegistryEnvelope } from '../schemas.js';
+import { bearerToken, secretMatcher } from '../same-secret.js';
 
 // Push to deploy: the private registry tells the API of every push (its notification
 // endpoint, set in its config file by `platform init`), and each app following the pushed
@@ -12,7 +12,6 @@ import { problems, RegistryEnvelope } from '../schemas.js';
 // roll another app back to an old image) is refused.
 
 const MEDIA_TYPE = 'application/vnd.docker.distribution.events.v1+json';
-const digest = (text: string) => createHash('sha256').update(text).digest();
 
 export interface RegistryHookOptions {
   /** The token the registry's notifications carry (secrets/registry-notify-token). */
@@ -23,7 +22,7 @@ export interface RegistryHookOptions {
 
 export function registryHookRoutes(app: Api, ctx: ApiContext, options: RegistryHookOptions | undefined): void {
   app.addContentTypeParser(MEDIA_TYPE, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
-  const expected = options ? digest(options.token.reveal()) : undefined;
+  const isNotifyToken = options ? secretMatcher(options.token.reveal()) : () => false;
 
   app.post(
     '/v1/registry/events',
@@ -46,9 +45,7 @@ export function registryHookRoutes(app: Api, ctx: ApiContext, options: RegistryH
       config: { auth: 'public' },
     },
     async (request, reply) => {
-      const header = request.headers.authorization ?? '';
-      const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
-      if (!expected || given === '' || !timingSafeEqual(digest(given), expected)) {
+      if (!isNotifyToken(bearerToken(request.headers.authorization))) {
         request.log.warn({ ip: request.ip }, 'registry notification with a wrong token');
         throw new MinicloudError('MC_UNAUTHORIZED', 'a registry notification needs the notify token');
       }

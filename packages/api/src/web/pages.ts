@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
@@ -8,6 +8,7 @@ import type { AppStatus, NodeSummary, Sensitive } from '@minicloud/core';
 import type { JobRecord } from '../jobs.js';
 import type { LogsPort } from '../ports.js';
 import { LoginLimit } from '../login-limit.js';
+import { secretMatcher } from '../same-secret.js';
 import type { ProblemDocument } from '../problem.js';
 import { HOST_ONLY_COOKIE, LOGIN_COOKIE, SESSION_COOKIE } from './cookies.js';
 import { CsrfTokens, postedFromHere } from './csrf.js';
@@ -77,10 +78,6 @@ function compileViews() {
 
 type HandlebarsTemplateDelegate = (context: unknown) => string;
 
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
-}
-
 function field(body: unknown, name: string): string {
   const v = (body as Record<string, string | string[]> | undefined)?.[name];
   return (Array.isArray(v) ? v[0] : v)?.trim() ?? '';
@@ -106,7 +103,7 @@ export async function webPages(app: FastifyInstance, options: WebOptions): Promi
   const sessions = options.sessions ?? new Sessions();
   const loginLimit = options.loginLimit ?? new LoginLimit();
   const csrf = new CsrfTokens();
-  const expected = digest(options.adminToken.reveal());
+  const isAdminToken = secretMatcher(options.adminToken.reveal());
 
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 256 * 1024 });
@@ -235,7 +232,7 @@ export async function webPages(app: FastifyInstance, options: WebOptions): Promi
       return render(request, reply, 'login', { title: 'Log in', flash: { kind: 'error', message } }, 429);
     }
     const given = field(request.body, 'token');
-    if (given === '' || !timingSafeEqual(digest(given), expected)) {
+    if (!isAdminToken(given)) {
       if (given !== '') loginLimit.fail(request.ip);
       request.log.warn(
         { ip: request.ip, reason: given === '' ? 'missing token' : 'wrong token' },
