@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
+import type Docker from 'dockerode';
 import {
   alertChanges,
   checkWebhookUrl,
@@ -10,6 +11,7 @@ import {
   EventLog,
   notify,
   Sensitive,
+  startAlertWatch,
   type Alert,
   type PlatformEvent,
   type Snapshot,
@@ -218,4 +220,39 @@ t.test('a certificate ending within 14 days warns, within 3 days (or ended) is a
     `the certificate of www.shop.example.com (acme) ends in 9 days (${at(9.5).slice(0, 10)}); the last renewal failed: DNS says no`,
   );
   t.match(alerts[1]!.message, /\(uploaded\) ended on /);
+});
+
+t.test('the alert watch reads the certificates hourly, not at every look, and judges them at each', async (t) => {
+  const day = 86_400_000;
+  const docker = { listServices: async () => [], listNodes: async () => [] } as unknown as Docker;
+  let reads = 0;
+  const certificates = async () => {
+    reads++;
+    return [
+      {
+        app: 'shop',
+        domain: 'shop.example.com',
+        issuer: 'acme',
+        notAfter: new Date(Date.now() + 5 * day).toISOString(),
+      },
+    ];
+  };
+  const emitted: string[] = [];
+  const emit = async (e: { kind: string }) => void emitted.push(e.kind);
+  const hourly = startAlertWatch({ docker, disks: [], certificates, emit, everyMs: 3_600_000 });
+  t.teardown(() => hourly.stop());
+  t.equal((await hourly.check()).length, 1, 'the first look raises the alert');
+  await hourly.check();
+  await hourly.check();
+  t.equal(reads, 1, 'three looks, one read of the certificates');
+  const eager = startAlertWatch({ docker, disks: [], certificates, emit, everyMs: 3_600_000, certificatesEveryMs: 0 });
+  t.teardown(() => eager.stop());
+  await eager.check();
+  await eager.check();
+  t.equal(reads, 3, 'with certificatesEveryMs 0, a read at each look');
+  t.same(
+    emitted,
+    ['alert.certificate-expiring', 'alert.certificate-expiring'],
+    'once per watch: a condition raises it once',
+  );
 });

@@ -14,7 +14,7 @@ import {
 import type { NewEvent } from './types.js';
 
 // The look the API takes every half minute: the apps' failed tasks, the nodes and the data
-// dir's disk, turned into alert events by ./alerts.ts (which keeps them from repeating).
+// dir's disk (and, hourly, the certificates), turned into alert events by ./alerts.ts (which keeps them from repeating).
 
 const FAILED = new Set(['failed', 'rejected']);
 
@@ -69,6 +69,11 @@ export function startAlertWatch(options: {
   disks: string[];
   /** The served certificates (the app manager knows them); none looked at without. */
   certificates?: () => Promise<CertificateSnapshot[]>;
+  /**
+   * How often the certificates are read again (default hourly): they change over days, and each
+   * read opens every app's certificate files. Between reads the last list is judged again.
+   */
+  certificatesEveryMs?: number;
   emit: (event: NewEvent) => Promise<void>;
   onError?: (error: Error) => void;
   everyMs?: number;
@@ -76,9 +81,16 @@ export function startAlertWatch(options: {
   now?: () => Date;
 }): AlertWatch {
   const active = new Map<string, Alert>();
+  let certificates: { readAt: number; list: CertificateSnapshot[] } | undefined;
+  const readCertificates = async (read: () => Promise<CertificateSnapshot[]>) => {
+    const now = Date.now();
+    if (!certificates || now - certificates.readAt >= (options.certificatesEveryMs ?? 3_600_000))
+      certificates = { readAt: now, list: await read() };
+    return certificates.list;
+  };
   const check = async () => {
     const snapshot = await takeSnapshot(options.docker, options.disks);
-    if (options.certificates) snapshot.certificates = await options.certificates();
+    if (options.certificates) snapshot.certificates = await readCertificates(options.certificates);
     const events = alertChanges(
       active,
       currentAlerts(snapshot, (options.now ?? (() => new Date()))(), options.rules ?? DEFAULT_ALERT_RULES),
