@@ -1,4 +1,3 @@
-import { createServer } from 'node:http';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
@@ -6,6 +5,7 @@ import { openEvents, schedulerEvents } from '@minicloud/api';
 import { EventLog, MinicloudError } from '@minicloud/core';
 import { pino } from 'pino';
 import { ADMIN_TOKEN, admin, testApp } from './helpers/app.js';
+import { webhookReceiver } from '../helpers/webhook-receiver.js';
 
 // The event log through the API: jobs and changes recorded with who made them (the admin or
 // which deploy token), listed for the admin only, and notifications to a webhook receiver.
@@ -23,18 +23,8 @@ async function withEvents(t: Test) {
 }
 
 async function receiver(t: Test) {
-  const got: { path: string; body: { text: string; event: { kind: string; level: string } } }[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      got.push({ path: req.url ?? '', body: JSON.parse(body) });
-      res.end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.teardown(() => server.close());
-  return { got, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hooks/SECRET-PATH` };
+  const { got, base } = await webhookReceiver<{ text: string; event: { kind: string; level: string } }>(t);
+  return { got, url: `${base}/hooks/SECRET-PATH` };
 }
 
 const until = async (what: string, ok: () => boolean) => {

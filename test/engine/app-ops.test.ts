@@ -1,9 +1,9 @@
-import { createServer } from 'node:http';
 import { request } from 'node:https';
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import type { AppLogLine } from '@minicloud/core';
-import { engineEnv } from '../helpers/engine.js';
+import { engineEnv, waitFor } from '../helpers/engine.js';
+import { webhookReceiver } from '../helpers/webhook-receiver.js';
 import { fromProxyNetwork } from '../helpers/hostile-web.js';
 import {
   ADDR,
@@ -54,16 +54,6 @@ async function logs(query: string): Promise<AppLogLine[]> {
   const res = await api('GET', `/v1/apps/${APP}/logs?${query}`);
   if (res.status !== 200) throw new Error(`logs ${query}: ${res.status} ${JSON.stringify(res.json)}`);
   return (res.json as { lines: AppLogLine[] }).lines;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const got = await probe();
-    if (got !== undefined) return got;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
 }
 
 /** Follows the logs over HTTPS through the proxy, as the CLI does; collects lines until stopped. */
@@ -121,7 +111,7 @@ t.test('logs: every task on every node, named by task and node; runner and since
   const web = running(status, 'web');
   t.equal(web.length, 2, 'two web tasks run');
   t.equal(new Set(web.map((k) => k.node)).size, 2, 'the swarm spread them: one on the manager, one on the worker');
-  const all = await until('a start line of every web task and of the worker', async () => {
+  const all = await waitFor('a start line of every web task and of the worker', async () => {
     const lines = await logs('tail=500');
     const started = lines.filter((l) => /listening on :80/.test(l.line));
     const worker = lines.some((l) => l.task === 'worker.1' && /worker for queue jobs started/.test(l.line));
@@ -156,14 +146,14 @@ t.test('logs: every task on every node, named by task and node; runner and since
 t.test('logs --follow streams lines of tasks that start after it began', async (t) => {
   const stream = follow('runner=worker&tail=1');
   t.teardown(stream.stop);
-  await until('the follow to answer', async () => (stream.status() !== 0 ? true : undefined), 30_000);
+  await waitFor('the follow to answer', async () => (stream.status() !== 0 ? true : undefined), 30_000);
   t.equal(stream.status(), 200);
   const before = running(await show(), 'worker').map((k) => k.id);
   const restart = await api('POST', `/v1/apps/${APP}/restart?wait=true`, { runner: 'worker' });
   t.equal(restart.status, 200, JSON.stringify(restart.json).slice(0, 300));
   const after = running(await show(), 'worker').map((k) => k.id);
   t.notSame(after, before, 'the worker runs a new task');
-  await until(
+  await waitFor(
     "the new task's start line on the open stream",
     async () =>
       stream.lines.filter((l) => /worker for queue jobs started/.test(l.line)).length >= 1 ? true : undefined,
@@ -439,18 +429,11 @@ t.test("a deploy token reads and restarts its own app, never another's", async (
 t.test('a crash-looping app raises one alert, recorded and delivered to the webhook', async (t) => {
   // The receiver listens where the test hosts reach this machine: the API's container sends to it.
   const host = engineEnv().testHostAddr;
-  const got: { path: string; body: { text: string; event: { kind: string; app?: string; level: string } } }[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      got.push({ path: req.url ?? '', body: JSON.parse(body) });
-      res.end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, host, r));
-  t.teardown(() => server.close());
-  const hook = `http://${host}:${(server.address() as { port: number }).port}/notify/SECRET-PART`;
+  const { got, base } = await webhookReceiver<{ text: string; event: { kind: string; app?: string; level: string } }>(
+    t,
+    host,
+  );
+  const hook = `${base}/notify/SECRET-PART`;
   const set = await api('PUT', '/v1/platform/notifications', { webhook: hook, minLevel: 'warning' });
   t.equal(set.status, 200, JSON.stringify(set.json));
   t.teardown(() => api('DELETE', '/v1/platform/notifications'));
@@ -465,7 +448,7 @@ t.test('a crash-looping app raises one alert, recorded and delivered to the webh
   t.equal(add.status, 201, JSON.stringify(add.json).slice(0, 300));
   t.teardown(() => api('DELETE', '/v1/apps/opscrash?wait=true&purge=true'));
 
-  const alert = await until(
+  const alert = await waitFor(
     'the crash-loop notification',
     async () => got.find((g) => g.body.event.kind === 'alert.crash-loop' && g.body.event.app === 'opscrash'),
     240_000,
@@ -540,11 +523,11 @@ t.test('push to deploy: a push of the followed tag rolls the app out; a push fak
   // The same tag pushed again with version 2: the registry tells the API, the app rolls out.
   const pushedAt = Date.now();
   await buildAndPush('follower:live', manifest, 'minicloud/testapp:2');
-  const rolled = await until('version 2 served', async () => ((await version()) === '2' ? true : undefined), 120_000);
+  const rolled = await waitFor('version 2 served', async () => ((await version()) === '2' ? true : undefined), 120_000);
   t.ok(rolled, `version 2 served ${Math.round((Date.now() - pushedAt) / 1000)} s after the push`);
   // Served as soon as a new task answers; the update job ends (and writes the record) once the
   // engine calls the new version healthy.
-  const pinned = await until(
+  const pinned = await waitFor(
     'the rollout recorded',
     async () => {
       const { image } = await show2('follower');
@@ -553,7 +536,7 @@ t.test('push to deploy: a push of the followed tag rolls the app out; a push fak
     120_000,
   );
   t.match(pinned, /follower:live@sha256:[a-f0-9]{64}$/, 'pinned to the pushed digest');
-  const rolledBy = await until('the rollout in the event log', async () => {
+  const rolledBy = await waitFor('the rollout in the event log', async () => {
     const { events } = (await api('GET', '/v1/events?app=follower')).json as {
       events: { kind: string; actor: string }[];
     };

@@ -1,7 +1,7 @@
-import { createServer } from 'node:http';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
+import { webhookReceiver } from '../helpers/webhook-receiver.js';
 import type Docker from 'dockerode';
 import {
   alertChanges,
@@ -156,19 +156,8 @@ t.test('the webhook: checked, shown without its secret parts, and sent JSON at o
   });
   t.same(describeNotify(undefined), { webhook: null, minLevel: 'warning' });
 
-  const received: unknown[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      received.push({ path: req.url, type: req.headers['content-type'], body: JSON.parse(body) });
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.teardown(() => server.close());
-  const port = (server.address() as { port: number }).port;
-  const settings = { url: new Sensitive(`http://127.0.0.1:${port}/hook/SECRET`), minLevel: 'warning' as const };
+  const { got: received, base } = await webhookReceiver(t);
+  const settings = { url: new Sensitive(`${base}/hook/SECRET`), minLevel: 'warning' as const };
   const event: PlatformEvent = {
     id: 7,
     at: NOW.toISOString(),
