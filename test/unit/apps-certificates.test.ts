@@ -200,3 +200,23 @@ t.test('AppManager: a certificate for a domain the app has replaces it, and the 
   t.equal((await certificates.get(DOMAIN)).certificatePem, ec.cert, 'the proxy refused it: the previous one is back');
   t.not(before.certificatePem, ec.cert);
 });
+
+t.test('a read waits for a save of the same domain: never the new key with the old certificate', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mc-certs-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const store = new CertificateStore(dir, async () => ca);
+  const state = { issuer: 'acme' as const, failures: 0, orders: 1 };
+  const pair = (n: number) => ({ cert: `cert ${n}\n`, key: `key ${n}\n` });
+  await store.saveIssued(DOMAIN, pair(0).cert, new Sensitive(pair(0).key), state);
+  for (let n = 1; n <= 20; n++) {
+    // A renewal writes two files; the proxy reads the pair while it does.
+    const saving = store.saveIssued(DOMAIN, pair(n).cert, new Sensitive(pair(n).key), state);
+    const got = await store.get(DOMAIN);
+    await saving;
+    t.same(
+      [got.certificatePem, got.privateKeyPem.reveal()],
+      [pair(n).cert, pair(n).key],
+      `read ${n}: the whole pair of the save it came after`,
+    );
+  }
+});

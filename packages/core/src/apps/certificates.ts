@@ -20,25 +20,44 @@ const STATE_FILE = 'state.json';
  * server went (domains routed before it existed get one inferred from their certificate).
  */
 export class CertificateStore {
+  /**
+   * A certificate and its key are two files: a read between the writes of a renewal would pair
+   * the new key with the old certificate (and the proxy's nginx -t would refuse it). Reads and
+   * writes of one domain's pair take turns (the API is the one process that does either).
+   */
+  readonly #turns = new Map<string, Promise<unknown>>();
+
   constructor(
     private readonly dir: string,
     private readonly ca: () => Promise<CertAndKey>,
   ) {}
+
+  #inTurn<T>(domain: string, work: () => Promise<T>): Promise<T> {
+    const run = (this.#turns.get(domain) ?? Promise.resolve()).then(work);
+    const settled = run.catch(() => undefined);
+    this.#turns.set(domain, settled);
+    void settled.then(() => {
+      if (this.#turns.get(domain) === settled) this.#turns.delete(domain);
+    });
+    return run;
+  }
 
   private paths(domain: string) {
     const dir = join(this.dir, domain);
     return { dir, cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key'), state: join(dir, STATE_FILE) };
   }
 
-  private async read(domain: string): Promise<CertificateFiles | undefined> {
+  private read(domain: string): Promise<CertificateFiles | undefined> {
     const p = this.paths(domain);
-    const [cert, key] = await Promise.all([
-      readFile(p.cert, 'utf8').catch(() => undefined),
-      readFile(p.key, 'utf8').catch(() => undefined),
-    ]);
-    return cert !== undefined && key !== undefined
-      ? { certificatePem: cert, privateKeyPem: new Sensitive(key) }
-      : undefined;
+    return this.#inTurn(domain, async () => {
+      const [cert, key] = await Promise.all([
+        readFile(p.cert, 'utf8').catch(() => undefined),
+        readFile(p.key, 'utf8').catch(() => undefined),
+      ]);
+      return cert !== undefined && key !== undefined
+        ? { certificatePem: cert, privateKeyPem: new Sensitive(key) }
+        : undefined;
+    });
   }
 
   /**
@@ -133,10 +152,12 @@ export class CertificateStore {
     await rm(join(this.dir, domain), { recursive: true, force: true });
   }
 
-  private async save(domain: string, cert: string, key: Sensitive<string>): Promise<void> {
+  private save(domain: string, cert: string, key: Sensitive<string>): Promise<void> {
     const p = this.paths(domain);
-    await mkdir(p.dir, { recursive: true, mode: 0o700 });
-    await writeFileAtomic(p.cert, cert, 0o644);
-    await writeFileAtomic(p.key, key.reveal(), 0o600);
+    return this.#inTurn(domain, async () => {
+      await mkdir(p.dir, { recursive: true, mode: 0o700 });
+      await writeFileAtomic(p.cert, cert, 0o644);
+      await writeFileAtomic(p.key, key.reveal(), 0o600);
+    });
   }
 }
