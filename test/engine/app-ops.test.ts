@@ -300,6 +300,50 @@ t.test('exec: a command in the task on the worker, through its node agent; outpu
   t.match(missing.body, /MC_TASK_NOT_RUNNING/);
 });
 
+t.test("stats: each task's figures from its own node's engine; the server's memory by node", async (t) => {
+  interface Stats {
+    tasks: {
+      task: string;
+      node: string;
+      memoryBytes?: number;
+      memoryLimitBytes?: number;
+      cpuPercent?: number;
+      error?: string;
+    }[];
+  }
+  const res = await api('GET', `/v1/apps/${APP}/stats?runner=web`);
+  t.equal(res.status, 200, JSON.stringify(res.json).slice(0, 300));
+  const { tasks } = res.json as Stats;
+  t.equal(tasks.length, 2, 'both web tasks');
+  t.same(new Set(tasks.map((k) => k.node)), new Set(['mc-mgr', 'mc-w1']), 'one on each node, each read there');
+  for (const k of tasks) {
+    t.notOk(k.error, `${k.task}: no error`);
+    t.ok((k.memoryBytes ?? 0) > 1024 * 1024, `${k.task}@${k.node} uses ${k.memoryBytes} bytes`);
+    t.ok((k.memoryLimitBytes ?? 0) > (k.memoryBytes ?? 0), `${k.task}: its limit ${k.memoryLimitBytes}`);
+    t.type(k.cpuPercent, 'number', `${k.task}: a CPU figure`);
+  }
+  const cli = await sh(CLI, ['app', 'stats', APP]);
+  t.equal(cli.code, 0, cli.stderr);
+  t.match(cli.stdout, /^TASK +NODE +CPU +MEMORY \/ LIMIT/);
+  t.match(cli.stdout, /^worker\.1 /m, 'the runner too');
+  const server = await api('GET', '/v1/server');
+  t.equal(server.status, 200);
+  const nodes = (
+    server.json as {
+      nodes: { hostname: string; totalBytes?: number; apps: { app: string }[]; platformBytes: number }[];
+    }
+  ).nodes;
+  t.same(nodes.map((n) => n.hostname).sort(), ['mc-mgr', 'mc-w1']);
+  for (const n of nodes) {
+    t.ok((n.totalBytes ?? 0) > 0, `${n.hostname}: its memory (${n.totalBytes})`);
+    t.ok(
+      n.apps.some((a) => a.app === APP),
+      `${n.hostname}: ${APP}'s share`,
+    );
+  }
+  t.ok(nodes.find((n) => n.hostname === 'mc-mgr')!.platformBytes > 0, "the platform's own services on the manager");
+});
+
 t.test('the node agents: only the API reaches them, only with their token, only for exec and stats', async (t) => {
   const tasks = await sh('/usr/bin/docker', [
     'service',
@@ -409,19 +453,26 @@ t.test('the node agents: only the API reaches them, only with their token, only 
   t.same(JSON.parse(answers.stdout), [401, 200, 200, 403, 403, 403, 403, 401]);
 });
 
-t.test("a deploy token reads and restarts its own app, never another's", async (t) => {
+t.test("a deploy token reads, restarts and execs in its own app, never another's", async (t) => {
   const token = (await api('POST', '/v1/tokens', { app: APP })).json as { token: string; id: string };
   t.teardown(() => api('DELETE', `/v1/tokens/${token.id}`));
   const asApp = (method: string, path: string, body?: unknown) =>
     httpsTo(`admin.${DOMAIN}`, path, { method, body, token: token.token });
   t.equal((await asApp('GET', `/v1/apps/${APP}/logs?tail=1`)).status, 200);
+  t.equal((await asApp('GET', `/v1/apps/${APP}/stats`)).status, 200, 'its own stats');
+  t.equal((await asApp('POST', `/v1/apps/${APP}/exec`, { command: ['true'] })).status, 200, 'exec in its own app');
   for (const [method, path] of [
     ['GET', '/v1/apps/one-machine-hello/logs'],
+    ['GET', '/v1/apps/other/stats'],
+    ['GET', '/v1/server'],
+    ['POST', '/v1/apps/other/exec'],
+    ['POST', '/v1/apps/other/exec/sessions'],
     ['GET', '/v1/apps/other/logs?follow=true'],
     ['POST', '/v1/apps/other/restart'],
     ['PATCH', '/v1/apps/other'],
   ] as const) {
-    const res = await asApp(method, path, method === 'GET' ? undefined : { runnerReplicas: { worker: 5 } });
+    const body = path.includes('/exec') ? { command: ['cat', '/etc/hostname'] } : { runnerReplicas: { worker: 5 } };
+    const res = await asApp(method, path, method === 'GET' ? undefined : body);
     t.equal(res.status, 403, `${method} ${path}`);
   }
 });
