@@ -244,7 +244,7 @@ cli() {
 platform_init() {
   local out args=(platform init --data-dir "$DATA_DIR" --domain "$DOMAIN" --registry-addr "$REGISTRY_ADDR"
     --endpoint-mode "$ENDPOINT_MODE" --images "$IMAGES_MODE" --engine-socket "$ENGINE_SOCK"
-    --node-socket "$NODE_SOCK"
+    --node-socket "$NODE_SOCK" --node-agent-image "$NODE_AGENT_IMAGE"
     ${OPT_KEEP:+--registry-keep "$OPT_KEEP"} ${ACME_EMAIL:+--acme-email "$ACME_EMAIL"}
     ${ACME_DIR:+--acme-directory "$ACME_DIR"} ${ACME_CA:+--acme-ca-file "$ACME_CA"})
   local s
@@ -321,6 +321,25 @@ wait_healthy() {
     done
     fail "services not healthy after $TIMEOUT s:$report"
   fi
+}
+
+# The node agents run on every node, and a worker has none of the management images (built or
+# pulled on the manager): theirs is the proxy's image under a name in the platform's registry.
+# Tagged here first, so the manager's agent starts before the registry is up.
+node_agent_image() {
+  NODE_AGENT_IMAGE="$REGISTRY_ADDR/minicloud/node-agent:${IMAGE[proxy]##*-}"
+  [ "$(image_id "$NODE_AGENT_IMAGE" 2>/dev/null || true)" = "$(image_id "${IMAGE[proxy]}")" ] ||
+    dk tag "${IMAGE[proxy]}" "$NODE_AGENT_IMAGE"
+}
+
+# Once the registry serves and we are logged in: the image goes into it, and the agents' service
+# gets the registry credentials, so a worker (one joining later too) can pull it. Neither
+# changes anything on a re-run that has nothing new.
+publish_node_agent_image() {
+  DK_TIMEOUT=300 dk push "$NODE_AGENT_IMAGE" >>"$MC_LOGS/deploy.log" 2>&1 ||
+    fail "docker push $NODE_AGENT_IMAGE failed: $(tail -n 3 "$MC_LOGS/deploy.log")"
+  dk service update --with-registry-auth --detach=true --quiet "${STACK_PREFIX}node-agent" >>"$MC_LOGS/deploy.log" 2>&1 ||
+    fail "could not give the node agents the registry's credentials: $(tail -n 3 "$MC_LOGS/deploy.log")"
 }
 
 ensure_login() {
@@ -440,6 +459,7 @@ main() {
   step images
   . "$HERE/lib/images.sh"
   ensure_images "$IMAGES_MODE"
+  node_agent_image
 
   step 'platform init';     platform_init
   step 'registry trust';    ensure_trust
@@ -447,6 +467,7 @@ main() {
   step restarts;            apply_restarts
   step 'wait for health';   wait_healthy
   step 'registry login';    ensure_login
+  step 'node agent image';  publish_node_agent_image
   step 'minicloud command'; ensure_cli
   step 'clean up';          write_state; prune_images
   summary

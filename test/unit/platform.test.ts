@@ -87,6 +87,7 @@ t.test('platform settings: defaults, and every value that reaches YAML, nginx or
     [{ engineSocket: '/run/../etc/shadow' }, 'engineSocket'],
     [{ nodeSocket: 'docker.sock' }, 'nodeSocket'],
     [{ nodeSocket: '/run/../etc/shadow' }, 'nodeSocket'],
+    [{ nodeAgentImage: 'x y' }, 'nodeAgentImage'],
   ];
   for (const [over, path] of bad) {
     t.throws(
@@ -230,6 +231,18 @@ t.test("the API mounts the engine's socket the platform was installed with", asy
     ['/x/this-node/docker.sock:/var/run/docker.sock'],
     "the node agents mount each node's own socket, not the manager's",
   );
+  const agentImage = async (over: Partial<PlatformSettings>) => {
+    const files = renderManagementFiles(await loadTemplates(), settings(over));
+    return (yaml.load(files['minicloud.yml']!) as { services: Record<string, { image: string }> }).services[
+      'node-agent'
+    ]!.image;
+  };
+  t.equal(await agentImage({}), settings().images.proxy, "without one pushed: the proxy's image");
+  t.equal(
+    await agentImage({ nodeAgentImage: '10.0.0.5:5443/minicloud/node-agent:0123456789ab' }),
+    '10.0.0.5:5443/minicloud/node-agent:0123456789ab',
+    'the one in the registry, which workers can pull',
+  );
 });
 
 t.test('a platform.json written before engineSocket and nodeSocket existed loads with the defaults', async (t) => {
@@ -242,6 +255,9 @@ t.test('a platform.json written before engineSocket and nodeSocket existed loads
   writeFileSync(file, JSON.stringify(recorded));
   t.equal((await loadPlatformSettings(dir)).engineSocket, '/var/run/docker.sock');
   t.equal((await loadPlatformSettings(dir)).nodeSocket, '/var/run/docker.sock');
+  delete recorded.settings['nodeAgentImage'];
+  writeFileSync(file, JSON.stringify(recorded));
+  t.equal((await loadPlatformSettings(dir)).nodeAgentImage, '', "no agent image recorded: the proxy's");
 });
 
 t.test("ACME settings: off by default, Let's Encrypt when only the e-mail is given, bad values refused", async (t) => {

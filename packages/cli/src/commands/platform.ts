@@ -27,6 +27,7 @@ interface InitFlags {
   registryKeep?: number;
   engineSocket?: string;
   nodeSocket?: string;
+  nodeAgentImage?: string;
   acmeEmail?: string;
   acmeDirectory?: string;
   acmeCaFile?: string;
@@ -73,6 +74,7 @@ export function registerPlatform(program: Command, io: Io): void {
     .option('--registry-keep <n>', 'previous images per repository the registry clean-up keeps', integer)
     .option('--engine-socket <path>', "the engine's unix socket on the manager (default /var/run/docker.sock)")
     .option('--node-socket <path>', "each node's own engine socket, for the node agents (default /var/run/docker.sock)")
+    .option('--node-agent-image <ref>', "the node agents' image, where every node can pull it (default the proxy's)")
     .option(
       '--acme-email <email>',
       "turn ACME on: certificates from Let's Encrypt (or --acme-directory), this account's contact",
@@ -96,6 +98,7 @@ export function registerPlatform(program: Command, io: Io): void {
         ...(flags.registryKeep !== undefined ? { registryKeep: flags.registryKeep } : {}),
         ...(flags.engineSocket !== undefined ? { engineSocket: flags.engineSocket } : {}),
         ...(flags.nodeSocket !== undefined ? { nodeSocket: flags.nodeSocket } : {}),
+        ...(flags.nodeAgentImage !== undefined ? { nodeAgentImage: flags.nodeAgentImage } : {}),
         ...(flags.acmeEmail !== undefined ? { acmeEmail: flags.acmeEmail } : {}),
         ...(flags.acmeDirectory !== undefined ? { acmeDirectory: flags.acmeDirectory } : {}),
         ...(flags.acmeCaFile !== undefined ? { acmeCaFile: flags.acmeCaFile } : {}),

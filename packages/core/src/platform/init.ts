@@ -54,11 +54,13 @@ export interface InitOptions {
   now?: Date;
 }
 
+/** Settings added after the first release: older platform.json files lack them. */
+type LaterSetting = 'engineSocket' | 'nodeSocket' | 'nodeAgentImage' | keyof typeof ACME_OFF;
+
 interface PlatformFile {
   version: 1;
   /** As recorded: settings added later are missing from older files. */
-  settings: Omit<PlatformSettings, 'engineSocket' | 'nodeSocket' | keyof typeof ACME_OFF> &
-    Partial<Pick<PlatformSettings, 'engineSocket' | 'nodeSocket' | keyof typeof ACME_OFF>>;
+  settings: Omit<PlatformSettings, LaterSetting> & Partial<Pick<PlatformSettings, LaterSetting>>;
   /** sha256 of each rendered file as last written, to tell our text from a hand edit. */
   rendered: Record<string, string>;
 }
@@ -332,5 +334,11 @@ export async function loadPlatformSettings(dataDir: string): Promise<PlatformSet
       `no minicloud platform in ${dataDir} (${layout.platformFile} is missing): run install/install.sh, or pass --data-dir`,
     );
   // Settings added since a platform was installed take their defaults (its behaviour then).
-  return { engineSocket: DEFAULT_ENGINE_SOCKET, nodeSocket: DEFAULT_ENGINE_SOCKET, ...ACME_OFF, ...file.settings };
+  return {
+    engineSocket: DEFAULT_ENGINE_SOCKET,
+    nodeSocket: DEFAULT_ENGINE_SOCKET,
+    nodeAgentImage: '',
+    ...ACME_OFF,
+    ...file.settings,
+  };
 }

@@ -63,6 +63,8 @@ export function templateValues(settings: PlatformSettings): Record<string, unkno
     registryHtpasswdFile: layout.registryHtpasswd,
     registryConfigFile: layout.registryConfig,
     nodeAgentTokenFile: layout.secret['node-agent-token'],
+    // Not pushed anywhere yet (a platform init outside install.sh): the proxy's image as it is.
+    nodeAgentImage: settings.nodeAgentImage || settings.images.proxy,
     // The apps' DNS fallback socket: 00-default.conf refuses what no app claims on it.
     dnsFallbackSocket: DNS_FALLBACK_SOCKET,
   };

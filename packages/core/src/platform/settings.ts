@@ -35,6 +35,11 @@ export interface PlatformSettings {
    */
   nodeSocket: string;
   /**
+   * The node agents' image: the proxy's, under a name in the platform's registry, where every
+   * node can pull it (install.sh pushes it there); empty means the proxy's image as it is.
+   */
+  nodeAgentImage: string;
+  /**
    * The ACME account's e-mail: set, every routed domain and admin.<domain> get certificates
    * from the ACME server at acmeDirectory; empty (the default), the platform CA's serve.
    */
@@ -106,6 +111,8 @@ function problems(s: PlatformSettings): ErrorDetail[] {
     );
   if (!DATA_DIR.test(s.nodeSocket) || s.nodeSocket.split('/').some((p) => p === '..' || p === '.'))
     bad('nodeSocket', 'must be an absolute path of letters, digits, ".", "_", "-" and "/", without "." or ".." parts');
+  if (s.nodeAgentImage !== '' && !IMAGE.test(s.nodeAgentImage))
+    bad('nodeAgentImage', 'must be an image reference such as 10.0.0.5:5443/minicloud/node-agent:1');
   if (s.acmeEmail !== '' && !EMAIL.test(s.acmeEmail))
     bad('acmeEmail', 'must be an e-mail address such as ops@example.com');
   if (s.acmeDirectory !== '' && !HTTPS_URL.test(s.acmeDirectory))
@@ -135,6 +142,7 @@ export function platformSettings(
     registryKeep: 3,
     engineSocket: DEFAULT_ENGINE_SOCKET,
     nodeSocket: DEFAULT_ENGINE_SOCKET,
+    nodeAgentImage: '',
     ...ACME_OFF,
     ...input,
     images: { ...input.images },
