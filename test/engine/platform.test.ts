@@ -328,6 +328,19 @@ t.test('a worker joins with join-worker.sh', async (t) => {
     readFileSync(`${DATA}/pki/ca.crt`, 'utf8'),
     'the node trusts the platform CA for the registry',
   );
+  // Its node agent (exec and stats there) comes from the platform's registry, with the
+  // credentials the service was given at install: the worker has no management image.
+  const agent = await waitFor(
+    'the node agent running on mc-w2',
+    async () => {
+      const tasks = (await docker.listTasks({
+        filters: { service: ['minicloud_node-agent'], node: [workerId], 'desired-state': ['running'] },
+      })) as { Status?: { State?: string } }[];
+      return tasks.find((k) => k.Status?.State === 'running');
+    },
+    120_000,
+  );
+  t.ok(agent, 'the node agent runs on the new worker');
   const again = await sh(
     'nsenter',
     ['--net=/var/run/netns/mc-test-w2', 'bash', '-c', `cd ${work} && ${command.stdout}`],
