@@ -1,13 +1,15 @@
 import t from 'tap';
 import { maskQuerySecrets, maskUrlCredentials } from '@minicloud/api';
+import { platformVersion } from '@minicloud/core';
 import { ADMIN_TOKEN, admin, testApp } from './helpers/app.js';
 
-t.test('GET /health needs no token; the docs are public', async (t) => {
+t.test('GET /health needs no token and answers the platform version; the docs are public', async (t) => {
   const { app } = await testApp();
   t.teardown(() => app.close());
   const health = await app.inject({ method: 'GET', url: '/health' });
   t.equal(health.statusCode, 200);
-  t.same(health.json(), { status: 'ok' });
+  t.same(health.json(), { status: 'ok', version: platformVersion() });
+  t.match(platformVersion(), /^\d+\.\d+\.\d+/);
   t.equal((await app.inject({ method: 'GET', url: '/docs/json' })).statusCode, 200);
   t.equal((await app.inject({ method: 'GET', url: '/docs' })).statusCode, 200);
 });

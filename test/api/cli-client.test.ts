@@ -3,6 +3,7 @@ import { PassThrough } from 'node:stream';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '@minicloud/cli';
+import { platformVersion } from '@minicloud/core';
 import { ADMIN_TOKEN, testApp } from './helpers/app.js';
 
 async function cli(env: Record<string, string | undefined>, ...args: string[]) {
@@ -367,4 +368,28 @@ t.test('minicloud app exec -it: a terminal both ways, the end of input as Ctrl-D
   const half = await cli(env, 'app', 'exec', '-i', 'shop', '--', 'sh');
   t.equal(half.code, 1);
   t.match(half.err, /-i and -t go together/);
+});
+
+t.test("minicloud version: the CLI's version, and the configured server's from GET /health", async (t) => {
+  const { app } = await testApp();
+  t.teardown(() => app.close());
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const home = t.testdir({});
+  const none = {
+    MINICLOUD_SERVER: undefined,
+    MINICLOUD_TOKEN: undefined,
+    MINICLOUD_CONFIG: join(home, 'none.json'),
+    MINICLOUD_DATA_DIR: join(home, 'no-platform'),
+  };
+  const version = platformVersion();
+  const alone = await cli(none, 'version');
+  t.same([alone.code, alone.out], [0, `client ${version}\n`], 'no server configured: the client only');
+  const both = await cli({ ...none, MINICLOUD_SERVER: url, MINICLOUD_TOKEN: ADMIN_TOKEN }, 'version');
+  t.same([both.code, both.out], [0, `client ${version}\nserver ${version} (${url})\n`]);
+  const json = await cli(none, 'version', '--json', '--server', url, '--token', ADMIN_TOKEN);
+  t.same(JSON.parse(json.out), { client: version, server: { url, version } });
+  const gone = await cli(none, 'version', '--server', 'http://127.0.0.1:1', '--token', ADMIN_TOKEN);
+  t.equal(gone.code, 1, 'an unreachable server is an error');
+  t.equal(gone.out, `client ${version}\n`, "after the client's version");
+  t.match(gone.err, /cannot reach the minicloud API at http:\/\/127\.0\.0\.1:1/);
 });

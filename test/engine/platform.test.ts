@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { platformVersion } from '@minicloud/core';
 import { engineEnv, managerDocker, waitFor } from '../helpers/engine.js';
 import {
   ADDR,
@@ -185,7 +186,7 @@ t.test('the admin API answers over HTTPS through the proxy', async (t) => {
   if (!installed) return t.fail('not installed');
   const health = await https(`admin.${DOMAIN}`, '/health');
   t.equal(health.code, 0, `curl verifies the certificate with the platform CA: ${health.stderr}`);
-  t.same(JSON.parse(health.stdout || '{}'), { status: 'ok' }, 'GET /health');
+  t.same(JSON.parse(health.stdout || '{}'), { status: 'ok', version: platformVersion() }, 'GET /health');
   const noToken = await https(`admin.${DOMAIN}`, '/v1/anything', ['-o', '/dev/null', '-w', '%{http_code}']);
   t.equal(noToken.stdout, '401', 'a route without the token is refused');
   const withToken = await https(`admin.${DOMAIN}`, '/v1/anything', [

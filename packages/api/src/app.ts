@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Apps, Sensitive } from '@minicloud/core';
+import { platformVersion, type Apps, type Sensitive } from '@minicloud/core';
 import { bearerAuth } from './auth.js';
 import type { ApiContext } from './context.js';
 import { registerErrorHandler } from './errors.js';
@@ -128,7 +128,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       openapi: '3.1.0',
       info: {
         title: 'minicloud API',
-        version: '0.1.0',
+        version: platformVersion(),
         description:
           'Run many small web apps on Docker Swarm. Every route but /health and the webhooks needs ' +
           '`Authorization: Bearer <token>`: the admin token, or for updating one app, a deploy token of that app. ' +

@@ -64,6 +64,17 @@ export async function openEvents(options: EventsOptions): Promise<EventsPort> {
 export function jobEvent(job: JobRecord, actor: string): NewEvent {
   const app = job.app ? { app: job.app } : {};
   const what = `${job.kind} ${job.app ?? ''}`.trim();
+  if (job.state === 'interrupted') {
+    // Its problem's detail names the step it reached (JobRunner.open).
+    const problem = job.problem as { detail?: string } | undefined;
+    return {
+      kind: `${job.kind}.interrupted`,
+      level: 'error',
+      actor,
+      message: `${what} interrupted: ${problem?.detail ?? 'the API stopped under it'}`,
+      ...app,
+    };
+  }
   if (job.state === 'failed') {
     // The job's problem is the Problem schema (by $ref, so its type is not spelled out here).
     const problem = job.problem as { code?: string; detail?: string } | undefined;

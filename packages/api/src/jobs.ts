@@ -1,14 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Static } from '@sinclair/typebox';
-import type { Progress } from '@minicloud/core';
+import { MinicloudError, type Progress } from '@minicloud/core';
 import { currentActor } from './actor.js';
+import { JobFile } from './job-store.js';
 import { problemOf } from './problem.js';
 import type { Job, JobKind, ProblemBody } from './schemas.js';
 
 // Long operations (deploy, update, remove, attach a database...) run as jobs: the request that
 // starts one answers at once with its id, and the client polls or long-polls GET /v1/jobs/{id}.
-// In memory on purpose: a job is a view of work under way in this process; the work's outcome
-// lives in the platform (the app's config and the swarm), which survive a restart.
+// The work's outcome lives in the platform (the app's config and the swarm); the jobs
+// themselves are kept in a file when the runner is opened on one (JobRunner.open), so that a
+// job the API was running when it stopped is reported as interrupted, with the step it
+// reached, instead of vanishing, and finished jobs are still answered after a restart.
 
 export type JobRecord = Static<typeof Job>;
 type Kind = Static<typeof JobKind>;
@@ -30,6 +33,8 @@ export interface JobRunnerOptions {
   /** Progress lines kept per job. */
   maxProgress?: number;
   now?: () => Date;
+  /** A write of the jobs' file failed (JobRunner.open): the jobs run on regardless. */
+  onStoreError?: (error: Error) => void;
 }
 
 export class JobRunner {
@@ -44,6 +49,9 @@ export class JobRunner {
   readonly #maxProgress: number;
   readonly #now: () => Date;
   #onFinish: ((job: JobRecord, actor: string) => void) | undefined;
+  #store: JobFile | undefined;
+  /** Jobs found cut short when the runner was opened, for the first onFinish listener. */
+  #interrupted: { job: JobRecord; actor: string }[] = [];
 
   constructor(options: JobRunnerOptions = {}) {
     this.#concurrency = options.concurrency ?? 2;
@@ -53,9 +61,34 @@ export class JobRunner {
     this.#now = options.now ?? (() => new Date());
   }
 
+  /**
+   * A runner whose jobs are kept in `file` (state/jobs.jsonl): the jobs an earlier process left
+   * are read back, and those it left queued or running are marked interrupted.
+   */
+  static async open(file: string, options: JobRunnerOptions = {}): Promise<JobRunner> {
+    const runner = new JobRunner(options);
+    const { store, jobs } = await JobFile.open(file, {
+      max: runner.#maxJobs,
+      ...(options.onStoreError ? { onError: options.onStoreError } : {}),
+    });
+    for (const stored of jobs) {
+      const { actor, ...job } = stored;
+      if (job.state === 'queued' || job.state === 'running') {
+        runner.#interrupt(job);
+        store.changed(job);
+        runner.#interrupted.push({ job, actor });
+      }
+      runner.#jobs.set(job.id, { job, done: Promise.resolve() });
+    }
+    runner.#store = store;
+    runner.#prune();
+    return runner;
+  }
+
   /** Told of each job when it ends, with who started it (the event log records it). */
   onFinish(listener: (job: JobRecord, actor: string) => void): void {
     this.#onFinish = listener;
+    for (const { job, actor } of this.#interrupted.splice(0)) listener(job, actor);
   }
 
   /** Queues `work`; jobs with the same key run in the order they were started. */
@@ -71,14 +104,19 @@ export class JobRunner {
     };
     const entry: Entry = { job, done: Promise.resolve() };
     const actor = currentActor();
+    this.#store?.added(job, actor);
     const progress: Progress = (step) => {
-      if (job.progress.length < this.#maxProgress) job.progress.push({ at: this.#now().toISOString(), step });
+      if (job.progress.length >= this.#maxProgress) return;
+      const line = { at: this.#now().toISOString(), step };
+      job.progress.push(line);
+      this.#store?.step(job.id, line);
     };
     const previous = this.#tails.get(key) ?? Promise.resolve();
     entry.done = previous.then(() =>
       this.#slot(async () => {
         job.state = 'running';
         job.startedAt = this.#now().toISOString();
+        this.#store?.changed(job);
         try {
           const result = await work(progress);
           if (result !== undefined) job.result = result;
@@ -89,6 +127,7 @@ export class JobRunner {
           job.state = 'failed';
         } finally {
           job.finishedAt = this.#now().toISOString();
+          this.#store?.changed(job);
           this.#onFinish?.(job, actor);
         }
       }),
@@ -148,13 +187,35 @@ export class JobRunner {
     const entry = this.#jobs.get(id);
     if (!entry) throw new Error(`no job ${id}`);
     await entry.done;
-    if (entry.job.state === 'failed') throw entry.error;
+    const { state, problem } = entry.job;
+    if (state === 'failed' || state === 'interrupted') {
+      // A job read back from the file has its problem but not the error it came from.
+      const detail = (problem as { detail?: string } | undefined)?.detail ?? 'the job did not succeed';
+      throw entry.error ?? new MinicloudError(state === 'interrupted' ? 'MC_JOB_INTERRUPTED' : 'MC_INTERNAL', detail);
+    }
     return entry.job.result;
   }
 
-  /** Resolves when every job started so far has finished (for a graceful shutdown, and tests). */
+  /**
+   * Resolves when every job started so far has finished and the jobs' file has every change
+   * (for a graceful shutdown, and tests).
+   */
   async idle(): Promise<void> {
     await Promise.all([...this.#jobs.values()].map((e) => e.done));
+    await this.#store?.flush();
+  }
+
+  /** Marks a job an earlier process left queued or running as interrupted, at the step it reached. */
+  #interrupt(job: JobRecord): void {
+    const last = job.progress.at(-1)?.step;
+    const detail =
+      job.state === 'queued'
+        ? 'the API stopped before this job started: nothing of it ran; start it again'
+        : `the API stopped while this job was running${last ? `, after its step "${last}"` : ', before its first step'}: ` +
+          `check ${job.app ? `the state of ${job.app}` : 'what it worked on'} and run the operation again`;
+    job.state = 'interrupted';
+    job.finishedAt = this.#now().toISOString();
+    job.problem = problemOf(new MinicloudError('MC_JOB_INTERRUPTED', detail));
   }
 
   async #slotValue<T>(run: () => Promise<T>): Promise<T> {

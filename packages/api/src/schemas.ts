@@ -491,6 +491,9 @@ export const JobState = Type.Union([
   Type.Literal('running'),
   Type.Literal('succeeded'),
   Type.Literal('failed'),
+  // Queued or running when the API stopped (a crash, a restart): finished, with the step it
+  // reached as its last progress line and MC_JOB_INTERRUPTED as its problem.
+  Type.Literal('interrupted'),
 ]);
 
 export const StackDeployResult = Type.Object({
@@ -530,7 +533,11 @@ export const Job = Type.Object(
     ),
     problem: Type.Optional(Type.Ref('Problem')),
   },
-  { $id: 'Job', description: 'A long operation: queued, running, then succeeded (result) or failed (problem)' },
+  {
+    $id: 'Job',
+    description:
+      'A long operation: queued, running, then succeeded (result) or failed (problem); interrupted (problem) when the API stopped under it',
+  },
 );
 
 export const JobParams = Type.Object({ id: Type.String({ pattern: '^[a-z0-9-]{1,64}$' }) });

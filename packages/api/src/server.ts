@@ -27,6 +27,7 @@ import {
 import { buildApp } from './app.js';
 import { openEvents } from './events.js';
 import { TokenStore } from './tokens.js';
+import { JobRunner } from './jobs.js';
 import { dockerPorts, nodeEngines } from './adapters.js';
 import { coreBackups, startBackupScheduler } from './backup-adapter.js';
 import { TrustedProxy } from './trusted-proxy.js';
@@ -111,6 +112,14 @@ const events = dataDir
       onNotifyError: (error) => notifyErrors.log?.warn({ reason: error.message }, error.message),
     })
   : undefined;
+// The jobs (state/jobs.jsonl): those this API's previous process left queued or running are
+// reported interrupted (in the list and as events), finished ones are answered as before.
+const jobsLog: { log?: FastifyBaseLogger } = {};
+const jobs = dataDir
+  ? await JobRunner.open(platformLayout(dataDir).jobsFile, {
+      onStoreError: (error) => jobsLog.log?.warn({ reason: error.message }, `jobs file not written: ${error.message}`),
+    })
+  : undefined;
 // Certificates from an ACME server (Let's Encrypt), when the platform's settings turn it on:
 // the API answers the CA's challenges (the proxy sends it /.well-known/acme-challenge/ of
 // every host on port 80) and orders, renews and installs in the background.
@@ -141,6 +150,7 @@ const registryHook = dataDir
 const app = await buildApp({
   adminToken,
   tokens,
+  ...(jobs ? { jobs } : {}),
   ...(events ? { events } : {}),
   ...(registryHook ? { registryHook } : {}),
   ...ports,
@@ -153,6 +163,7 @@ const app = await buildApp({
 });
 logTo.log = app.log;
 notifyErrors.log = app.log;
+jobsLog.log = app.log;
 if (dataDir && !registryHook)
   app.log.warn('push to deploy is off: no registry notify token (re-run install.sh to make one)');
 if (events && dataDir) {

@@ -12,6 +12,7 @@ import { registerRegistry } from './commands/registry.js';
 import { registerApp } from './commands/app.js';
 import { registerBackup } from './commands/backup.js';
 import { registerEvents } from './commands/events.js';
+import { registerVersion } from './commands/version.js';
 
 /** The CLI package's own version (src/ and dist/ both sit next to its package.json). */
 export function cliVersion(): string {
@@ -38,6 +39,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerApp(program, io, setExit);
   registerBackup(program, io);
   registerEvents(program, io);
+  registerVersion(program, io, cliVersion());
   return program;
 }
 

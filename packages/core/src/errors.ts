@@ -51,6 +51,10 @@ export const ERROR_CODES = {
   MC_NEED_INVALID: { status: 400, summary: 'the need cannot be attached or detached' },
   MC_ENGINE: { status: 502, summary: 'the Docker Engine refused a request' },
   MC_PLATFORM_INVALID: { status: 400, summary: 'the platform settings, templates or data dir are invalid' },
+  MC_PLATFORM_DOWNGRADE: {
+    status: 409,
+    summary: 'the platform was installed by a newer minicloud: install that version (or newer), not an older one',
+  },
   MC_PLATFORM_NOT_FOUND: { status: 404, summary: 'no minicloud platform is installed in that data dir' },
   MC_REGISTRY: { status: 502, summary: 'the private registry refused or failed a request' },
   MC_REGISTRY_AUTH: { status: 401, summary: 'the private registry refused the credentials' },
@@ -73,6 +77,10 @@ export const ERROR_CODES = {
   MC_BAD_REQUEST: { status: 400, summary: 'the request breaks the route schema (the field is named)' },
   MC_NOT_FOUND: { status: 404, summary: 'no such route' },
   MC_JOB_NOT_FOUND: { status: 404, summary: 'no job with that id (finished jobs are kept for an hour)' },
+  MC_JOB_INTERRUPTED: {
+    status: 500,
+    summary: 'the API stopped while the job was queued or running; its last step says how far it got',
+  },
   MC_TOKEN_NOT_FOUND: { status: 404, summary: 'no deploy token with that id' },
   MC_NODE_NOT_FOUND: { status: 404, summary: 'no swarm node with that id' },
   MC_UNAVAILABLE: { status: 503, summary: 'that part of the platform is not configured on this server' },

@@ -1,4 +1,5 @@
 export * from './errors.js';
+export * from './version.js';
 export * from './sensitive.js';
 export * from './labels.js';
 export { PLATFORM_SERVICE_NAMES } from './platform-names.js';

@@ -467,7 +467,7 @@ export async function webPages(app: FastifyInstance, options: WebOptions): Promi
     let next: string | undefined;
     if (job.state === 'succeeded')
       next = job.kind === 'app.remove' ? '/apps' : appName ? `/apps/${enc(appName)}` : '/apps';
-    if (job.state === 'failed')
+    if (job.state === 'failed' || job.state === 'interrupted')
       next = job.kind === 'app.add' ? '/apps/new' : appName ? `/apps/${enc(appName)}` : '/apps';
     return render(request, reply, 'job', { title: job.kind, job, running, next, refresh: running ? 2 : undefined });
   });

@@ -526,7 +526,7 @@ pre.logs{white-space:pre;max-height:70vh}
 .healthy,.succeeded{background:#d4f0dc;color:#17643a}
 .starting,.running,.queued{background:#fff1c7;color:#7a5600}
 .degraded{background:#ffe0c2;color:#8a3d00}
-.down,.failed,.removing{background:#fbd5d2;color:#8c1d18}
+.down,.failed,.interrupted,.removing{background:#fbd5d2;color:#8c1d18}
 section.removing{border-color:#e3a0a0}
 .state.warning{background:#ffe0c2;color:#8a3d00}
 .state.error{background:#fbd5d2;color:#8c1d18}

@@ -20,7 +20,8 @@ export interface Job {
   id: string;
   kind: string;
   app?: string;
-  state: 'queued' | 'running' | 'succeeded' | 'failed';
+  /** interrupted: the API stopped under it (a restart); its problem names the step it reached. */
+  state: 'queued' | 'running' | 'succeeded' | 'failed' | 'interrupted';
   progress: { at: string; step: string }[];
   result?: unknown;
   problem?: Problem;
@@ -233,7 +234,7 @@ export class ApiClient {
       for (const p of current.progress.slice(seen)) onProgress(p.step);
       seen = current.progress.length;
       if (current.state === 'succeeded') return current.result;
-      if (current.state === 'failed')
+      if (current.state === 'failed' || current.state === 'interrupted')
         throw problemError(current.problem ?? { status: 500, code: 'MC_INTERNAL', detail: 'the job failed' });
       current = await this.get<Job>(`/v1/jobs/${encodeURIComponent(current.id)}?wait=30`);
     }

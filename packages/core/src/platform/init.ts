@@ -3,6 +3,7 @@ import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MinicloudError } from '../errors.js';
+import { compareVersions, platformVersion } from '../version.js';
 import { Sensitive } from '../sensitive.js';
 import { canonicalJson, sha256Hex } from '../stack/hash.js';
 import { generateSecret, htpasswdLine, htpasswdMatches } from './credentials.js';
@@ -52,13 +53,18 @@ export interface InitOptions {
   /** install/join-worker.sh, published under public/ for new nodes. */
   joinScript?: string;
   now?: Date;
+  /** The minicloud version running this init (default: this package's); tests pass others. */
+  version?: string;
 }
 
 /** Settings added after the first release: older platform.json files lack them. */
 type LaterSetting = 'engineSocket' | 'nodeSocket' | 'nodeAgentImage' | keyof typeof ACME_OFF;
 
 interface PlatformFile {
+  /** The file's format. */
   version: 1;
+  /** The minicloud that last ran init (missing in files from before it was recorded). */
+  minicloudVersion?: string;
   /** As recorded: settings added later are missing from older files. */
   settings: Omit<PlatformSettings, LaterSetting> & Partial<Pick<PlatformSettings, LaterSetting>>;
   /** sha256 of each rendered file as last written, to tell our text from a hand edit. */
@@ -267,8 +273,25 @@ async function readPlatformFile(path: string): Promise<PlatformFile | undefined>
   }
 }
 
+/**
+ * An older minicloud over a newer one's data dir could undo its migrations (or not read them):
+ * refused before anything is written. The same version or a newer one goes ahead.
+ */
+function refuseDowngrade(previous: PlatformFile | undefined, version: string, file: string): void {
+  const installed = previous?.minicloudVersion;
+  if (installed === undefined || compareVersions(installed, version) <= 0) return;
+  throw new MinicloudError(
+    'MC_PLATFORM_DOWNGRADE',
+    `this platform was installed by minicloud ${installed} (${file}) and this is minicloud ${version}: ` +
+      `a downgrade is refused. Run install/install.sh from a checkout of minicloud ${installed} or newer`,
+  );
+}
+
 export async function initPlatform(settings: PlatformSettings, options: InitOptions = {}): Promise<InitReport> {
   const layout = platformLayout(settings.dataDir);
+  const version = options.version ?? platformVersion();
+  const previous = await readPlatformFile(layout.platformFile);
+  refuseDowngrade(previous, version, layout.platformFile);
   const now = options.now ?? new Date();
   const rec = new Recorder(layout);
   const templates = await loadTemplates(options.templatesDir);
@@ -291,7 +314,6 @@ export async function initPlatform(settings: PlatformSettings, options: InitOpti
   if (script === undefined) throw new MinicloudError('MC_PLATFORM_INVALID', `join script ${joinScript} not found`);
   await ensureText(join(layout.publicDir, 'join-worker.sh'), script, 0o755, rec);
 
-  const previous = await readPlatformFile(layout.platformFile);
   const hashes: Record<string, string> = {};
   for (const [name, text] of Object.entries(rendered)) {
     const path = join(layout.managementDir, name);
@@ -312,7 +334,7 @@ export async function initPlatform(settings: PlatformSettings, options: InitOpti
       rec.add(path, 'customized', `edited by hand; the new version is ${name}.minicloud-new`);
     }
   }
-  const platformText = `${JSON.stringify(JSON.parse(canonicalJson({ version: 1, settings, rendered: hashes } satisfies PlatformFile)), null, 2)}\n`;
+  const platformText = `${JSON.stringify(JSON.parse(canonicalJson({ version: 1, minicloudVersion: version, settings, rendered: hashes } satisfies PlatformFile)), null, 2)}\n`;
   await ensureText(layout.platformFile, platformText, 0o644, rec);
 
   const restart = new Set<ManagementService>();

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 //   registry/ mariadb/ rabbitmq/   the services' data
 //   storage/<app>/    app storage
 //   state/events.jsonl  the event log (who did what, alerts), written by the API
+//   state/jobs.jsonl    the API's jobs, so that one cut short by a restart is reported as such
 //   backups/<app>/<id>/  app backups (backup.json written last); backups/_platform/ the platform's
 
 export const PLATFORM_SECRETS = [
@@ -55,6 +56,7 @@ export interface PlatformLayout {
   storageDir: string;
   backupsDir: string;
   eventsFile: string;
+  jobsFile: string;
 }
 
 export function platformLayout(dataDir: string): PlatformLayout {
@@ -95,6 +97,7 @@ export function platformLayout(dataDir: string): PlatformLayout {
     storageDir: join(dataDir, 'storage'),
     backupsDir: join(dataDir, 'backups'),
     eventsFile: join(dataDir, 'state', 'events.jsonl'),
+    jobsFile: join(dataDir, 'state', 'jobs.jsonl'),
   };
 }
 
