@@ -52,6 +52,14 @@ t.test('the token comparison hashes both sides (no length leak), accepting only 
 
 t.test('logs redact credentials in URLs, webhook secrets in query strings, and auth headers', async (t) => {
   t.equal(maskUrlCredentials('mysql://app:s3cret@db:3306/app'), 'mysql://app:[redacted]@db:3306/app');
+  t.equal(maskUrlCredentials('x amqp://u:p@h and redis://:p2@h'), 'x amqp://u:[redacted]@h and redis://:p2@h');
+  // Found by the API fuzz: a 100 KB run of letters took 4 s (every request line is logged).
+  for (const long of ['a'.repeat(100_000), 'a://b:'.repeat(20_000), `${'a'.repeat(100_000)}://u:pw@h`]) {
+    const started = Date.now();
+    const masked = maskUrlCredentials(long);
+    t.ok(Date.now() - started < 200, `${long.length} characters masked in linear time`);
+    t.notMatch(masked, /:pw@/);
+  }
   t.equal(maskQuerySecrets('/v1/hooks/hello?token=mch_abc&x=1'), '/v1/hooks/hello?token=[redacted]&x=1');
   t.equal(maskQuerySecrets('/v1/hooks/a?x=1&Token=s1&token=s2'), '/v1/hooks/a?x=1&Token=[redacted]&token=[redacted]');
   t.equal(maskQuerySecrets('/v1/hooks/a?%74ok%65n=s3'), '/v1/hooks/a?%74ok%65n=[redacted]', 'names compared decoded');

@@ -12,7 +12,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { platformVersion, type Apps, type Sensitive } from '@minicloud/core';
 import { bearerAuth } from './auth.js';
 import type { ApiContext } from './context.js';
-import { registerErrorHandler } from './errors.js';
+import { frameworkErrors, registerErrorHandler } from './errors.js';
 import { JobRunner, type JobRunnerOptions } from './jobs.js';
 import { loggerOptions } from './logger.js';
 import { LoginLimit } from './login-limit.js';
@@ -119,6 +119,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logController: new OneLinePerRequest(),
     trustProxy: options.trustProxy ?? false,
     bodyLimit: 2 * 1024 * 1024,
+    frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isMinicloudError, pointerToPath } from '@minicloud/core';
 import { problem, type ProblemField } from './problem.js';
 
@@ -71,4 +71,24 @@ function oneMessagePerField(fields: ProblemField[], rules: ReadonlyMap<string, s
     out.push(entry);
   }
   return out;
+}
+
+/**
+ * What the router refuses before any route or hook runs (Fastify's `frameworkErrors`): a path
+ * parameter over 100 characters and a URL that does not decode. Without this Fastify answers
+ * them as plain JSON without a code, and echoes the whole path back.
+ */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return problem(reply, 414, 'MC_URI_TOO_LONG', 'a path parameter is longer than 100 characters', [
+      { field: 'params', message: 'is longer than 100 characters' },
+    ]);
+  }
+  if (error.code === 'FST_ERR_BAD_URL') {
+    return problem(reply, 400, 'MC_BAD_REQUEST', 'the URL does not decode (bad percent-encoding)', [
+      { field: 'params', message: 'is not valid percent-encoding' },
+    ]);
+  }
+  // Left: an async route constraint that failed (we declare none): the server's fault.
+  return problem(reply, 500, 'MC_INTERNAL', 'internal error; see the API logs');
 }

@@ -76,6 +76,7 @@ export const ERROR_CODES = {
   MC_RATE_LIMITED: { status: 429, summary: 'too many failed log-ins from this address: wait Retry-After seconds' },
   MC_BAD_REQUEST: { status: 400, summary: 'the request breaks the route schema (the field is named)' },
   MC_NOT_FOUND: { status: 404, summary: 'no such route' },
+  MC_URI_TOO_LONG: { status: 414, summary: 'a path parameter is longer than 100 characters' },
   MC_JOB_NOT_FOUND: { status: 404, summary: 'no job with that id (finished jobs are kept for an hour)' },
   MC_JOB_INTERRUPTED: {
     status: 500,

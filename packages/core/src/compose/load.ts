@@ -1,6 +1,7 @@
 import yaml from 'js-yaml';
 import { MinicloudError, type ErrorDetail } from '../errors.js';
 import { compileChecker } from '../schema/ajv.js';
+import { documentBoundsError } from '../schema/document-bounds.js';
 import { interpolate, type InterpolationEnv } from './interpolate.js';
 import { normaliseCompose } from './normalise.js';
 import { referenceErrors } from './references.js';
@@ -12,10 +13,14 @@ import { COMPOSE_YAML_SCHEMA } from './yaml-schema.js';
 // parse (YAML) -> interpolate (compose/interpolate.ts) -> validate (schema, then normalise the
 // short syntaxes, then check the names services refer to). Every error of a stage at once.
 
-/** Text to plain data; a syntax error names the line and column. Duplicate keys are errors. */
+/**
+ * Text to plain data; a syntax error names the line and column. Duplicate keys are errors, and
+ * so is a document too large or deep for the later stages (schema/document-bounds.ts).
+ */
 export function parseComposeYaml(text: string, source = 'compose file'): unknown {
+  let doc: unknown;
   try {
-    return yaml.load(text, { schema: COMPOSE_YAML_SCHEMA, filename: source });
+    doc = yaml.load(text, { schema: COMPOSE_YAML_SCHEMA, filename: source });
   } catch (err) {
     if (!(err instanceof yaml.YAMLException)) throw err;
     const reason = `line ${err.mark.line + 1}, column ${err.mark.column + 1}: ${err.reason}`;
@@ -23,6 +28,9 @@ export function parseComposeYaml(text: string, source = 'compose file'): unknown
       { path: '', message: reason },
     ]);
   }
+  const tooBig = documentBoundsError(doc);
+  if (tooBig) throw new MinicloudError('MC_COMPOSE_INVALID', `${source} is too large: ${tooBig.message}`, [tooBig]);
+  return doc;
 }
 
 const checkSchema = compileChecker(ComposeSchema);
@@ -60,6 +68,8 @@ function invalid(source: string, details: ErrorDetail[]): MinicloudError {
  * Unsupported keys are errors with their path, never dropped; all errors are thrown at once.
  */
 export function validateCompose(doc: unknown, source = 'compose file'): ComposeFile {
+  const tooBig = documentBoundsError(doc); // a document that came as JSON, not through parseComposeYaml
+  if (tooBig) throw new MinicloudError('MC_COMPOSE_INVALID', `${source} is too large: ${tooBig.message}`, [tooBig]);
   const result = checkSchema(doc);
   if (!result.ok) {
     const reported = result.details.filter((d) => !BRANCH_SUMMARY.test(d.message));

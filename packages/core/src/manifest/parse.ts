@@ -1,5 +1,6 @@
 import yaml from 'js-yaml';
 import { MinicloudError } from '../errors.js';
+import { documentBoundsError } from '../schema/document-bounds.js';
 
 export type ManifestFormat = 'yaml' | 'json';
 
@@ -14,8 +15,9 @@ export function formatOf(fileName: string): ManifestFormat {
  * manifest says is what JSON could say too; duplicate keys are an error, not a silent overwrite.
  */
 export function parseManifestText(text: string, format: ManifestFormat, source = 'manifest'): unknown {
+  let doc: unknown;
   try {
-    return format === 'json' ? JSON.parse(text) : yaml.load(text, { schema: yaml.CORE_SCHEMA, filename: source });
+    doc = format === 'json' ? JSON.parse(text) : yaml.load(text, { schema: yaml.CORE_SCHEMA, filename: source });
   } catch (err) {
     const reason =
       err instanceof yaml.YAMLException
@@ -25,4 +27,7 @@ export function parseManifestText(text: string, format: ManifestFormat, source =
       { path: '', message: reason },
     ]);
   }
+  const tooBig = documentBoundsError(doc);
+  if (tooBig) throw new MinicloudError('MC_MANIFEST_PARSE', `${source} is too large: ${tooBig.message}`, [tooBig]);
+  return doc;
 }
