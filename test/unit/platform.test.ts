@@ -4,6 +4,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import {
+  composeFromText,
   DNS_FALLBACK_SOCKET,
   certificateInfo,
   certificateProblem,
@@ -96,6 +97,17 @@ t.test('platform settings: defaults, and every value that reaches YAML, nginx or
       `${JSON.stringify(over)} is refused`,
     );
   }
+});
+
+t.test('the rendered stack passes compose interpolation, as docker stack deploy reads it', async (t) => {
+  const files = renderManagementFiles(await loadTemplates(), settings());
+  // A lone $ (an nginx variable, a regex anchor) is refused by `docker stack deploy`; $$ is one $.
+  const loaded = composeFromText(files['minicloud.yml']!, 'minicloud.yml', {});
+  const agent = loaded.services['node-agent'] as unknown as { environment: Record<string, string> };
+  const conf = agent.environment['NODE_AGENT_CONF']!;
+  t.match(conf, /if \(\$http_x_minicloud_agent_token != "@TOKEN@"\) \{ return 401; \}/);
+  t.match(conf, /\|exec\/\[0-9a-f\]\+\/json\)\$ \{/, 'the location patterns end in one $');
+  t.notMatch(conf, /\$\$/, 'no doubled $ is left');
 });
 
 t.test('the management stack template renders into a valid stack', async (t) => {
