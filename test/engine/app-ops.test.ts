@@ -385,12 +385,17 @@ t.test('the node agents: only the API reaches them, only with their token, only 
   const agents = (ips['minicloud_node-agent']?.Tasks ?? []).map((k) => k.EndpointIP);
   t.ok(agents.length >= 1, `agent addresses: ${agents.join(' ')}`);
 
-  // An app's container (on the proxy network) finds no way to any agent, nor can it join theirs.
-  const probe = `(async () => { const net = require('node:net'); const out = [];
-    for (const ip of JSON.parse(process.env.IPS)) out.push(await new Promise((r) => {
-      const s = net.connect({ host: ip, port: 2375, timeout: 3000 });
-      s.on('connect', () => { s.destroy(); r('open'); }); s.on('timeout', () => { s.destroy(); r('timeout'); });
-      s.on('error', (e) => r(e.code)); }));
+  // An app's container (on the proxy network) reaches no agent, even holding the agent token, nor
+  // can it join their network. (What it may reach instead, this machine's way out, is not an agent:
+  // an agent answers 200 with the token, 401 or 403 without.)
+  const token = platformSecret('node-agent-token');
+  const probe = `(async () => { const out = [];
+    for (const ip of JSON.parse(process.env.IPS)) {
+      try {
+        const res = await fetch('http://' + ip + ':2375/_ping', { headers: { 'x-minicloud-agent-token': process.env.TOKEN }, signal: AbortSignal.timeout(4000) });
+        out.push(res.status);
+      } catch (e) { out.push(String(e.cause?.code ?? e.name)); }
+    }
     process.stdout.write(JSON.stringify(out)); })()`;
   const fromApp = await sh('/usr/bin/docker', [
     'run',
@@ -399,13 +404,19 @@ t.test('the node agents: only the API reaches them, only with their token, only 
     'minicloud-proxy',
     '-e',
     `IPS=${JSON.stringify(agents)}`,
+    '-e',
+    `TOKEN=${token}`,
     'minicloud/node:20',
     'node',
     '-e',
     probe,
   ]);
   t.equal(fromApp.code, 0, fromApp.stderr);
-  t.notOk((JSON.parse(fromApp.stdout) as string[]).includes('open'), `from the proxy network: ${fromApp.stdout}`);
+  const answers_ = JSON.parse(fromApp.stdout) as (number | string)[];
+  t.notOk(
+    answers_.some((a) => a === 200 || a === 401 || a === 403),
+    `from the proxy network no agent answers: ${fromApp.stdout}`,
+  );
   const join = await sh('/usr/bin/docker', [
     'run',
     '--rm',
