@@ -124,7 +124,7 @@ t.test('each rule names the field and the rule', async (t) => {
         ],
       },
       [
-        'runners[1].name: "mariadb" is the name of a platform service (api, mariadb, proxy, rabbitmq, registry); choose another',
+        'runners[1].name: "mariadb" is the name of a platform service (api, mariadb, node-agent, proxy, rabbitmq, registry); choose another',
       ],
     ],
     [{ ...base, healthcheck: { interval: '5s' } }, ['healthcheck: must have exactly one of http or command']],

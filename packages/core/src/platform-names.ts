@@ -10,4 +10,11 @@ export const PLATFORM_STACK = 'minicloud';
  * answer to on the shared networks (`mariadb`, `rabbitmq`, `registry` are apps' addresses for
  * them). A unit test keeps this list in step with the stack file.
  */
-export const PLATFORM_SERVICE_NAMES: readonly string[] = ['api', 'mariadb', 'proxy', 'rabbitmq', 'registry'];
+export const PLATFORM_SERVICE_NAMES: readonly string[] = [
+  'api',
+  'mariadb',
+  'node-agent',
+  'proxy',
+  'rabbitmq',
+  'registry',
+];
