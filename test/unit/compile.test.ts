@@ -265,7 +265,9 @@ t.test('bad settings are refused with the field named, before anything is compil
   );
   t.same(
     settingsErrors(() => compileStack(web, { image: IMAGE, name: 'admin' })),
-    ['name: "admin" is reserved by the platform (minicloud, admin, api, mariadb, node-agent, proxy, rabbitmq, registry)'],
+    [
+      'name: "admin" is reserved by the platform (minicloud, admin, api, mariadb, node-agent, proxy, rabbitmq, registry)',
+    ],
   );
   t.same(
     settingsErrors(() => compileStack(m('name: registry'), { image: IMAGE })),
@@ -282,7 +284,9 @@ t.test('bad settings are refused with the field named, before anything is compil
   );
   t.same(
     settingsErrors(() => compileStack(web, { image: IMAGE, name: 'minicloud' })),
-    ['name: "minicloud" is reserved by the platform (minicloud, admin, api, mariadb, node-agent, proxy, rabbitmq, registry)'],
+    [
+      'name: "minicloud" is reserved by the platform (minicloud, admin, api, mariadb, node-agent, proxy, rabbitmq, registry)',
+    ],
   );
   t.same(
     settingsErrors(() => compileStack(web, { image: IMAGE, env: { DATABASE_URL: 'x' } })),
