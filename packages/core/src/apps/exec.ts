@@ -108,6 +108,34 @@ function execError(app: string, what: string, error: unknown): MinicloudError {
   return new MinicloudError('MC_ENGINE', `exec in ${app}: ${what}: ${engineMessage(error)}`, [], { cause: error });
 }
 
+/** The exec made (not started) in the task execTarget() chooses, on that task's node's engine. */
+async function createExec(
+  docker: Docker,
+  engines: NodeEngines,
+  app: string,
+  command: string[],
+  options: AppExecOptions,
+  io: { stdin: boolean; tty: boolean },
+): Promise<{ target: ExecTarget; exec: Docker.Exec }> {
+  checkCommand(command);
+  const target = await execTarget(docker, app, options);
+  const engine = await engines.engine(target.nodeId);
+  const exec = await engine
+    .getContainer(target.containerId)
+    .exec({
+      Cmd: command,
+      AttachStdin: io.stdin,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: io.tty,
+      ...(io.tty ? { Env: ['TERM=xterm-256color'] } : {}),
+    })
+    .catch((error: unknown) => {
+      throw execError(app, `create the exec in ${target.task} on ${target.node}`, error);
+    });
+  return { target, exec };
+}
+
 /**
  * Runs `command` in the app's task without a terminal: `started` (which task, which node), then
  * its output as it comes (UTF-8 text, stdout and stderr apart), then `exit` with its code. An
@@ -120,15 +148,7 @@ export async function* execInApp(
   command: string[],
   options: AppExecOptions = {},
 ): AsyncGenerator<ExecEvent> {
-  checkCommand(command);
-  const target = await execTarget(docker, app, options);
-  const engine = await engines.engine(target.nodeId);
-  const exec = await engine
-    .getContainer(target.containerId)
-    .exec({ Cmd: command, AttachStdout: true, AttachStderr: true, AttachStdin: false, Tty: false })
-    .catch((error: unknown) => {
-      throw execError(app, `create the exec in ${target.task} on ${target.node}`, error);
-    });
+  const { target, exec } = await createExec(docker, engines, app, command, options, { stdin: false, tty: false });
   const stream = (await exec.start({ hijack: true, stdin: false }).catch((error: unknown) => {
     throw execError(app, `start the exec in ${target.task}`, error);
   })) as Duplex | Readable;
@@ -189,22 +209,7 @@ export async function openAppExec(
   command: string[],
   options: AppExecOptions & { tty: boolean },
 ): Promise<ExecSession> {
-  checkCommand(command);
-  const target = await execTarget(docker, app, options);
-  const engine = await engines.engine(target.nodeId);
-  const exec = await engine
-    .getContainer(target.containerId)
-    .exec({
-      Cmd: command,
-      AttachStdin: true,
-      AttachStdout: true,
-      AttachStderr: true,
-      Tty: options.tty,
-      ...(options.tty ? { Env: ['TERM=xterm-256color'] } : {}),
-    })
-    .catch((error: unknown) => {
-      throw execError(app, `create the exec in ${target.task} on ${target.node}`, error);
-    });
+  const { target, exec } = await createExec(docker, engines, app, command, options, { stdin: true, tty: options.tty });
   return {
     task: target.task,
     node: target.node,
