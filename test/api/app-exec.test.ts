@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import type { Duplex } from 'node:stream';
 import t from 'tap';
-import { admin, testApp } from './helpers/app.js';
+import { admin, testApp, deployTokenHeaders } from './helpers/app.js';
 
 // POST /v1/apps/{name}/exec over a fake exec port: the NDJSON answer, the errors before it, and
 // who may call it (a deploy token, in its own app only).
@@ -91,10 +91,7 @@ t.test('a deploy token may exec in its own app, never in another app', async (t)
   t.teardown(() => app.close());
   apps.seed('web');
   apps.seed('other');
-  const { token } = (
-    await app.inject({ method: 'POST', url: '/v1/tokens', headers: admin, payload: { app: 'web' } })
-  ).json();
-  const ci = { authorization: `Bearer ${token}` };
+  const ci = await deployTokenHeaders(app, 'web');
   const own = await app.inject({
     method: 'POST',
     url: '/v1/apps/web/exec',
@@ -202,10 +199,7 @@ t.test('exec -it: a session made by an authorised call, attached once by its id,
   t.equal(ok.statusCode, 204);
   t.same(exec.resizes, ['24x80', '50x132']);
 
-  const { token } = (
-    await app.inject({ method: 'POST', url: '/v1/tokens', headers: admin, payload: { app: 'other' } })
-  ).json();
-  const ci = { authorization: `Bearer ${token}` };
+  const ci = await deployTokenHeaders(app, 'other');
   for (const [method, path_] of [
     ['POST', '/v1/apps/shop/exec/sessions'],
     ['GET', `/v1/apps/shop/exec/sessions/${id}`],

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import t from 'tap';
-import { admin, testApp } from './helpers/app.js';
+import { admin, testApp, deployTokenHeaders } from './helpers/app.js';
 
 // Day-two routes over fakes: logs (read and followed), restart, scale; who may call them.
 
@@ -125,10 +125,7 @@ t.test("a deploy token may read its own app's logs and restart it, never another
   t.teardown(() => app.close());
   apps.seed('web');
   apps.seed('other');
-  const { token } = (
-    await app.inject({ method: 'POST', url: '/v1/tokens', headers: admin, payload: { app: 'web' } })
-  ).json();
-  const ci = { authorization: `Bearer ${token}` };
+  const ci = await deployTokenHeaders(app, 'web');
   t.equal((await app.inject({ method: 'GET', url: '/v1/apps/web/logs', headers: ci })).statusCode, 200);
   t.equal((await app.inject({ method: 'POST', url: '/v1/apps/web/restart', headers: ci })).statusCode, 202);
   for (const [method, url] of [

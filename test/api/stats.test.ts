@@ -1,5 +1,5 @@
 import t from 'tap';
-import { admin, testApp } from './helpers/app.js';
+import { admin, testApp, deployTokenHeaders } from './helpers/app.js';
 
 // GET /v1/apps/{name}/stats and GET /v1/server over fakes: the answers' shape, bad queries,
 // errors, and who may ask.
@@ -56,10 +56,7 @@ t.test("a deploy token may read its own app's stats, never another app's nor the
   t.teardown(() => app.close());
   apps.seed('web');
   apps.seed('other');
-  const { token } = (
-    await app.inject({ method: 'POST', url: '/v1/tokens', headers: admin, payload: { app: 'web' } })
-  ).json();
-  const ci = { authorization: `Bearer ${token}` };
+  const ci = await deployTokenHeaders(app, 'web');
   t.equal((await app.inject({ method: 'GET', url: '/v1/apps/web/stats', headers: ci })).statusCode, 200);
   for (const url of ['/v1/apps/other/stats', '/v1/server']) {
     const res = await app.inject({ method: 'GET', url, headers: ci });

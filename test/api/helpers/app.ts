@@ -65,3 +65,10 @@ export async function testApp(options: Partial<AppOptions> & { fake?: FakeAppsOp
   });
   return { app, apps, nodes, stacks, stats, logs, exec };
 }
+
+/** A deploy token for one app, made by the admin, as the headers its CI job would send. */
+export async function deployTokenHeaders(app: FastifyInstance, name: string): Promise<{ authorization: string }> {
+  const res = await app.inject({ method: 'POST', url: '/v1/tokens', headers: admin, payload: { app: name } });
+  if (res.statusCode !== 201) throw new Error(`POST /v1/tokens for ${name}: ${res.statusCode} ${res.body}`);
+  return { authorization: `Bearer ${(res.json() as { token: string }).token}` };
+}
