@@ -143,72 +143,8 @@ t.test('logs: every task on every node, named by task and node; runner and since
   t.match(cli.stdout, /^worker\.1@\S+ \d{4}-\d\d-\d\dT\S+Z worker for queue jobs started/m);
 });
 
-t.test('logs --follow streams lines of tasks that start after it began', async (t) => {
-  const stream = follow('runner=worker&tail=1');
-  t.teardown(stream.stop);
-  await waitFor('the follow to answer', async () => (stream.status() !== 0 ? true : undefined), 30_000);
-  t.equal(stream.status(), 200);
-  const before = running(await show(), 'worker').map((k) => k.id);
-  const restart = await api('POST', `/v1/apps/${APP}/restart?wait=true`, { runner: 'worker' });
-  t.equal(restart.status, 200, JSON.stringify(restart.json).slice(0, 300));
-  const after = running(await show(), 'worker').map((k) => k.id);
-  t.notSame(after, before, 'the worker runs a new task');
-  await waitFor(
-    "the new task's start line on the open stream",
-    async () =>
-      stream.lines.filter((l) => /worker for queue jobs started/.test(l.line)).length >= 1 ? true : undefined,
-    30_000,
-  );
-  t.ok(
-    stream.lines.some((l) => l.service === 'worker' && /started/.test(l.line) && Date.parse(l.time) > 0),
-    'a line written after the follow began',
-  );
-});
-
-t.test('restart: new web tasks, rolling and start-first, with no request dropped', async (t) => {
-  const before = running(await show(), 'web').map((k) => k.id);
-  const counts = new Map<string, number>();
-  let done = false;
-  const restart = api('POST', `/v1/apps/${APP}/restart?wait=true`).finally(() => (done = true));
-  while (!done) {
-    const key = await httpsTo(HOST, '/').then(
-      (r) => String(r.status),
-      (e: Error) => e.message,
-    );
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  const res = await restart;
-  t.equal(res.status, 200, JSON.stringify(res.json).slice(0, 300));
-  t.same([...counts.keys()], ['200'], `every request answered 200: ${JSON.stringify([...counts])}`);
-  t.ok((counts.get('200') ?? 0) > 10, `requests kept flowing (${counts.get('200')})`);
-  const after = running(await show(), 'web').map((k) => k.id);
-  t.equal(after.length, 2);
-  t.same(
-    after.filter((id) => before.includes(id)),
-    [],
-    'every web task is new',
-  );
-});
-
-t.test('scale: a runner to 2 and back to 1, kept over a later update', async (t) => {
-  const scale = await sh(CLI, ['app', 'scale', APP, '2', '--runner', 'worker']);
-  t.equal(scale.code, 0, scale.stderr);
-  t.match(scale.stdout, /opsapp worker: 2 replicas/);
-  let status = await show();
-  t.same(status.runnerReplicas, { worker: 2 });
-  t.equal(running(status, 'worker').length, 2);
-  const update = await api('PATCH', `/v1/apps/${APP}?wait=true`, { env: { COLOUR: 'blue' } });
-  t.equal(update.status, 200, JSON.stringify(update.json).slice(0, 300));
-  status = await show();
-  t.same(status.runnerReplicas, { worker: 2 }, 'an update keeps it');
-  t.equal(status.services.find((s) => s.name === `${APP}_worker`)!.desired, 2);
-  const bad = await api('PATCH', `/v1/apps/${APP}?wait=true`, { runnerReplicas: { nope: 1 } });
-  t.equal(bad.status, 400);
-  t.match(bad.json, { code: 'MC_SETTINGS_INVALID', errors: [{ field: 'runnerReplicas.nope' }] });
-  const back = await sh(CLI, ['app', 'scale', APP, '1', '--runner', 'worker']);
-  t.equal(back.code, 0, back.stderr);
-  t.equal(running(await show(), 'worker').length, 1);
-});
+// Exec and stats run while the web tasks are still spread one a node, as the logs test checked:
+// a rolling restart or update may place both new tasks on one node (seen in CI: both on the worker).
 
 /** An exec through the proxy as the CLI sends it: its NDJSON lines, parsed. */
 async function exec(body: Record<string, unknown>, token = platformSecret('admin-token')) {
@@ -342,6 +278,73 @@ t.test("stats: each task's figures from its own node's engine; the server's memo
     );
   }
   t.ok(nodes.find((n) => n.hostname === 'mc-mgr')!.platformBytes > 0, "the platform's own services on the manager");
+});
+
+t.test('logs --follow streams lines of tasks that start after it began', async (t) => {
+  const stream = follow('runner=worker&tail=1');
+  t.teardown(stream.stop);
+  await waitFor('the follow to answer', async () => (stream.status() !== 0 ? true : undefined), 30_000);
+  t.equal(stream.status(), 200);
+  const before = running(await show(), 'worker').map((k) => k.id);
+  const restart = await api('POST', `/v1/apps/${APP}/restart?wait=true`, { runner: 'worker' });
+  t.equal(restart.status, 200, JSON.stringify(restart.json).slice(0, 300));
+  const after = running(await show(), 'worker').map((k) => k.id);
+  t.notSame(after, before, 'the worker runs a new task');
+  await waitFor(
+    "the new task's start line on the open stream",
+    async () =>
+      stream.lines.filter((l) => /worker for queue jobs started/.test(l.line)).length >= 1 ? true : undefined,
+    30_000,
+  );
+  t.ok(
+    stream.lines.some((l) => l.service === 'worker' && /started/.test(l.line) && Date.parse(l.time) > 0),
+    'a line written after the follow began',
+  );
+});
+
+t.test('restart: new web tasks, rolling and start-first, with no request dropped', async (t) => {
+  const before = running(await show(), 'web').map((k) => k.id);
+  const counts = new Map<string, number>();
+  let done = false;
+  const restart = api('POST', `/v1/apps/${APP}/restart?wait=true`).finally(() => (done = true));
+  while (!done) {
+    const key = await httpsTo(HOST, '/').then(
+      (r) => String(r.status),
+      (e: Error) => e.message,
+    );
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const res = await restart;
+  t.equal(res.status, 200, JSON.stringify(res.json).slice(0, 300));
+  t.same([...counts.keys()], ['200'], `every request answered 200: ${JSON.stringify([...counts])}`);
+  t.ok((counts.get('200') ?? 0) > 10, `requests kept flowing (${counts.get('200')})`);
+  const after = running(await show(), 'web').map((k) => k.id);
+  t.equal(after.length, 2);
+  t.same(
+    after.filter((id) => before.includes(id)),
+    [],
+    'every web task is new',
+  );
+});
+
+t.test('scale: a runner to 2 and back to 1, kept over a later update', async (t) => {
+  const scale = await sh(CLI, ['app', 'scale', APP, '2', '--runner', 'worker']);
+  t.equal(scale.code, 0, scale.stderr);
+  t.match(scale.stdout, /opsapp worker: 2 replicas/);
+  let status = await show();
+  t.same(status.runnerReplicas, { worker: 2 });
+  t.equal(running(status, 'worker').length, 2);
+  const update = await api('PATCH', `/v1/apps/${APP}?wait=true`, { env: { COLOUR: 'blue' } });
+  t.equal(update.status, 200, JSON.stringify(update.json).slice(0, 300));
+  status = await show();
+  t.same(status.runnerReplicas, { worker: 2 }, 'an update keeps it');
+  t.equal(status.services.find((s) => s.name === `${APP}_worker`)!.desired, 2);
+  const bad = await api('PATCH', `/v1/apps/${APP}?wait=true`, { runnerReplicas: { nope: 1 } });
+  t.equal(bad.status, 400);
+  t.match(bad.json, { code: 'MC_SETTINGS_INVALID', errors: [{ field: 'runnerReplicas.nope' }] });
+  const back = await sh(CLI, ['app', 'scale', APP, '1', '--runner', 'worker']);
+  t.equal(back.code, 0, back.stderr);
+  t.equal(running(await show(), 'worker').length, 1);
 });
 
 t.test('the node agents: only the API reaches them, only with their token, only for exec and stats', async (t) => {
