@@ -641,6 +641,11 @@ t.test('secrets and configs: references by name with file target, uid, gid, mode
     labels: { purpose: 'db', 'com.docker.stack.namespace': 'app', 'minicloud.managed': 'true' },
   });
   t.equal(secret.data!.reveal().toString(), 's3cret\n');
+  t.equal(
+    secret.labels['minicloud.content-hash'],
+    createHash('sha256').update('s3cret\n').digest('hex'),
+    "the content's hash, so a changed file is seen at the next deploy",
+  );
   t.notMatch(JSON.stringify(stack), /s3cret/, 'secret contents never reach JSON or logs');
   t.equal(stack.configs[0]!.data!.reveal().toString(), 'events {}');
   t.same(

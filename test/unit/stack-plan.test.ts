@@ -131,6 +131,54 @@ t.test('objects minicloud did not create are never updated: a clear conflict', a
   }
 });
 
+t.test(
+  'a secret or config whose file changed is refused by name; one created without the hash label is kept',
+  async (t) => {
+    const withSecret = (hash: string): DesiredStack => ({
+      ...desired([service('web', 'h1')]),
+      secrets: [
+        {
+          kind: 'secret',
+          name: 'shop_key',
+          key: 'key',
+          external: false,
+          labels: { ...managed, 'minicloud.content-hash': hash },
+        },
+      ],
+    });
+    const had = (labels: Record<string, string>): ActualObject => ({
+      kind: 'secret',
+      id: 's1',
+      name: 'shop_key',
+      labels,
+    });
+    const same = planStack(withSecret('aaa'), [proxy, had({ ...managed, 'minicloud.content-hash': 'aaa' })]);
+    t.match(
+      same.actions.find((a) => a.kind === 'secret'),
+      { op: 'unchanged', id: 's1' },
+      'same content: unchanged',
+    );
+    const old = planStack(withSecret('aaa'), [proxy, had(managed)]);
+    t.match(
+      old.actions.find((a) => a.kind === 'secret'),
+      { op: 'unchanged' },
+      'no hash label (made before it): unchanged',
+    );
+    try {
+      planStack(withSecret('bbb'), [proxy, had({ ...managed, 'minicloud.content-hash': 'aaa' })]);
+      t.fail('expected an error');
+    } catch (error) {
+      if (!isMinicloudError(error)) throw error;
+      t.equal(error.code, 'MC_STACK_OBJECT_CHANGED');
+      t.same(
+        error.details.map((d) => d.path),
+        ['secrets.key'],
+      );
+      t.match(error.message, 'secret "shop_key" exists with other content');
+    }
+  },
+);
+
 t.test('a missing external network is refused before anything is created', async (t) => {
   try {
     planStack(desired([service('web', 'h1')]), []);

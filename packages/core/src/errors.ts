@@ -16,6 +16,10 @@ export const ERROR_CODES = {
   MC_SETTINGS_INVALID: { status: 400, summary: 'the deployment settings break the schema' },
   MC_COMPOSE_INVALID: { status: 400, summary: 'the compose file is invalid or uses an unsupported key' },
   MC_STACK_CONFLICT: { status: 409, summary: 'an object of that name exists and is not managed by minicloud' },
+  MC_STACK_OBJECT_CHANGED: {
+    status: 409,
+    summary: "a secret's or config's file changed, and a swarm secret or config cannot change: give it a new name",
+  },
   MC_STACK_MISSING_EXTERNAL: { status: 400, summary: 'the stack uses an external object that does not exist' },
   MC_STACK_NOT_FOUND: { status: 404, summary: 'no stack of that name' },
   MC_DEPLOY_FAILED: { status: 502, summary: 'the stack did not converge: a service failed or timed out' },

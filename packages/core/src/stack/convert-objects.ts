@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { Sensitive } from '../sensitive.js';
 import { DEFAULT_NETWORK } from '../compose/references.js';
 import type { ComposeNetwork } from '../compose/types.js';
 import { compareText, createdLabels, objectName, own, type ConvertContext } from './convert-context.js';
-import type { DesiredNetwork, DesiredSecretOrConfig, DesiredVolume } from './types.js';
+import { CONTENT_HASH_LABEL, type DesiredNetwork, type DesiredSecretOrConfig, type DesiredVolume } from './types.js';
 
 // The stack's networks, volumes, secrets and configs (docker/cli convert/compose.go Networks,
 // Secrets, Configs, and stack/deploy_composefile.go). External ones are only named: the
@@ -81,13 +82,15 @@ export function desiredFileObjects(ctx: ConvertContext, kind: 'secret' | 'config
         message: `${def.file ?? '(none)'} was not read (see readStackInputs)`,
       });
     }
+    const content = data ?? Buffer.alloc(0);
+    const hash = createHash('sha256').update(content).digest('hex');
     return {
       kind,
       name,
       key,
       external: false,
-      labels: createdLabels(ctx, def.labels),
-      data: new Sensitive(data ?? Buffer.alloc(0)),
+      labels: createdLabels(ctx, { ...def.labels, [CONTENT_HASH_LABEL]: hash }),
+      data: new Sensitive(content),
     };
   });
 }

@@ -1,7 +1,7 @@
 import { MinicloudError, type ErrorDetail } from '../errors.js';
 import { LABELS } from '../labels.js';
 import { changedFields } from './changed-fields.js';
-import { SPEC_HASH_LABEL, STACK_NAMESPACE_LABEL, type DesiredStack } from './types.js';
+import { CONTENT_HASH_LABEL, SPEC_HASH_LABEL, STACK_NAMESPACE_LABEL, type DesiredStack } from './types.js';
 
 export type ObjectKind = 'network' | 'volume' | 'secret' | 'config' | 'service';
 
@@ -38,9 +38,10 @@ export function planStack(desired: DesiredStack, actual: ActualObject[], options
   const find = (kind: ObjectKind, name: string) => actual.find((o) => o.kind === kind && o.name === name);
   const errors: ErrorDetail[] = [];
   const missing: ErrorDetail[] = [];
+  const changed: ErrorDetail[] = [];
   const actions: Action[] = [];
 
-  const simple: [ObjectKind, { name: string; key: string; external: boolean }[]][] = [
+  const simple: [ObjectKind, { name: string; key: string; external: boolean; labels?: Record<string, string> }[]][] = [
     ['network', desired.networks],
     ['volume', desired.volumes],
     ['secret', desired.secrets],
@@ -58,6 +59,7 @@ export function planStack(desired: DesiredStack, actual: ActualObject[], options
       }
       if (!found) actions.push({ op: 'create', kind, name: object.name });
       else if (!isManaged(found)) errors.push(conflict(kind, object.name));
+      else if (contentChanged(found, object.labels)) changed.push(changedContent(kind, object.name, object.key));
       else actions.push({ op: 'unchanged', kind, name: object.name, id: found.id });
     }
   }
@@ -104,6 +106,13 @@ export function planStack(desired: DesiredStack, actual: ActualObject[], options
       errors,
     );
   }
+  if (changed.length > 0) {
+    throw new MinicloudError(
+      'MC_STACK_OBJECT_CHANGED',
+      `stack ${desired.name}: ${changed.map((e) => e.message).join('; ')}`,
+      changed,
+    );
+  }
   if (missing.length > 0) {
     throw new MinicloudError(
       'MC_STACK_MISSING_EXTERNAL',
@@ -112,6 +121,25 @@ export function planStack(desired: DesiredStack, actual: ActualObject[], options
     );
   }
   return { stack: desired.name, actions };
+}
+
+/**
+ * A secret or config whose file changed since it was created. Objects created before the
+ * content hash label existed carry none and are taken as unchanged, as they were before.
+ */
+function contentChanged(found: ActualObject, desired: Record<string, string> | undefined): boolean {
+  const had = found.labels[CONTENT_HASH_LABEL];
+  const wants = desired?.[CONTENT_HASH_LABEL];
+  return had !== undefined && wants !== undefined && had !== wants;
+}
+
+function changedContent(kind: ObjectKind, name: string, key: string): ErrorDetail {
+  return {
+    path: `${kind}s.${key}`,
+    message:
+      `${kind} "${name}" exists with other content, and a swarm ${kind} cannot change: ` +
+      `give the new content a new name (e.g. ${key}_v2) or remove the stack first`,
+  };
 }
 
 function conflict(kind: ObjectKind, name: string): ErrorDetail {

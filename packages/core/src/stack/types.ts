@@ -8,6 +8,12 @@ import type { Sensitive } from '../sensitive.js';
 export const STACK_NAMESPACE_LABEL = 'com.docker.stack.namespace';
 /** Hash of the desired service spec, so an unchanged re-deploy can skip the update entirely. */
 export const SPEC_HASH_LABEL = 'minicloud.spec-hash';
+/**
+ * SHA-256 of a secret's or config's content. A swarm secret or config cannot change content
+ * (only its labels), so this is how a re-deploy sees that the file behind one changed. Whoever
+ * reads engine labels can already mount the secret in a service of theirs: the hash tells them nothing more.
+ */
+export const CONTENT_HASH_LABEL = 'minicloud.content-hash';
 
 /** Engine API ServiceSpec (subset with the fields minicloud sets), in the API's own casing. */
 export type ServiceSpec = Record<string, unknown> & {
