@@ -229,3 +229,42 @@ t.test('rm --detach returns before the stack is gone; a deploy after it still co
     [['converged', 1]],
   );
 });
+
+t.test('a secret whose file changed is refused by name at the next deploy, and nothing is changed', async (t) => {
+  const STACK2 = 'mc-secret';
+  t.teardown(() => removeStack(STACK2, docker).catch(() => undefined));
+  const withSecret = (content: string) => ({
+    compose: {
+      version: '3.8',
+      services: {
+        web: {
+          image: `${env.registry}/hello:1`,
+          secrets: [{ source: 'token' }],
+          deploy: { endpoint_mode: env.endpointMode },
+        },
+      },
+      secrets: { token: { file: 'token.txt' } },
+      networks: {},
+    } satisfies ComposeFile,
+    inputs: { envFiles: {}, files: { 'token.txt': Buffer.from(content) } },
+  });
+  const first = withSecret('one');
+  await deployStack(STACK2, first.compose, { docker, inputs: first.inputs, timeoutMs: 120_000 });
+  const again = await deployStack(STACK2, first.compose, { docker, inputs: first.inputs, timeoutMs: 120_000 });
+  t.match(
+    again.plan.actions.find((a) => a.kind === 'secret'),
+    { op: 'unchanged' },
+    'same content: unchanged',
+  );
+  const before = await taskIds(STACK2);
+  const changed = withSecret('two');
+  const error = await deployStack(STACK2, changed.compose, { docker, inputs: changed.inputs, timeoutMs: 120_000 }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  t.ok(isMinicloudError(error), String(error));
+  if (!isMinicloudError(error)) return;
+  t.equal(error.code, 'MC_STACK_OBJECT_CHANGED');
+  t.match(error.message, 'secret "mc-secret_token" exists with other content');
+  t.same(await taskIds(STACK2), before, 'the running stack is untouched');
+});
