@@ -1,4 +1,5 @@
 import type { FastifyServerOptions } from 'fastify';
+import { NEED_ENV_NAMES } from '@minicloud/core';
 
 /**
  * pino options with secrets redacted: auth headers and cookies, and any field named like a
@@ -15,8 +16,8 @@ export function loggerOptions(level = process.env['LOG_LEVEL'] ?? 'info'): Fasti
         '*.password',
         '*.token',
         '*.secret',
-        '*.DATABASE_URL',
-        '*.AMQP_URL',
+        // The env each need kind gives an app (DATABASE_URL, AMQP_URL, ...).
+        ...NEED_ENV_NAMES.map((name) => `*.${name}`),
       ],
       censor: '[redacted]',
     },

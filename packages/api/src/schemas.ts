@@ -10,6 +10,7 @@ import {
   EnvValueSchema,
   HOSTNAME_PATTERN,
   IMAGE_REF_PATTERN,
+  Need,
 } from '@minicloud/core';
 
 // Every body, parameter and response of the API, written once (TypeBox = JSON Schema): Fastify
@@ -43,9 +44,8 @@ export const ImageRef = Type.String({
   'x-rule': 'must be an image reference such as registry.example.com:5443/app:1.0',
 });
 
-export const NeedName = Type.Union([Type.Literal('database'), Type.Literal('messagebus'), Type.Literal('storage')], {
-  'x-rule': 'must be one of: database, messagebus, storage',
-});
+/** One of core's need kinds: the manifest schema's own `Need`, derived from core's registry. */
+export const NeedName = Need;
 
 // Core's env bounds (count, name, value): a Record's key schema keeps only its pattern, so the
 // name's length is in the pattern. The sizes in bytes are checked by core when it compiles.

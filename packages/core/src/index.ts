@@ -4,6 +4,7 @@ export * from './sensitive.js';
 export * from './labels.js';
 export { PLATFORM_SERVICE_NAMES } from './platform-names.js';
 export * from './manifest/index.js';
+export * from './needs/index.js';
 export * from './compiler/index.js';
 export * from './compose/types.js';
 export { escapeInterpolation } from './compose/interpolation.js';

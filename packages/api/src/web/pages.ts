@@ -4,7 +4,7 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import Handlebars from 'handlebars';
 import { Type } from '@sinclair/typebox';
-import type { AppStatus, NodeSummary, Sensitive } from '@minicloud/core';
+import { NEED_NAMES, type AppStatus, type NodeSummary, type Sensitive } from '@minicloud/core';
 import type { JobRecord } from '../jobs.js';
 import type { LogsPort } from '../ports.js';
 import { LoginLimit } from '../login-limit.js';
@@ -53,7 +53,6 @@ const VIEWS = {
 } as const;
 
 const FormBody = Type.Record(Type.String(), Type.Union([Type.String({ maxLength: 65536 }), Type.Array(Type.String())]));
-const NEEDS = ['database', 'messagebus', 'storage'] as const;
 
 /** Security headers of every page: no scripts at all, no framing, forms only to this site. */
 const PAGE_HEADERS = {
@@ -328,7 +327,7 @@ export async function webPages(app: FastifyInstance, options: WebOptions): Promi
     return render(request, reply, 'app', {
       title: name,
       app: answer.body,
-      missingNeeds: NEEDS.filter((n) => !answer.body.needs.includes(n)),
+      missingNeeds: NEED_NAMES.filter((n) => !answer.body.needs.includes(n)),
       tokens: tokens.ok ? tokens.body.tokens : [],
       webhook: webhook.ok ? webhook.body : { enabled: false },
       backups: await backupSection({ api }, name),

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import type { AppStatus, UpdateResult } from '@minicloud/core';
+import { needNamesText, type AppStatus, type UpdateResult } from '@minicloud/core';
 import type { Io } from '../output.js';
 import { collect, integer } from '../options.js';
 import { printJson, table } from '../table.js';
@@ -349,9 +349,9 @@ export function registerApp(program: Command, io: Io, setExit: (code: number) =>
   const need = app.command('need').description("an app's database, message bus and storage");
   need
     .command('add')
-    .description('attach a database, messagebus or storage')
+    .description(`attach a ${needNamesText()}`)
     .argument('<name>', 'app name')
-    .argument('<need>', 'database, messagebus or storage')
+    .argument('<need>', needNamesText())
     .option('--adopt', 'take over data of this need an earlier app of the name left, re-keyed')
     .option('--purge-old', 'drop such data first, then start empty')
     .option('--no-wait', 'print the job and return at once')
@@ -371,7 +371,7 @@ export function registerApp(program: Command, io: Io, setExit: (code: number) =>
     .command('rm')
     .description('detach a need; --purge also drops its data')
     .argument('<name>', 'app name')
-    .argument('<need>', 'database, messagebus or storage')
+    .argument('<need>', needNamesText())
     .option('--purge', 'also drop its data')
     .option('--no-wait', 'print the job and return at once')
     .option('--json', 'machine-readable output')

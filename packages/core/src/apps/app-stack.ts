@@ -1,8 +1,8 @@
 import type { Sensitive } from '../sensitive.js';
 import { compileStack, type CompiledStack } from '../compiler/compile.js';
-import { amqpUrl, databaseUrl, renderCredentialsEnv, type CredentialUrls } from '../compiler/credentials.js';
+import { renderCredentialsEnv } from '../compiler/credentials.js';
 import type { Manifest } from '../manifest/normalise.js';
-import type { NeedName } from '../manifest/schema.js';
+import { NEED_KINDS, type NeedName } from '../needs/registry.js';
 import type { AppContext } from './context.js';
 import type { AppSecrets } from './store.js';
 import type { AppRecord } from './types.js';
@@ -34,34 +34,15 @@ export function compileApp(ctx: StackContext, record: AppRecord, domains: string
   });
 }
 
-/** The env file's text: DATABASE_URL / AMQP_URL for the needs it has, then the env values. */
-export function appEnvFile(
-  ctx: Pick<AppContext, 'database' | 'messagebus'>,
-  name: string,
-  needs: NeedName[],
-  secrets: AppSecrets,
-): Sensitive<string> {
-  const { database, messagebus } = ctx;
-  const urls: CredentialUrls = {};
-  if (needs.includes('database') && secrets.database) {
-    const { user, database: db } = database.names(name);
-    urls.DATABASE_URL = databaseUrl({
-      user,
-      password: secrets.database,
-      host: database.appHost,
-      port: database.appPort,
-      path: db,
-    });
-  }
-  if (needs.includes('messagebus') && secrets.messagebus) {
-    const { user, vhost } = messagebus.names(name);
-    urls.AMQP_URL = amqpUrl({
-      user,
-      password: secrets.messagebus,
-      host: messagebus.appHost,
-      port: messagebus.appPort,
-      path: vhost,
-    });
+/** The env file's text: each need's env (DATABASE_URL, ...) in the registry's order, then the env values. */
+export function appEnvFile(ctx: AppContext, name: string, needs: NeedName[], secrets: AppSecrets): Sensitive<string> {
+  const urls: Record<string, Sensitive<string>> = {};
+  for (const kind of NEED_KINDS) {
+    if (!needs.includes(kind.name)) continue;
+    const secret = secrets[kind.name];
+    // A kind with credentials and no stored password yet gives nothing (as before it is provisioned).
+    if (kind.credentials && !secret) continue;
+    Object.assign(urls, kind.appEnv(ctx, name, secret));
   }
   return renderCredentialsEnv(urls, secrets.env ?? {});
 }

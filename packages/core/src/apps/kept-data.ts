@@ -1,5 +1,5 @@
 import { MinicloudError, type ErrorDetail } from '../errors.js';
-import type { NeedName } from '../manifest/schema.js';
+import type { NeedName } from '../needs/registry.js';
 import type { KeptDataChoice } from './types.js';
 
 // Data an earlier app of the same name left behind: a remove without purge keeps it, a purge

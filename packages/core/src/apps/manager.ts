@@ -4,7 +4,7 @@ import type { CompiledStack } from '../compiler/compile.js';
 import { checkEnvFile } from '../compiler/credentials.js';
 import { HOSTNAME_PATTERN } from '../compiler/settings.js';
 import type { Manifest } from '../manifest/normalise.js';
-import type { NeedName } from '../manifest/schema.js';
+import { NEED_NAMES, needKind, type NeedName } from '../needs/registry.js';
 import { readImageManifest } from '../engine/image-manifest.js';
 import { composeOfCompiled, deployStack, type DeployOptions, type DeployResult } from '../stack/deploy.js';
 import { removeStack } from '../stack/remove.js';
@@ -49,7 +49,6 @@ import type {
 } from './types.js';
 
 const quiet: Progress = () => undefined;
-const ALL_NEEDS: readonly NeedName[] = ['database', 'messagebus', 'storage'];
 const HOST = new RegExp(HOSTNAME_PATTERN);
 
 /** What the proxy serves: the routes, and for each its service and how to probe new tasks. */
@@ -123,7 +122,7 @@ export class AppManager implements Apps {
     }
     await this.checkDomainsFree(name, record.domains);
     progress(`looking for data an earlier ${name} left`);
-    const plan = keptDataPlan(name, await this.existingData(name, ALL_NEEDS), input, addRetryHint());
+    const plan = keptDataPlan(name, await this.existingData(name, NEED_NAMES), input, addRetryHint());
 
     const undo = new Undo();
     try {
@@ -398,9 +397,7 @@ export class AppManager implements Apps {
     checkKeptDataChoice(choice);
     if (record.needs.includes(need)) return this.show(name);
     const plan = keptDataPlan(name, await this.existingData(name, [need]), choice, attachRetryHint(name, need));
-    const needs = (['database', 'messagebus', 'storage'] as const).filter(
-      (n) => n === need || record.needs.includes(n),
-    );
+    const needs = NEED_NAMES.filter((n) => n === need || record.needs.includes(n));
     const next: AppRecord = { ...record, needs, updatedAt: new Date().toISOString() };
     const stack = this.compile(next, record.domains);
     const undo = new Undo();
@@ -436,8 +433,7 @@ export class AppManager implements Apps {
     const stack = this.compile(next, record.domains);
     const secrets = await store.readSecrets(name);
     const kept: AppSecrets = { ...secrets };
-    if (need === 'database') delete kept.database;
-    if (need === 'messagebus') delete kept.messagebus;
+    delete kept[need];
     await store.writeSecrets(name, kept, this.credentialsEnv(name, needs, kept));
     progress(`redeploying ${name} without ${need}`);
     await this.deploy(stack);
@@ -519,13 +515,8 @@ export class AppManager implements Apps {
   private async existingData(name: string, needs: readonly NeedName[]): Promise<ExistingData[]> {
     const found: ExistingData[] = [];
     for (const need of needs) {
-      if (need === 'database' && (await this.ctx.database.exists(name))) {
-        found.push({ need, what: `database ${this.ctx.database.names(name).database} (or its user)` });
-      } else if (need === 'messagebus' && (await this.ctx.messagebus.exists(name))) {
-        found.push({ need, what: `vhost ${this.ctx.messagebus.names(name).vhost} (or its user)` });
-      } else if (need === 'storage' && (await this.ctx.storage.exists(name))) {
-        found.push({ need, what: `storage directory of ${name}` });
-      }
+      const { shares } = needKind(need);
+      if (await shares.exists(this.ctx, name)) found.push({ need, what: shares.describe(this.ctx, name) });
     }
     return found;
   }
@@ -552,29 +543,17 @@ export class AppManager implements Apps {
     const out: AppSecrets = { ...secrets };
     for (const need of needs) {
       progress(`creating ${need} for ${name}`);
-      if (need === 'database') {
-        const existed = await this.ctx.database.exists(name);
-        out.database ??= generateSecret();
-        await this.ctx.database.ensure(name, out.database);
-        if (!existed) undo.push(() => this.ctx.database.drop(name));
-      } else if (need === 'messagebus') {
-        const existed = await this.ctx.messagebus.exists(name);
-        out.messagebus ??= generateSecret();
-        await this.ctx.messagebus.ensure(name, out.messagebus);
-        if (!existed) undo.push(() => this.ctx.messagebus.drop(name));
-      } else {
-        const existed = await this.ctx.storage.exists(name);
-        await this.ctx.storage.ensure(name);
-        if (!existed) undo.push(() => this.ctx.storage.drop(name));
-      }
+      const kind = needKind(need);
+      const existed = await kind.shares.exists(this.ctx, name);
+      const secret = kind.credentials ? (out[need] ??= generateSecret()) : undefined;
+      await kind.shares.ensure(this.ctx, name, secret);
+      if (!existed) undo.push(() => kind.shares.drop(this.ctx, name));
     }
     return out;
   }
 
   private async dropNeed(name: string, need: NeedName): Promise<void> {
-    if (need === 'database') await this.ctx.database.drop(name);
-    else if (need === 'messagebus') await this.ctx.messagebus.drop(name);
-    else await this.ctx.storage.drop(name);
+    await needKind(need).shares.drop(this.ctx, name);
   }
 
   private credentialsEnv(name: string, needs: NeedName[], secrets: AppSecrets): Sensitive<string> {

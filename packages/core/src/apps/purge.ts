@@ -1,5 +1,5 @@
 import { MinicloudError } from '../errors.js';
-import type { NeedName } from '../manifest/schema.js';
+import type { NeedName } from '../needs/registry.js';
 import type { AppRecord, Progress, RemovalPart } from './types.js';
 
 // What `remove --purge` deletes besides the stack, one step per part (removal.ts's parts,

@@ -2,6 +2,7 @@ import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MinicloudError } from '../errors.js';
 import { Sensitive } from '../sensitive.js';
+import { NEED_KINDS, type NeedName } from '../needs/registry.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { readState } from './removal.js';
 import type { AppRecord } from './types.js';
@@ -10,11 +11,13 @@ import type { AppRecord } from './types.js';
  * Passwords minicloud generated for an app, kept so a redeploy does not re-key anything, and
  * the values of the operator's env variables (the record keeps only their names).
  */
-export interface AppSecrets {
-  database?: Sensitive<string>;
-  messagebus?: Sensitive<string>;
-  env?: Record<string, Sensitive<string>>;
-}
+export type AppSecrets = NeedPasswords & { env?: Record<string, Sensitive<string>> };
+
+/** Per need kind with credentials, its password, under the kind's name ({"database": ...}). */
+export type NeedPasswords = Partial<Record<NeedName, Sensitive<string>>>;
+
+/** The secrets file as stored: each kind's password under its name, then the env values. */
+type RawSecrets = Partial<Record<NeedName, string>> & { env?: Record<string, string> };
 
 /**
  * A record as stored. `legacyEnv`: the record was written before env values moved to the
@@ -116,20 +119,24 @@ export class AppStore {
   async readSecrets(name: string): Promise<AppSecrets> {
     const text = await readFile(this.secretsFile(name), 'utf8').catch(() => undefined);
     if (text === undefined) return {};
-    const raw = JSON.parse(text) as { database?: string; messagebus?: string; env?: Record<string, string> };
-    return {
-      ...(raw.database ? { database: new Sensitive(raw.database) } : {}),
-      ...(raw.messagebus ? { messagebus: new Sensitive(raw.messagebus) } : {}),
-      ...(raw.env ? { env: wrapEnv(raw.env) } : {}),
-    };
+    const raw = JSON.parse(text) as RawSecrets;
+    const secrets: AppSecrets = {};
+    for (const kind of NEED_KINDS) {
+      const password = kind.credentials ? raw[kind.name] : undefined;
+      if (password) secrets[kind.name] = new Sensitive(password);
+    }
+    if (raw.env) secrets.env = wrapEnv(raw.env);
+    return secrets;
   }
 
   /** The passwords and env values, and the env file the stack reads them from, both 0600. */
   async writeSecrets(name: string, secrets: AppSecrets, credentialsEnv: Sensitive<string>): Promise<void> {
     await mkdir(this.secretsDir, { recursive: true, mode: 0o700 });
-    const raw: { database?: string; messagebus?: string; env?: Record<string, string> } = {};
-    if (secrets.database) raw.database = secrets.database.reveal();
-    if (secrets.messagebus) raw.messagebus = secrets.messagebus.reveal();
+    const raw: RawSecrets = {};
+    for (const kind of NEED_KINDS) {
+      const password = kind.credentials ? secrets[kind.name] : undefined;
+      if (password) raw[kind.name] = password.reveal();
+    }
     if (secrets.env && Object.keys(secrets.env).length > 0) raw.env = revealEnv(secrets.env);
     await writeFileAtomic(this.secretsFile(name), `${JSON.stringify(raw)}\n`, 0o600);
     await writeFileAtomic(this.credentialsFile(name), credentialsEnv.reveal(), 0o600);

@@ -1,5 +1,5 @@
 import type { Manifest } from '../manifest/normalise.js';
-import type { NeedName } from '../manifest/schema.js';
+import type { NeedName } from '../needs/registry.js';
 import type { ServiceStatus } from '../stack/status.js';
 import type { DomainCertificateStatus } from '../acme/status.js';
 

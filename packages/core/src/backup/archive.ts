@@ -1,9 +1,10 @@
 import { once } from 'node:events';
-import { constants } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
 import { chmod, lchown, lstat, lutimes, mkdir, open, symlink, utimes, type FileHandle } from 'node:fs/promises';
 import { join, normalize, relative, sep } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { MinicloudError } from '../errors.js';
 import { HeldEntry } from './held-dir.js';
@@ -219,4 +220,18 @@ function safePath(dir: string, name: string): string {
     throw new MinicloudError('MC_BACKUP_DAMAGED', `archive entry ${JSON.stringify(name)} points outside the directory`);
   }
   return clean === '.' || clean === '' ? dir : join(dir, clean);
+}
+
+/** Reads a tar.gz through and counts its regular files, writing nothing. */
+export async function readArchive(file: string): Promise<{ files: number; bytes: number }> {
+  const extract = tar.extract();
+  const stats = { files: 0, bytes: 0 };
+  extract.on('entry', (header: tar.Headers, stream: NodeJS.ReadableStream, next: () => void) => {
+    if (header.type === 'file') stats.files++;
+    stream.on('data', (chunk: Buffer) => (stats.bytes += header.type === 'file' ? chunk.length : 0));
+    stream.on('end', () => next());
+    stream.resume();
+  });
+  await pipeline(createReadStream(file), createGunzip(), extract);
+  return stats;
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { MinicloudError, formatDetail } from '../errors.js';
 import { compileChecker } from '../schema/ajv.js';
+import { BACKUP_KINDS, type NeedPartName } from '../needs/registry.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 
 // backup.json: what a backup folder holds, written last (atomic rename), so a folder without
@@ -16,8 +17,13 @@ export const BACKUP_MANIFEST_FORMAT = 1;
 export const BACKUP_ID_PATTERN = '^[0-9]{8}T[0-9]{6}\\.[0-9]{3}Z$';
 const ISO_TIME = '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?Z$';
 
-export const BACKUP_PART_NAMES = ['database', 'storage', 'messagebus', 'config', 'secrets'] as const;
-export type BackupPartName = (typeof BACKUP_PART_NAMES)[number];
+/** An app's parts (one per need kind, needs/registry.ts), then a platform backup's. */
+export const BACKUP_PART_NAMES: readonly BackupPartName[] = [
+  ...BACKUP_KINDS.map((k) => k.backup.part),
+  'config',
+  'secrets',
+];
+export type BackupPartName = NeedPartName | 'config' | 'secrets';
 
 export const TableRowsSchema = Type.Object(
   { name: Type.String({ minLength: 1 }), rows: Type.Integer({ minimum: 0 }) },

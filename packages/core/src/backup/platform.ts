@@ -11,7 +11,7 @@ import { extractArchive, packDirectory } from './archive.js';
 import { checkParts } from './checksums.js';
 import { quiet, type BackupContext } from './context.js';
 import { copyBackup } from './copy.js';
-import { writePart } from './create.js';
+import { writePart } from './write-part.js';
 import { DecryptStream, EncryptStream } from './encryption.js';
 import { BACKUP_MANIFEST_FORMAT, writeBackupManifest, type BackupManifest } from './manifest.js';
 import { PLATFORM_BACKUP_KEY, type BackupEntry } from './store.js';

@@ -1,18 +1,14 @@
-import { randomBytes } from 'node:crypto';
-import { chmod, chown, lstat, mkdir, readdir, readFile, rename, utimes } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { Progress } from '../apps/types.js';
 import { MinicloudError } from '../errors.js';
-import { extractArchive } from './archive.js';
-import { removeTree } from './held-dir.js';
+import { BACKUP_KINDS } from '../needs/registry.js';
 import { checkParts } from './checksums.js';
-import { gunzipFile } from './hash.js';
 import { quiet, type BackupContext } from './context.js';
 import { createAppBackup, partsOf, type AppPartName } from './create.js';
 import type { BackupPartName, TableRows } from './manifest.js';
 import { appResourceName } from './mariadb.js';
-import type { VhostDefinitions } from './messagebus.js';
-import { loadAndCheck } from './verify.js';
+
+export { swapContents } from './swap.js';
 
 export interface RestoreOptions {
   /** Restore into this app (its database, storage directory and vhost) instead of the backup's own. */
@@ -37,7 +33,8 @@ export interface RestoreResult {
 
 /**
  * Restores an app's backup into the same app or another one. Every part's checksum is checked
- * first and a damaged backup is refused whole (MC_BACKUP_DAMAGED). Then:
+ * first and a damaged backup is refused whole (MC_BACKUP_DAMAGED). Then each part is restored
+ * by its need kind (needs/<kind>/backup.ts):
  * - database: the target's database is dropped and created again (grants on it survive), the
  *   dump streamed in through gunzip and `mariadb` in the server's container, and its tables
  *   and row counts checked against backup.json;
@@ -54,7 +51,7 @@ export async function restoreAppBackup(
 ): Promise<RestoreResult> {
   const progress = options.progress ?? quiet;
   const into = options.into ?? app;
-  const resource = appResourceName(into);
+  appResourceName(into); // an invalid target name is refused before anything is read
   const entry = await ctx.store.get(app, id);
   progress(`checking the checksums of ${app}/${entry.id}`);
   await checkParts(entry.dir, entry.manifest);
@@ -75,80 +72,12 @@ export async function restoreAppBackup(
   }
 
   for (const part of wanted) {
-    const path = join(entry.dir, part.file);
-    if (part.name === 'database') {
-      progress(`loading the dump into database ${resource}`);
-      await ctx.mariadb.dropDatabase(resource);
-      await ctx.mariadb.createDatabase(resource);
-      result.tables = await loadAndCheck(
-        ctx.mariadb,
-        resource,
-        path,
-        part.tables ?? [],
-        `restore of ${app}/${entry.id} into ${into}`,
-      );
-    } else if (part.name === 'storage') {
-      const dir = join(ctx.storageDir, into);
-      progress(`restoring storage into ${dir}`);
-      const staging = join(ctx.storageDir, `.restore-${into}-${randomBytes(4).toString('hex')}`);
-      try {
-        result.files = (await extractArchive(gunzipFile(path), staging)).files;
-        await swapContents(staging, dir);
-      } finally {
-        await removeTree(staging);
-      }
-    } else if (part.name === 'messagebus') {
-      progress(`loading the definitions into vhost ${resource}`);
-      const definitions = JSON.parse(await readFile(path, 'utf8')) as VhostDefinitions;
-      await ctx.rabbitmq.importVhost(resource, definitions);
-    }
+    const kind = BACKUP_KINDS.find((k) => k.backup.part === part.name);
+    if (!kind) continue;
+    const scope = { ctx, app, id: entry.id, into, progress };
+    const found = await kind.backup.restore(scope, part, join(entry.dir, part.file));
+    if (found.tables) result.tables = found.tables;
+    if (found.files !== undefined) result.files = found.files;
   }
   return result;
-}
-
-/**
- * Makes `dir` hold exactly what `staging` holds, keeping `dir` itself (its inode: a running
- * container's bind mount of it sees the new content). The old entries are moved aside first
- * and put back if a move fails half-way; then they are deleted.
- */
-export async function swapContents(staging: string, dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const aside = join(dirname(dir), `.old-${basename(dir)}-${randomBytes(4).toString('hex')}`);
-  await mkdir(aside, { mode: 0o700 });
-  const moved: string[] = [];
-  const placed: string[] = [];
-  try {
-    for (const name of await readdir(dir)) {
-      await rename(join(dir, name), join(aside, name));
-      moved.push(name);
-    }
-    for (const name of await readdir(staging)) {
-      await rename(join(staging, name), join(dir, name));
-      placed.push(name);
-    }
-  } catch (error) {
-    for (const name of placed) await rename(join(dir, name), join(staging, name)).catch(() => undefined);
-    for (const name of moved) await rename(join(aside, name), join(dir, name)).catch(() => undefined);
-    await removeTree(aside).catch(() => undefined);
-    throw new MinicloudError(
-      'MC_BACKUP',
-      `could not swap the restored files into ${dir}: ${(error as Error).message}`,
-      [],
-      { cause: error },
-    );
-  }
-  const root = await lstat(staging);
-  await chmod(dir, root.mode & 0o7777);
-  if (process.getuid?.() === 0) await chown(dir, root.uid, root.gid);
-  await utimes(dir, root.atime, root.mtime);
-  // By descriptor: the app's processes keep running, and one whose working directory was
-  // moved in here can still swap entries for symlinks while we delete (see held-dir.ts).
-  await removeTree(aside).catch((error: unknown) => {
-    throw new MinicloudError(
-      'MC_BACKUP',
-      `restored into ${dir}, but the files it replaced, moved to ${aside}, could not all be removed (remove them by hand): ${(error as Error).message}`,
-      [],
-      { cause: error },
-    );
-  });
 }

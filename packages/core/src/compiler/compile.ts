@@ -7,6 +7,7 @@ import { compileHealthcheck } from './healthcheck.js';
 import { RESTART_POLICY, ROLLBACK_CONFIG, UPDATE_CONFIG } from './deploy-policy.js';
 import { emitComposeYaml } from './emit.js';
 import type { ErrorDetail } from '../errors.js';
+import { NEED_ENV_NAMES, needKind } from '../needs/registry.js';
 
 export interface CompiledStack {
   /** Stack name: the app name. */
@@ -16,8 +17,8 @@ export interface CompiledStack {
   compose: ComposeFile;
   yaml: string;
   /**
-   * The env file the stack reads DATABASE_URL / AMQP_URL and the values of `secretEnv` from,
-   * when the app needs any of them.
+   * The env file the stack reads the needs' env (DATABASE_URL, ...) and the values of
+   * `secretEnv` from, when the app needs any of them.
    */
   credentialsFile?: string;
   /** Host directory that holds the app's storage, when it needs storage. */
@@ -33,7 +34,7 @@ function checkNames(name: string, settings: DeploySettings): void {
   if (RESERVED_APP_NAMES.includes(name)) {
     details.push({ path: field, message: `"${name}" is reserved by the platform (${RESERVED_APP_NAMES.join(', ')})` });
   }
-  for (const key of ['DATABASE_URL', 'AMQP_URL']) {
+  for (const key of NEED_ENV_NAMES) {
     if (key in settings.env || settings.secretEnv.includes(key))
       details.push({ path: `env.${key}`, message: 'is set by the platform from the app needs' });
   }
@@ -76,7 +77,7 @@ export function compileStack(manifest: Manifest, settingsInput: unknown): Compil
   const domains = [defaultDomain, ...settings.domains.filter((d) => d !== defaultDomain)];
   const httpPort = manifest.expose.find((e) => e.proto === 'http')?.port;
   const tcpPorts = manifest.expose.filter((e) => e.proto === 'tcp').map((e) => e.port);
-  const usesServices = manifest.needs.includes('database') || manifest.needs.includes('messagebus');
+  const usesServices = manifest.needs.some((n) => needKind(n).service !== undefined);
   const usesStorage = manifest.needs.includes('storage');
   const credentialsFile =
     usesServices || settings.secretEnv.length > 0 ? `${settings.secretsDir}/${name}.env` : undefined;

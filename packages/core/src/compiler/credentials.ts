@@ -3,27 +3,12 @@ import type { ErrorDetail } from '../errors.js';
 import { settingsError } from './settings.js';
 import { checkEnvBytes, ENV_BOUNDS, ENV_MAP_OPTIONS } from './env-bounds.js';
 
-export interface ServiceEndpoint {
-  user: string;
-  password: Sensitive<string>;
-  host: string;
-  port: number;
-  /** Database name, or RabbitMQ vhost. */
-  path: string;
-}
+export { databaseUrl } from '../needs/database/index.js';
+export { amqpUrl } from '../needs/messagebus/index.js';
+export type { ServiceEndpoint } from '../needs/url.js';
 
-function url(scheme: string, ep: ServiceEndpoint): Sensitive<string> {
-  const auth = `${encodeURIComponent(ep.user)}:${encodeURIComponent(ep.password.reveal())}`;
-  return new Sensitive(`${scheme}://${auth}@${ep.host}:${ep.port}/${encodeURIComponent(ep.path)}`);
-}
-
-export const databaseUrl = (ep: ServiceEndpoint): Sensitive<string> => url('mysql', ep);
-export const amqpUrl = (ep: ServiceEndpoint): Sensitive<string> => url('amqp', ep);
-
-export interface CredentialUrls {
-  DATABASE_URL?: Sensitive<string>;
-  AMQP_URL?: Sensitive<string>;
-}
+/** The needs' env variables (DATABASE_URL, AMQP_URL, ...), in the order the env file lists them. */
+export type CredentialUrls = Readonly<Record<string, Sensitive<string>>>;
 
 /**
  * What an env file cannot hold: it has no quoting or escaping (docker/cli kvfile), so a value
@@ -64,10 +49,7 @@ export function renderCredentialsEnv(
 ): Sensitive<string> {
   checkEnvFile(env);
   const lines: string[] = [];
-  for (const key of ['DATABASE_URL', 'AMQP_URL'] as const) {
-    const value = urls[key];
-    if (value) lines.push(`${key}=${value.reveal()}\n`);
-  }
+  for (const [key, value] of Object.entries(urls)) lines.push(`${key}=${value.reveal()}\n`);
   for (const key of Object.keys(env).sort()) lines.push(`${key}=${env[key]!.reveal()}\n`);
   return new Sensitive(lines.join(''));
 }

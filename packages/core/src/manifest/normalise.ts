@@ -1,4 +1,5 @@
-import type { ManifestInput, NeedName } from './schema.js';
+import { NEED_NAMES, type NeedName } from '../needs/registry.js';
+import type { ManifestInput } from './schema.js';
 
 export const DEFAULT_STORAGE_PATH = '/data';
 export const DEFAULT_HEALTHCHECK_INTERVAL = '30s';
@@ -35,13 +36,11 @@ export interface Manifest {
   storage: { path: string };
 }
 
-const NEED_ORDER: readonly NeedName[] = ['database', 'messagebus', 'storage'];
-
 /** Fills defaults and puts sets in a fixed order, so equal manifests compile byte-identically. */
 export function normaliseManifest(m: ManifestInput): Manifest {
   const env: Record<string, string> = {};
   for (const key of Object.keys(m.env ?? {}).sort()) env[key] = String(m.env![key]);
-  const needs = NEED_ORDER.filter((n) => (m.needs ?? []).includes(n));
+  const needs = NEED_NAMES.filter((n) => (m.needs ?? []).includes(n));
   const manifest: Manifest = {
     name: m.name,
     expose: (m.expose ?? []).map((e) => ({ proto: e.proto, port: e.port })),

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { NEED_NAMES, type NeedName } from '../needs/registry.js';
 
 // The cloud manifest, written once as JSON Schema (TypeBox). The TypeScript types, the
 // validation and the reference docs all come from here. `x-rule` is the sentence an error
@@ -38,9 +39,11 @@ export const Expose = Type.Object(
   { additionalProperties: false, description: 'A port the app listens on. http ports are routed by the proxy.' },
 );
 
-export const Need = Type.Union([Type.Literal('database'), Type.Literal('messagebus'), Type.Literal('storage')], {
-  'x-rule': 'must be one of: database, messagebus, storage',
-});
+/** One of the registry's need kinds (needs/registry.ts). */
+export const Need = Type.Union(
+  NEED_NAMES.map((n) => Type.Literal(n)),
+  { 'x-rule': `must be one of: ${NEED_NAMES.join(', ')}` },
+);
 
 export const ENV_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
 
@@ -123,4 +126,4 @@ export const ManifestSchema = Type.Object(
 
 /** The manifest as written, after schema validation. */
 export type ManifestInput = Static<typeof ManifestSchema>;
-export type NeedName = Static<typeof Need>;
+export type { NeedName };

@@ -1,13 +1,11 @@
 import { compileChecker } from '../schema/ajv.js';
 import { MinicloudError, type ErrorDetail } from '../errors.js';
+import { needOfEnv } from '../needs/registry.js';
 import { PLATFORM_SERVICE_NAMES } from '../platform-names.js';
 import { ManifestSchema, type ManifestInput } from './schema.js';
 import { parseMemory } from './units.js';
 
 const checkSchema = compileChecker(ManifestSchema);
-
-/** Env names the platform sets itself from `needs`; an app may not set them. */
-const PLATFORM_ENV: Record<string, string> = { DATABASE_URL: 'database', AMQP_URL: 'messagebus' };
 
 /** Docker refuses memory limits below 6 MiB. */
 const MIN_MEMORY = 6 * 1024 * 1024;
@@ -44,8 +42,9 @@ function crossFieldErrors(m: ManifestInput): ErrorDetail[] {
     }
     names.add(r.name);
   });
+  // Env names the platform sets itself from `needs` (each kind's env): an app may not set them.
   for (const key of Object.keys(m.env ?? {})) {
-    const need = PLATFORM_ENV[key];
+    const need = needOfEnv(key);
     if (need) errors.push({ path: `env.${key}`, message: `is set by the platform from needs: ${need}; remove it` });
   }
   const hc = m.healthcheck;

@@ -1,0 +1,119 @@
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import {
+  APP_PARTS,
+  APP_PART_FILES,
+  BACKUP_KINDS,
+  BACKUP_PART_NAMES,
+  ManifestSchema,
+  NEED_ENV_NAMES,
+  NEED_KINDS,
+  NEED_NAMES,
+  Need,
+  formatDetail,
+  isMinicloudError,
+  isNeedName,
+  needKind,
+  needNamesText,
+  needOfEnv,
+  normaliseManifest,
+  validateManifest,
+} from '@minicloud/core';
+
+/** The printed errors for a manifest, or [] when it is valid. */
+function errorsOf(doc: unknown): string[] {
+  try {
+    validateManifest(doc);
+    return [];
+  } catch (error) {
+    if (!isMinicloudError(error)) throw error;
+    return error.details.map(formatDetail);
+  }
+}
+
+t.test('the registry lists the kinds in a stable order, each name once', async (t) => {
+  t.same(NEED_NAMES, ['database', 'messagebus', 'storage'], 'the order manifests are normalised to');
+  t.equal(new Set(NEED_NAMES).size, NEED_NAMES.length);
+  for (const name of NEED_NAMES) {
+    t.match(name, /^[a-z][a-z0-9]*$/, `${name} is a lowercase word`);
+    t.equal(needKind(name).name, name);
+    t.ok(isNeedName(name));
+  }
+  t.notOk(isNeedName('cache'));
+  t.equal(needNamesText(), 'database, messagebus or storage');
+});
+
+t.test("the manifest schema's need enum is the registry's names, in its order", async (t) => {
+  const anyOf = (Need as unknown as { anyOf: { const: string }[] }).anyOf.map((s) => s.const);
+  t.same(anyOf, NEED_NAMES);
+  const needs = (ManifestSchema.properties.needs as unknown as { items: unknown }).items;
+  t.same(needs, Need, 'the manifest field uses that enum');
+  t.same(errorsOf({ name: 'app', needs: ['cache'] }), [`needs[0]: must be one of: ${NEED_NAMES.join(', ')}`]);
+});
+
+t.test('normalising puts any order of needs into the registry order', async (t) => {
+  const reversed = [...NEED_NAMES].reverse();
+  t.same(normaliseManifest(validateManifest({ name: 'app', needs: reversed })).needs, NEED_NAMES);
+});
+
+t.test("every kind's env names are refused in a manifest's env, naming the kind", async (t) => {
+  const withEnv = NEED_KINDS.filter((k) => k.env.length > 0);
+  t.ok(withEnv.length >= 2, 'database and messagebus give env');
+  t.same(
+    NEED_ENV_NAMES,
+    NEED_KINDS.flatMap((k) => k.env),
+  );
+  for (const kind of NEED_KINDS) {
+    for (const name of kind.env) {
+      t.equal(needOfEnv(name), kind.name);
+      t.same(errorsOf({ name: 'app', needs: [kind.name], env: { [name]: 'x' } }), [
+        `env.${name}: is set by the platform from needs: ${kind.name}; remove it`,
+      ]);
+    }
+  }
+  t.equal(needOfEnv('DATABASE'), undefined, 'only the exact names');
+  t.same(errorsOf({ name: 'app', env: { APP_URL: 'x' } }), []);
+});
+
+t.test('no two kinds give the same env variable', async (t) => {
+  t.equal(new Set(NEED_ENV_NAMES).size, NEED_ENV_NAMES.length);
+});
+
+t.test('a kind with credentials names its env; one with a service names its images', async (t) => {
+  for (const kind of NEED_KINDS) {
+    if (kind.credentials) t.ok(kind.env.length > 0, `${kind.name} gives its credentials as env`);
+    if (kind.service) {
+      t.match(kind.service.name, /^[a-z][a-z0-9-]*$/);
+      t.ok(kind.service.image.hub && kind.service.image.debian, `${kind.name} has an image for both modes`);
+    }
+    t.ok(kind.label.length > 0);
+  }
+});
+
+t.test("backups' part lists come from the kinds, in the order backups always had", async (t) => {
+  t.same(APP_PARTS, ['database', 'storage', 'messagebus']);
+  t.same(
+    BACKUP_KINDS.map((k) => k.backup.part),
+    APP_PARTS,
+  );
+  t.same(BACKUP_PART_NAMES, [...APP_PARTS, 'config', 'secrets']);
+  t.same(APP_PART_FILES, {
+    database: 'database.sql.gz',
+    storage: 'storage.tar.gz',
+    messagebus: 'messagebus.json',
+  });
+  const ranks = NEED_KINDS.map((k) => k.backup.rank);
+  t.equal(new Set(ranks).size, ranks.length, 'no two parts share a rank');
+  const files = NEED_KINDS.map((k) => k.backup.file);
+  t.equal(new Set(files).size, files.length, 'no two parts share a file');
+});
+
+t.test("the README's needs row names every kind and the env it gives", async (t) => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const row = readme.split('\n').find((line) => line.startsWith('| `needs` |'));
+  t.ok(row, 'the manifest reference has a needs row');
+  for (const kind of NEED_KINDS) {
+    t.match(row, `\`${kind.name}\``, `README names ${kind.name}`);
+    for (const name of kind.env) t.match(row, `${name}=`, `README shows ${name}`);
+  }
+});
