@@ -47,7 +47,7 @@ async function fakeRedis(answer: Answer) {
   const server = createServer((socket) => {
     const n = ++connections;
     sockets.add(socket);
-    let pending = Buffer.alloc(0);
+    let pending: Buffer = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
       const { commands, rest } = parse(Buffer.concat([pending, chunk]));
       pending = rest;
