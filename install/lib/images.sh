@@ -10,7 +10,7 @@
 # image changes the stack file and `docker stack deploy` rolls the service; an unchanged one
 # changes nothing. Builds are cached by a hash of their inputs (scripts/engine/images.sh).
 
-declare -gA HUB_IMAGES=([proxy]=nginx:1.27 [registry]=registry:2 [mariadb]=mariadb:11.4 [rabbitmq]=rabbitmq:3.13-management [api]=node:20-slim)
+declare -gA HUB_IMAGES=([proxy]=nginx:1.27 [registry]=registry:2 [mariadb]=mariadb:11.4 [rabbitmq]=rabbitmq:3.13-management [redis]=redis:7.2 [api]=node:20-slim)
 
 # shellcheck source=../../scripts/engine/images.sh
 . "$REPO/scripts/engine/images.sh"

@@ -41,6 +41,7 @@ export { durationToNanos, sizeToBytes, cpusToNano } from './stack/units.js';
 export * from './platform/index.js';
 export * from './apps/types.js';
 export * from './provision/index.js';
+export * from './needs/redis/index.js';
 export * from './proxy/controller.js';
 export * from './apps/index.js';
 export { writeFileAtomic } from './util/atomic-write.js';
