@@ -12,13 +12,14 @@ export interface ServiceEndpoint {
   path: string;
 }
 
-function url(scheme: string, ep: ServiceEndpoint): Sensitive<string> {
+/** `scheme://user:password@host:port/path`, the user, password and path percent-encoded. */
+export function serviceUrl(scheme: string, ep: ServiceEndpoint): Sensitive<string> {
   const auth = `${encodeURIComponent(ep.user)}:${encodeURIComponent(ep.password.reveal())}`;
   return new Sensitive(`${scheme}://${auth}@${ep.host}:${ep.port}/${encodeURIComponent(ep.path)}`);
 }
 
-export const databaseUrl = (ep: ServiceEndpoint): Sensitive<string> => url('mysql', ep);
-export const amqpUrl = (ep: ServiceEndpoint): Sensitive<string> => url('amqp', ep);
+export const databaseUrl = (ep: ServiceEndpoint): Sensitive<string> => serviceUrl('mysql', ep);
+export const amqpUrl = (ep: ServiceEndpoint): Sensitive<string> => serviceUrl('amqp', ep);
 
 export interface CredentialUrls {
   DATABASE_URL?: Sensitive<string>;
