@@ -135,6 +135,8 @@ export class PostgresDumpClient {
         'psql',
         '--no-psqlrc',
         '--quiet',
+        // The dump's SELECTs (set_config, setval) would only fill the collected output.
+        '--output=/dev/null',
         '--set=ON_ERROR_STOP=1',
         '--single-transaction',
         `--dbname=${database}`,
