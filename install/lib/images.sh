@@ -10,7 +10,10 @@
 # image changes the stack file and `docker stack deploy` rolls the service; an unchanged one
 # changes nothing. Builds are cached by a hash of their inputs (scripts/engine/images.sh).
 
-declare -gA HUB_IMAGES=([proxy]=nginx:1.27 [registry]=registry:2 [mariadb]=mariadb:11.4 [rabbitmq]=rabbitmq:3.13-management [redis]=redis:7.2 [api]=node:20-slim)
+# postgres and redis are not pulled or built by ensure_images: they are for the apps that need
+# them (their need kinds' services), built in debian mode by `build_debian_service postgres|redis`
+# (images/debian/*); postgres 15 in both modes, Debian bookworm's version.
+declare -gA HUB_IMAGES=([proxy]=nginx:1.27 [registry]=registry:2 [mariadb]=mariadb:11.4 [rabbitmq]=rabbitmq:3.13-management [api]=node:20-slim [postgres]=postgres:15 [redis]=redis:7.2)
 
 # shellcheck source=../../scripts/engine/images.sh
 . "$REPO/scripts/engine/images.sh"

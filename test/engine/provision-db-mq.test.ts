@@ -1,11 +1,7 @@
 import t, { type Test } from 'tap';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { connect as amqpConnect, type ChannelModel } from 'amqplib';
 import { createConnection, type Connection } from 'mysql2/promise';
-import type Docker from 'dockerode';
 import {
   amqpUrl,
   databaseUrl,
@@ -17,17 +13,16 @@ import {
 } from '@minicloud/core';
 import { dbGrantsSql, oldWildcardGrantSql } from '../helpers/db-grants.js';
 import { engineEnv, managerDocker, waitFor } from '../helpers/engine.js';
+import { ensureDebianImage, removeContainer, repo, startContainer } from '../helpers/service-containers.js';
 
 // The database and message-bus adapters against the real servers of the management stack:
 // MariaDB and RabbitMQ from the Debian images, with the stack's own config files, as plain
 // containers whose ports are published on the test manager's address only. Each app's credentials must work
 // on its own database / vhost, be refused on the other app's, follow a re-key, and vanish on drop.
 
-const exec = promisify(execFile);
 const docker = managerDocker();
 /** Where the manager publishes the containers' ports: its own address in its namespace. */
 const HOST = engineEnv().swarmAddr;
-const repo = fileURLToPath(new URL('../..', import.meta.url));
 const prefix = `mc-provtest-${process.pid}`;
 // App passwords with quotes, a backtick, a semicolon and non-ASCII: they must survive SQL,
 // JSON and URLs. Admin passwords are base64url, as the platform generates them (the RabbitMQ
@@ -36,45 +31,6 @@ const secret = () => new Sensitive(`${randomBytes(12).toString('base64url')}'"\`
 /** amqplib decodes URL passwords with unescape(), Latin-1: no non-ASCII for the AMQP apps. */
 const asciiSecret = () => new Sensitive(`${randomBytes(12).toString('base64url')}'"\`;--`);
 const adminSecret = () => new Sensitive(randomBytes(18).toString('base64url'));
-
-/** The management stack's image; built with its own build function when absent. */
-async function ensureDebianImage(name: string): Promise<string> {
-  const tag = `minicloud/${name}:bookworm`;
-  const present = await docker
-    .getImage(tag)
-    .inspect()
-    .then(() => true)
-    .catch(() => false);
-  if (!present) {
-    const script =
-      'set -euo pipefail; REPO=$1; . "$REPO/scripts/engine/lib.sh"; . "$REPO/scripts/engine/images.sh"; ' +
-      '. "$REPO/install/lib/images.sh"; mkdir -p "$MC_LOGS" "$MC_BUILD"; build_base; build_debian_service "$2"';
-    await exec('bash', ['-c', script, 'bash', repo, name], { timeout: 600_000 });
-  }
-  return tag;
-}
-
-async function startContainer(
-  options: Docker.ContainerCreateOptions,
-  ports: string[],
-): Promise<Record<string, number>> {
-  const bindings = Object.fromEntries(ports.map((p) => [`${p}/tcp`, [{ HostIp: HOST, HostPort: '' }]]));
-  const container = await docker.createContainer({
-    ...options,
-    Labels: { 'minicloud.test': 'provision' },
-    HostConfig: { ...options.HostConfig, PortBindings: bindings },
-  });
-  await container.start();
-  const info = await container.inspect();
-  return Object.fromEntries(ports.map((p) => [p, Number(info.NetworkSettings.Ports[`${p}/tcp`]?.[0]?.HostPort ?? 0)]));
-}
-
-async function removeContainer(name: string): Promise<void> {
-  await docker
-    .getContainer(name)
-    .remove({ force: true, v: true })
-    .catch(() => undefined);
-}
 
 async function messageOf(promise: Promise<unknown>): Promise<string> {
   try {
@@ -97,7 +53,7 @@ async function startMariaDb(): Promise<{ port: number; rootPassword: Sensitive<s
   const ports = await startContainer(
     {
       name: mariadbName,
-      Image: await ensureDebianImage('mariadb'),
+      Image: await ensureDebianImage(docker, 'mariadb'),
       Env: [`MARIADB_ROOT_PASSWORD=${rootPassword.reveal()}`],
       HostConfig: {
         Binds: [`${repo}/stacks/management/mariadb/minicloud.cnf:/etc/mysql/conf.d/minicloud.cnf:ro`],
@@ -105,6 +61,7 @@ async function startMariaDb(): Promise<{ port: number; rootPassword: Sensitive<s
       },
     },
     ['3306'],
+    'provision',
   );
   return { port: ports['3306']!, rootPassword };
 }
@@ -114,7 +71,7 @@ async function startRabbitMq(): Promise<{ amqpPort: number; apiPort: number; adm
   const ports = await startContainer(
     {
       name: rabbitName,
-      Image: await ensureDebianImage('rabbitmq'),
+      Image: await ensureDebianImage(docker, 'rabbitmq'),
       Hostname: 'rabbitmq',
       Env: [
         'RABBITMQ_DEFAULT_USER=mcadmin',
@@ -127,6 +84,7 @@ async function startRabbitMq(): Promise<{ amqpPort: number; apiPort: number; adm
       },
     },
     ['5672', '15672'],
+    'provision',
   );
   return { amqpPort: ports['5672']!, apiPort: ports['15672']!, adminPassword };
 }

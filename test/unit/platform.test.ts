@@ -115,6 +115,8 @@ t.test('the management stack template renders into a valid stack', async (t) => 
   t.same(Object.keys(files).sort(), [
     'mariadb/minicloud.cnf',
     'minicloud.yml',
+    'postgres/pg_hba.conf',
+    'postgres/postgresql.conf',
     'proxy/conf.d/.gitignore',
     'proxy/conf.d/00-default.conf',
     'proxy/conf.d/admin.conf',

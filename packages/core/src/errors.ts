@@ -65,6 +65,7 @@ export const ERROR_CODES = {
   MC_PUSH_FAILED: { status: 502, summary: 'the image could not be pushed to the private registry' },
   MC_APP_NAME_INVALID: { status: 400, summary: 'the app name cannot name a database, vhost or directory' },
   MC_DATABASE: { status: 502, summary: 'the MariaDB server refused or failed a request' },
+  MC_POSTGRES: { status: 502, summary: 'the PostgreSQL server refused or failed a request' },
   MC_MESSAGEBUS: { status: 502, summary: 'the RabbitMQ management API refused or failed a request' },
   MC_REDIS: { status: 502, summary: 'the Redis server refused or failed a request' },
   MC_STORAGE: { status: 500, summary: 'the app storage directory could not be created or removed' },

@@ -59,3 +59,4 @@ export * from './acme/index.js';
 export * from './nodes/engines.js';
 export * from './nodes/agents.js';
 export * from './nodes/server-memory.js';
+export * from './needs/postgres/index.js';
