@@ -131,6 +131,8 @@ async function ensureDirs(layout: PlatformLayout): Promise<void> {
     [layout.registryDataDir, 0o755],
     [layout.mariadbDataDir, 0o755],
     [layout.rabbitmqDataDir, 0o755],
+    [layout.postgresDataDir, 0o755],
+    [layout.redisDataDir, 0o755],
     [layout.storageDir, 0o755],
   ];
   for (const [dir, mode] of dirs) {
