@@ -4,6 +4,7 @@ import type { AppContext } from '../../apps/context.js';
 import type { NeedKind } from '../types.js';
 import type { PostgresAdmin } from './admin.js';
 import { postgresBackup } from './backup.js';
+import { POSTGRES_IMAGES, POSTGRES_MEMORY } from './service.js';
 import { postgresUrl } from './url.js';
 
 // The PostgreSQL need kind, and its edge: the adapter that provisions an app's role and
@@ -12,6 +13,7 @@ export * from './admin.js';
 export * from './copy-row-counter.js';
 export * from './dump.js';
 export * from './scram.js';
+export * from './service.js';
 export * from './sql.js';
 export * from './url.js';
 
@@ -26,7 +28,7 @@ export const postgres: NeedKind<'postgres', 'postgres'> = {
   name: 'postgres',
   label: 'a PostgreSQL database',
   env: ['DATABASE_URL'],
-  service: { name: 'postgres', image: { hub: 'postgres:15', debian: 'minicloud/postgres:bookworm' }, memory: '128M' },
+  service: { name: 'postgres', image: { ...POSTGRES_IMAGES }, memory: POSTGRES_MEMORY.limit },
   credentials: true,
   shares: {
     ensure: async (ctx, app, secret) => {
