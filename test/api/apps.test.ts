@@ -237,10 +237,12 @@ t.test('needs: attach and detach as jobs; unknown needs are 400, a manifest need
     method: 'POST',
     url: '/v1/apps/svc/needs',
     headers: admin,
-    payload: { need: 'redis' },
+    payload: { need: 'cache' },
   });
   t.equal(bad.statusCode, 400);
-  t.same(bad.json().errors, [{ field: 'body.need', message: 'must be one of: database, messagebus, storage' }]);
+  t.same(bad.json().errors, [
+    { field: 'body.need', message: 'must be one of: database, messagebus, storage, postgres, redis' },
+  ]);
   const detach = await app.inject({
     method: 'DELETE',
     url: '/v1/apps/svc/needs/database?purge=true&wait=true',
@@ -248,7 +250,7 @@ t.test('needs: attach and detach as jobs; unknown needs are 400, a manifest need
   });
   t.equal(detach.statusCode, 200);
   t.same(detach.json().needs, []);
-  t.equal((await app.inject({ method: 'DELETE', url: '/v1/apps/svc/needs/redis', headers: admin })).statusCode, 400);
+  t.equal((await app.inject({ method: 'DELETE', url: '/v1/apps/svc/needs/cache', headers: admin })).statusCode, 400);
   t.equal(
     (await app.inject({ method: 'POST', url: '/v1/apps/nope/needs', headers: admin, payload: { need: 'storage' } }))
       .statusCode,

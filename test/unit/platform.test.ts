@@ -82,7 +82,7 @@ t.test('platform settings: defaults, and every value that reaches YAML, nginx or
     [{ registryAddr: '10.0.0.5' }, 'registryAddr'],
     [{ registryAddr: '10.0.0.5:99999' }, 'registryAddr'],
     [{ registryAddr: 'host name:5443' }, 'registryAddr'],
-    [{ images: { ...images, api: 'x:1"; rm -rf /' } }, 'images.api'],
+    [{ images: { ...settings().images, api: 'x:1"; rm -rf /' } }, 'images.api'],
     [{ registryUser: 'Root:x' }, 'registryUser'],
     [{ registryKeep: -1 }, 'registryKeep'],
     [{ engineSocket: 'docker.sock' }, 'engineSocket'],
