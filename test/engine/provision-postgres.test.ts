@@ -39,7 +39,7 @@ async function messageOf(promise: Promise<unknown>): Promise<string> {
   }
 }
 
-t.teardown(() => removeContainer(name));
+t.teardown(() => removeContainer(docker, name));
 
 const started = Date.now();
 const ports = await startContainer(
