@@ -46,7 +46,7 @@ async function messageOf(promise: Promise<unknown>): Promise<string> {
 // Both servers start at once (RabbitMQ takes several seconds); each test waits for its own.
 const mariadbName = `${prefix}-mariadb`;
 const rabbitName = `${prefix}-rabbitmq`;
-t.teardown(() => Promise.all([removeContainer(mariadbName), removeContainer(rabbitName)]));
+t.teardown(() => Promise.all([removeContainer(docker, mariadbName), removeContainer(docker, rabbitName)]));
 
 async function startMariaDb(): Promise<{ port: number; rootPassword: Sensitive<string> }> {
   const rootPassword = adminSecret();

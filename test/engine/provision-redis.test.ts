@@ -68,7 +68,9 @@ async function startRedis(): Promise<number> {
     Cmd: [],
     Labels: { 'minicloud.test': 'provision' },
     HostConfig: {
-      PortBindings: { '6379/tcp': [{ HostIp: HOST, HostPort: '' }] },
+      // A fixed port (below the engine's ephemeral range), so the restart below keeps it: with
+      // HostPort '' the engine may pick another one when the container starts again.
+      PortBindings: { '6379/tcp': [{ HostIp: HOST, HostPort: String(20000 + (process.pid % 10000)) }] },
       Memory: 64 * 1024 * 1024,
     },
   });

@@ -1,16 +1,18 @@
-import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type Docker from 'dockerode';
+import { ensureDebianImages } from './backup-servers.js';
 import { engineEnv, managerDocker } from './engine.js';
 
 // The shared services' Debian images as plain containers on the test manager, their ports
 // published on its address only: for the adapter tests (provision-db-mq, provision-postgres).
 
-const exec = promisify(execFile);
 export const repo = fileURLToPath(new URL('../..', import.meta.url));
+export { removeContainer } from './backup-servers.js';
 
-/** The management stack's image; built with its own build function when absent. */
+/** The management stack's image, built with install.sh's own build function when absent. */
 export async function ensureDebianImage(docker: Docker, name: string): Promise<string> {
   const tag = `minicloud/${name}:bookworm`;
   const present = await docker
@@ -19,10 +21,12 @@ export async function ensureDebianImage(docker: Docker, name: string): Promise<s
     .then(() => true)
     .catch(() => false);
   if (!present) {
-    const script =
-      'set -euo pipefail; REPO=$1; . "$REPO/scripts/engine/lib.sh"; . "$REPO/scripts/engine/images.sh"; ' +
-      '. "$REPO/install/lib/images.sh"; mkdir -p "$MC_LOGS" "$MC_BUILD"; build_base; build_debian_service "$2"';
-    await exec('bash', ['-c', script, 'bash', repo, name], { timeout: 600_000 });
+    const work = await mkdtemp(join(tmpdir(), 'mc-image-'));
+    try {
+      await ensureDebianImages(engineEnv(), work, [name]);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
   }
   return tag;
 }
@@ -44,11 +48,4 @@ export async function startContainer(
   await container.start();
   const info = await container.inspect();
   return Object.fromEntries(ports.map((p) => [p, Number(info.NetworkSettings.Ports[`${p}/tcp`]?.[0]?.HostPort ?? 0)]));
-}
-
-export async function removeContainer(name: string, docker = managerDocker()): Promise<void> {
-  await docker
-    .getContainer(name)
-    .remove({ force: true, v: true })
-    .catch(() => undefined);
 }
