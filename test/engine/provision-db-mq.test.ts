@@ -2,18 +2,10 @@ import t, { type Test } from 'tap';
 import { randomBytes } from 'node:crypto';
 import { connect as amqpConnect, type ChannelModel } from 'amqplib';
 import { createConnection, type Connection } from 'mysql2/promise';
-import {
-  amqpUrl,
-  databaseUrl,
-  isMinicloudError,
-  MariaDbAdmin,
-  RabbitMqAdmin,
-  Sensitive,
-  type ServiceEndpoint,
-} from '@minicloud/core';
+import { amqpUrl, databaseUrl, MariaDbAdmin, RabbitMqAdmin, Sensitive, type ServiceEndpoint } from '@minicloud/core';
 import { dbGrantsSql, oldWildcardGrantSql } from '../helpers/db-grants.js';
 import { engineEnv, managerDocker, waitFor } from '../helpers/engine.js';
-import { ensureDebianImage, removeContainer, repo, startContainer } from '../helpers/service-containers.js';
+import { ensureDebianImage, removeContainer, repo, startContainer, messageOf } from '../helpers/service-containers.js';
 
 // The database and message-bus adapters against the real servers of the management stack:
 // MariaDB and RabbitMQ from the Debian images, with the stack's own config files, as plain
@@ -31,17 +23,6 @@ const secret = () => new Sensitive(`${randomBytes(12).toString('base64url')}'"\`
 /** amqplib decodes URL passwords with unescape(), Latin-1: no non-ASCII for the AMQP apps. */
 const asciiSecret = () => new Sensitive(`${randomBytes(12).toString('base64url')}'"\`;--`);
 const adminSecret = () => new Sensitive(randomBytes(18).toString('base64url'));
-
-async function messageOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'no error';
-  } catch (error) {
-    if (isMinicloudError(error)) return `${error.code}: ${error.message}`;
-    const e = error as { code?: string; message?: string };
-    return `${e.code ?? 'error'}: ${e.message ?? String(error)}`;
-  }
-}
 
 // Both servers start at once (RabbitMQ takes several seconds); each test waits for its own.
 const mariadbName = `${prefix}-mariadb`;

@@ -2,16 +2,9 @@ import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { Client } from 'pg';
-import {
-  isMinicloudError,
-  PostgresAdmin,
-  PostgresDumpClient,
-  postgresUrl,
-  Sensitive,
-  type PostgresNames,
-} from '@minicloud/core';
+import { PostgresAdmin, PostgresDumpClient, postgresUrl, Sensitive, type PostgresNames } from '@minicloud/core';
 import { engineEnv, managerDocker, waitFor } from '../helpers/engine.js';
-import { ensureDebianImage, removeContainer, repo, startContainer } from '../helpers/service-containers.js';
+import { ensureDebianImage, removeContainer, repo, startContainer, messageOf } from '../helpers/service-containers.js';
 
 // The PostgreSQL need kind's edge against a real server: minicloud/postgres:bookworm with the
 // management stack's postgresql.conf and pg_hba.conf, as a plain container whose port is
@@ -27,17 +20,6 @@ const name = `mc-provtest-${process.pid}-postgres`;
 // they must survive the URL. The admin password is base64url, as the platform generates it.
 const secret = () => new Sensitive(`${randomBytes(12).toString('base64url')}'"\`;--@%/`);
 const adminPassword = new Sensitive(randomBytes(18).toString('base64url'));
-
-async function messageOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'no error';
-  } catch (error) {
-    if (isMinicloudError(error)) return `${error.code}: ${error.message}`;
-    const e = error as { code?: string; message?: string };
-    return `${e.code ?? 'error'}: ${e.message ?? String(error)}`;
-  }
-}
 
 t.teardown(() => removeContainer(docker, name));
 

@@ -8,7 +8,6 @@ import { PassThrough, Readable } from 'node:stream';
 import { createClient, type RedisClientType } from '@redis/client';
 import tar from 'tar-stream';
 import {
-  isMinicloudError,
   REDIS_ACL_FILE,
   REDIS_CONFIG,
   REDIS_CONFIG_PATH,
@@ -21,6 +20,7 @@ import {
 } from '@minicloud/core';
 import { ensureDebianImages, removeContainer } from '../helpers/backup-servers.js';
 import { engineEnv, managerDocker, waitFor } from '../helpers/engine.js';
+import { messageOf } from '../helpers/service-containers.js';
 
 // The Redis adapter against the real server: the Debian image (minicloud/redis:bookworm, as
 // install.sh builds it) started the way the management stack starts it, with the config,
@@ -78,16 +78,6 @@ async function startRedis(): Promise<number> {
   await container.start();
   const info = await container.inspect();
   return Number(info.NetworkSettings.Ports['6379/tcp']?.[0]?.HostPort ?? 0);
-}
-
-async function messageOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'no error';
-  } catch (error) {
-    if (isMinicloudError(error)) return `${error.code}: ${error.message}`;
-    return (error as Error).message ?? String(error);
-  }
 }
 
 const port = await startRedis();

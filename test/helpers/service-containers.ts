@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
+import { isMinicloudError } from '@minicloud/core';
 import { ensureDebianImages } from './backup-servers.js';
 import { engineEnv, managerDocker } from './engine.js';
 
@@ -48,4 +49,16 @@ export async function startContainer(
   await container.start();
   const info = await container.inspect();
   return Object.fromEntries(ports.map((p) => [p, Number(info.NetworkSettings.Ports[`${p}/tcp`]?.[0]?.HostPort ?? 0)]));
+}
+
+/** What a call ended with, as text to match: `CODE: message` for minicloud's errors and a driver's. */
+export async function messageOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return 'no error';
+  } catch (error) {
+    if (isMinicloudError(error)) return `${error.code}: ${error.message}`;
+    const e = error as { code?: string; message?: string };
+    return `${e.code ?? 'error'}: ${e.message ?? String(error)}`;
+  }
 }
