@@ -8,7 +8,7 @@ MC_PROG=${MC_PROG:-minicloud}
 
 STACK=minicloud
 NETWORKS=(minicloud-proxy minicloud-services)
-SERVICES=(proxy registry mariadb rabbitmq api)
+SERVICES=(proxy registry mariadb rabbitmq postgres redis api)
 REGISTRY_PORT=5443
 MANAGED_LABEL=minicloud.managed=true
 

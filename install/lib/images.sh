@@ -10,9 +10,8 @@
 # image changes the stack file and `docker stack deploy` rolls the service; an unchanged one
 # changes nothing. Builds are cached by a hash of their inputs (scripts/engine/images.sh).
 
-# postgres and redis are not pulled or built by ensure_images: they are for the apps that need
-# them (their need kinds' services), built in debian mode by `build_debian_service postgres|redis`
-# (images/debian/*); postgres 15 in both modes, Debian bookworm's version.
+# postgres and redis are the services of the need kinds of those names (the images match
+# packages/core/src/needs/*/service.ts); postgres 15 in both modes, Debian bookworm's version.
 declare -gA HUB_IMAGES=([proxy]=nginx:1.27 [registry]=registry:2 [mariadb]=mariadb:11.4 [rabbitmq]=rabbitmq:3.13-management [api]=node:20-slim [postgres]=postgres:15 [redis]=redis:7.2)
 
 # shellcheck source=../../scripts/engine/images.sh
@@ -125,7 +124,7 @@ declare -gA IMAGE=()
 ensure_images() {
   local mode=$1 s
   if [ "$mode" = hub ]; then
-    for s in proxy registry mariadb rabbitmq api; do
+    for s in proxy registry mariadb rabbitmq postgres redis api; do
       if ! image_id "${HUB_IMAGES[$s]}" >/dev/null 2>&1; then
         log "pulling ${HUB_IMAGES[$s]}"
         DK_TIMEOUT=900 dk pull "${HUB_IMAGES[$s]}" >>"$MC_LOGS/pull.log" 2>&1 ||
@@ -133,18 +132,20 @@ ensure_images() {
       fi
     done
     build_api_hub
-    for s in proxy registry mariadb rabbitmq; do IMAGE[$s]=$(id_tag "${HUB_IMAGES[$s]}"); done
+    for s in proxy registry mariadb rabbitmq postgres redis; do IMAGE[$s]=$(id_tag "${HUB_IMAGES[$s]}"); done
   else
     command -v debootstrap >/dev/null || apt_install debootstrap debian-archive-keyring
     build_base
     build_node
     build_registry
-    for s in nginx mariadb rabbitmq; do build_debian_service "$s"; done
+    for s in nginx mariadb rabbitmq postgres redis; do build_debian_service "$s"; done
     build_api_debian minicloud/node:20
     IMAGE[proxy]=$(id_tag minicloud/nginx:bookworm)
     IMAGE[registry]=$(id_tag minicloud/registry:2)
     IMAGE[mariadb]=$(id_tag minicloud/mariadb:bookworm)
     IMAGE[rabbitmq]=$(id_tag minicloud/rabbitmq:bookworm)
+    IMAGE[postgres]=$(id_tag minicloud/postgres:bookworm)
+    IMAGE[redis]=$(id_tag minicloud/redis:bookworm)
   fi
   IMAGE[api]=$(id_tag "minicloud/api:${API_VERSION}")
 }

@@ -233,14 +233,27 @@ t.test('needs: attach and detach as jobs; unknown needs are 400, a manifest need
   });
   t.equal(attach.statusCode, 200);
   t.same(attach.json().needs, ['database']);
+  apps.seed('kv');
+  for (const need of ['postgres', 'redis']) {
+    const added = await app.inject({
+      method: 'POST',
+      url: '/v1/apps/kv/needs?wait=true',
+      headers: admin,
+      payload: { need },
+    });
+    t.equal(added.statusCode, 200, `${need} is a need the API takes`);
+  }
+  t.same((await app.inject({ method: 'GET', url: '/v1/apps/kv', headers: admin })).json().needs, ['postgres', 'redis']);
   const bad = await app.inject({
     method: 'POST',
     url: '/v1/apps/svc/needs',
     headers: admin,
-    payload: { need: 'redis' },
+    payload: { need: 'cache' },
   });
   t.equal(bad.statusCode, 400);
-  t.same(bad.json().errors, [{ field: 'body.need', message: 'must be one of: database, messagebus, storage' }]);
+  t.same(bad.json().errors, [
+    { field: 'body.need', message: 'must be one of: database, messagebus, storage, postgres, redis' },
+  ]);
   const detach = await app.inject({
     method: 'DELETE',
     url: '/v1/apps/svc/needs/database?purge=true&wait=true',
@@ -248,7 +261,7 @@ t.test('needs: attach and detach as jobs; unknown needs are 400, a manifest need
   });
   t.equal(detach.statusCode, 200);
   t.same(detach.json().needs, []);
-  t.equal((await app.inject({ method: 'DELETE', url: '/v1/apps/svc/needs/redis', headers: admin })).statusCode, 400);
+  t.equal((await app.inject({ method: 'DELETE', url: '/v1/apps/svc/needs/cache', headers: admin })).statusCode, 400);
   t.equal(
     (await app.inject({ method: 'POST', url: '/v1/apps/nope/needs', headers: admin, payload: { need: 'storage' } }))
       .statusCode,
@@ -260,7 +273,13 @@ t.test('needs: attach and detach as jobs; unknown needs are 400, a manifest need
   t.match(refused.json(), { code: 'MC_NEED_INVALID', errors: [{ field: 'need' }] });
   t.same(
     apps.calls.filter((c) => c.includes('Need')),
-    ['attachNeed svc database', 'detachNeed svc database purge=true', 'detachNeed shop database purge=false'],
+    [
+      'attachNeed svc database',
+      'attachNeed kv postgres',
+      'attachNeed kv redis',
+      'detachNeed svc database purge=true',
+      'detachNeed shop database purge=false',
+    ],
   );
 });
 

@@ -272,3 +272,23 @@ t.test('every value is HTML-escaped: templates have no triple-stash, hostile str
   t.match(page.body, /&quot;&gt;&lt;img src&#x3D;x onerror&#x3D;alert\(1\)&gt;/);
   t.notMatch(page.body, /<script>alert/);
 });
+
+t.test('the app page offers postgres and redis, and shows them once attached', async (t) => {
+  const { app, apps } = await testApp();
+  t.teardown(() => app.close());
+  apps.seed('kv');
+  const web = new WebClient(app);
+  await web.login(ADMIN_TOKEN);
+  const page = await web.get('/apps/kv');
+  for (const need of ['postgres', 'redis']) t.match(page.body, `<option value="${need}">${need}</option>`);
+  for (const need of ['postgres', 'redis']) {
+    await web.follow(await web.post('/apps/kv/needs', { need }));
+    await web.get('/apps/kv');
+  }
+  t.same(apps.records.get('kv')?.needs, ['postgres', 'redis']);
+  const shown = await web.get('/apps/kv');
+  for (const need of ['postgres', 'redis']) {
+    t.match(shown.body, `action="/apps/kv/needs/${need}/detach"`, `${need} is shown with its detach form`);
+    t.notMatch(shown.body, `<option value="${need}">`, `${need} is no longer offered`);
+  }
+});

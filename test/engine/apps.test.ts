@@ -251,7 +251,7 @@ t.test('refused adds leave nothing behind: name clash, no manifest, invalid mani
   t.equal((invalid.json as Problem).code, 'MC_MANIFEST_INVALID');
   const fields = ((invalid.json as Problem).errors ?? []).map((e) => `${e.field}: ${e.message}`);
   t.ok(fields.includes('expose[0].port: must be an integer from 1 to 65535'), `names each field: ${fields.join('; ')}`);
-  t.ok(fields.includes('needs[1]: must be one of: database, messagebus, storage'));
+  t.ok(fields.includes('needs[1]: must be one of: database, messagebus, storage, postgres, redis'));
   t.same(await traces('broken'), []);
 
   const crashing = await buildAndPush(

@@ -35,6 +35,8 @@ const FAILURES: Record<NeedName, MinicloudError> = {
   database: new MinicloudError('MC_DATABASE', 'DROP DATABASE failed: lost connection'),
   messagebus: new MinicloudError('MC_MESSAGEBUS', 'DELETE /api/vhosts failed: 503'),
   storage: new MinicloudError('MC_STORAGE', 'rm failed: busy'),
+  postgres: new MinicloudError('MC_POSTGRES', 'DROP DATABASE failed: connection terminated'),
+  redis: new MinicloudError('MC_REDIS', 'ACL DELUSER failed: connection closed'),
 };
 
 export function fakeAppContext(dataDir: string): FakeEdges {
@@ -67,6 +69,18 @@ export function fakeAppContext(dataDir: string): FakeEdges {
     appHost: 'rabbitmq',
     appPort: 5672,
   } as unknown as MessagebusAdmin;
+  const postgres = {
+    ...admin('postgres'),
+    names: (app: string) => ({ database: app.replace(/-/g, '_'), role: app.replace(/-/g, '_') }),
+    appHost: 'postgres',
+    appPort: 5432,
+  } as unknown as NonNullable<AppContext['postgres']>;
+  const redis = {
+    ...admin('redis'),
+    names: (app: string) => ({ user: app.replace(/-/g, '_'), prefix: `${app.replace(/-/g, '_')}:` }),
+    appHost: 'redis',
+    appPort: 6379,
+  } as unknown as NonNullable<AppContext['redis']>;
   const engine = new FakeEngine();
   const ctx = {
     docker: engine.docker(),
@@ -86,6 +100,8 @@ export function fakeAppContext(dataDir: string): FakeEdges {
     } as unknown as CertificateStore,
     database,
     messagebus,
+    postgres,
+    redis,
     storage: admin('storage') as unknown as StorageAdmin,
     proxy: {
       apply: async (routes: readonly ProxyRoute[]) => {

@@ -266,26 +266,26 @@ t.test('bad settings are refused with the field named, before anything is compil
   t.same(
     settingsErrors(() => compileStack(web, { image: IMAGE, name: 'admin' })),
     [
-      'name: "admin" is reserved by the platform (minicloud, admin, api, mariadb, node-agent, proxy, rabbitmq, registry)',
+      'name: "admin" is reserved by the platform (minicloud, admin, api, mariadb, node-agent, postgres, proxy, rabbitmq, redis, registry)',
     ],
   );
   t.same(
     settingsErrors(() => compileStack(m('name: registry'), { image: IMAGE })),
     [
-      'manifest.name: "registry" is reserved by the platform (minicloud, admin, api, mariadb, node-agent, proxy, rabbitmq, registry)',
+      'manifest.name: "registry" is reserved by the platform (minicloud, admin, api, mariadb, node-agent, postgres, proxy, rabbitmq, redis, registry)',
     ],
   );
   // The management stack's name: app minicloud's runner api would be the platform's minicloud_api.
   t.same(
     settingsErrors(() => compileStack(m('name: minicloud\nrunners: [{name: worker, command: x}]'), { image: IMAGE })),
     [
-      'manifest.name: "minicloud" is reserved by the platform (minicloud, admin, api, mariadb, node-agent, proxy, rabbitmq, registry)',
+      'manifest.name: "minicloud" is reserved by the platform (minicloud, admin, api, mariadb, node-agent, postgres, proxy, rabbitmq, redis, registry)',
     ],
   );
   t.same(
     settingsErrors(() => compileStack(web, { image: IMAGE, name: 'minicloud' })),
     [
-      'name: "minicloud" is reserved by the platform (minicloud, admin, api, mariadb, node-agent, proxy, rabbitmq, registry)',
+      'name: "minicloud" is reserved by the platform (minicloud, admin, api, mariadb, node-agent, postgres, proxy, rabbitmq, redis, registry)',
     ],
   );
   t.same(

@@ -80,7 +80,7 @@ t.test('each rule names the field and the rule', async (t) => {
       },
       ['expose[1].proto: only one http port can be exposed (the proxy routes to one)'],
     ],
-    [{ ...base, needs: ['cache'] }, ['needs[0]: must be one of: database, messagebus, storage']],
+    [{ ...base, needs: ['cache'] }, ['needs[0]: must be one of: database, messagebus, storage, postgres, redis']],
     [{ ...base, needs: ['database', 'database'] }, ['needs: must be a list of distinct needs']],
     [
       { ...base, env: { '1BAD': 'x' } },
@@ -89,7 +89,7 @@ t.test('each rule names the field and the rule', async (t) => {
     [{ ...base, env: { A: ['x'] } }, ['env.A: must be a string, number or boolean']],
     [
       { ...base, env: { DATABASE_URL: 'x' } },
-      ['env.DATABASE_URL: is set by the platform from needs: database; remove it'],
+      ['env.DATABASE_URL: is set by the platform from needs: database or postgres; remove it'],
     ],
     [{ ...base, env: { AMQP_URL: 'x' } }, ['env.AMQP_URL: is set by the platform from needs: messagebus; remove it']],
     [{ ...base, runners: [{ name: 'w' }] }, ['runners[0].command: is required']],
@@ -124,7 +124,7 @@ t.test('each rule names the field and the rule', async (t) => {
         ],
       },
       [
-        'runners[1].name: "mariadb" is the name of a platform service (api, mariadb, node-agent, proxy, rabbitmq, registry); choose another',
+        'runners[1].name: "mariadb" is the name of a platform service (api, mariadb, node-agent, postgres, proxy, rabbitmq, redis, registry); choose another',
       ],
     ],
     [{ ...base, healthcheck: { interval: '5s' } }, ['healthcheck: must have exactly one of http or command']],
@@ -197,8 +197,8 @@ t.test('every error is reported at once, schema and cross-field alike', async (t
   t.same(errors, [
     expectLabel('name', 40),
     'expose[0].port: must be an integer from 1 to 65535',
-    'needs[0]: must be one of: database, messagebus, storage',
+    'needs[0]: must be one of: database, messagebus, storage, postgres, redis',
     'runners[0].name: must be unique: "web" is the name of the main service',
-    'env.DATABASE_URL: is set by the platform from needs: database; remove it',
+    'env.DATABASE_URL: is set by the platform from needs: database or postgres; remove it',
   ]);
 });

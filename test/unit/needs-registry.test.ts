@@ -15,7 +15,8 @@ import {
   isNeedName,
   needKind,
   needNamesText,
-  needOfEnv,
+  needClashes,
+  needsOfEnv,
   normaliseManifest,
   validateManifest,
 } from '@minicloud/core';
@@ -32,7 +33,11 @@ function errorsOf(doc: unknown): string[] {
 }
 
 t.test('the registry lists the kinds in a stable order, each name once', async (t) => {
-  t.same(NEED_NAMES, ['database', 'messagebus', 'storage'], 'the order manifests are normalised to');
+  t.same(
+    NEED_NAMES,
+    ['database', 'messagebus', 'storage', 'postgres', 'redis'],
+    'the order manifests are normalised to',
+  );
   t.equal(new Set(NEED_NAMES).size, NEED_NAMES.length);
   for (const name of NEED_NAMES) {
     t.match(name, /^[a-z][a-z0-9]*$/, `${name} is a lowercase word`);
@@ -40,7 +45,7 @@ t.test('the registry lists the kinds in a stable order, each name once', async (
     t.ok(isNeedName(name));
   }
   t.notOk(isNeedName('cache'));
-  t.equal(needNamesText(), 'database, messagebus or storage');
+  t.equal(needNamesText(), 'database, messagebus, storage, postgres or redis');
 });
 
 t.test("the manifest schema's need enum is the registry's names, in its order", async (t) => {
@@ -52,31 +57,56 @@ t.test("the manifest schema's need enum is the registry's names, in its order", 
 });
 
 t.test('normalising puts any order of needs into the registry order', async (t) => {
-  const reversed = [...NEED_NAMES].reverse();
-  t.same(normaliseManifest(validateManifest({ name: 'app', needs: reversed })).needs, NEED_NAMES);
+  const allowed = NEED_NAMES.filter((n) => n !== 'postgres');
+  t.same(normaliseManifest(validateManifest({ name: 'app', needs: [...allowed].reverse() })).needs, allowed);
+  const withPostgres = NEED_NAMES.filter((n) => n !== 'database');
+  t.same(normaliseManifest(validateManifest({ name: 'app', needs: [...withPostgres].reverse() })).needs, withPostgres);
 });
 
 t.test("every kind's env names are refused in a manifest's env, naming the kind", async (t) => {
   const withEnv = NEED_KINDS.filter((k) => k.env.length > 0);
   t.ok(withEnv.length >= 2, 'database and messagebus give env');
-  t.same(
-    NEED_ENV_NAMES,
-    NEED_KINDS.flatMap((k) => k.env),
-  );
+  t.same(NEED_ENV_NAMES, [...new Set(NEED_KINDS.flatMap((k) => k.env))], 'each variable once');
   for (const kind of NEED_KINDS) {
     for (const name of kind.env) {
-      t.equal(needOfEnv(name), kind.name);
+      const givers = NEED_KINDS.filter((k) => k.env.includes(name)).map((k) => k.name);
+      t.same(needsOfEnv(name), givers);
+      t.ok(givers.includes(kind.name));
       t.same(errorsOf({ name: 'app', needs: [kind.name], env: { [name]: 'x' } }), [
-        `env.${name}: is set by the platform from needs: ${kind.name}; remove it`,
+        `env.${name}: is set by the platform from needs: ${givers.join(' or ')}; remove it`,
       ]);
     }
   }
-  t.equal(needOfEnv('DATABASE'), undefined, 'only the exact names');
+  t.same(needsOfEnv('DATABASE_URL'), ['database', 'postgres'], 'both database kinds give it');
+  t.same(needsOfEnv('DATABASE'), [], 'only the exact names');
   t.same(errorsOf({ name: 'app', env: { APP_URL: 'x' } }), []);
 });
 
-t.test('no two kinds give the same env variable', async (t) => {
-  t.equal(new Set(NEED_ENV_NAMES).size, NEED_ENV_NAMES.length);
+t.test('kinds that give the same env variable cannot be needed together', async (t) => {
+  const clash = 'needs: database and postgres both give DATABASE_URL: an app needs one or the other';
+  const table: [string, unknown[], string[]][] = [
+    ['database and postgres', ['database', 'postgres'], [clash]],
+    ['either order', ['postgres', 'database'], [clash]],
+    ['with the others too', ['redis', 'database', 'storage', 'postgres', 'messagebus'], [clash]],
+    ['database alone', ['database'], []],
+    ['postgres alone', ['postgres'], []],
+    ['postgres and redis', ['postgres', 'redis'], []],
+    ['database, messagebus, storage and redis', ['database', 'messagebus', 'storage', 'redis'], []],
+  ];
+  for (const [what, needs, errors] of table) t.same(errorsOf({ name: 'app', needs }), errors, what);
+  t.same(needClashes(['database', 'postgres']), [{ needs: ['database', 'postgres'], env: ['DATABASE_URL'] }]);
+  t.same(needClashes(['database', 'redis']), []);
+  // Apart from that pair, no two kinds share a variable.
+  for (const [i, a] of NEED_KINDS.entries()) {
+    for (const b of NEED_KINDS.slice(i + 1)) {
+      if (a.name === 'database' && b.name === 'postgres') continue;
+      t.same(
+        a.env.filter((n) => b.env.includes(n)),
+        [],
+        `${a.name} and ${b.name} share no env`,
+      );
+    }
+  }
 });
 
 t.test('a kind with credentials names its env; one with a service names its images', async (t) => {
@@ -91,7 +121,7 @@ t.test('a kind with credentials names its env; one with a service names its imag
 });
 
 t.test("backups' part lists come from the kinds, in the order backups always had", async (t) => {
-  t.same(APP_PARTS, ['database', 'storage', 'messagebus']);
+  t.same(APP_PARTS, ['database', 'storage', 'messagebus', 'postgres', 'redis'], 'the new kinds come after');
   t.same(
     BACKUP_KINDS.map((k) => k.backup.part),
     APP_PARTS,
@@ -101,6 +131,8 @@ t.test("backups' part lists come from the kinds, in the order backups always had
     database: 'database.sql.gz',
     storage: 'storage.tar.gz',
     messagebus: 'messagebus.json',
+    postgres: 'postgres.sql.gz',
+    redis: 'redis.jsonl.gz',
   });
   const ranks = NEED_KINDS.map((k) => k.backup.rank);
   t.equal(new Set(ranks).size, ranks.length, 'no two parts share a rank');

@@ -26,6 +26,8 @@ import {
   pushTarget,
   renderManagementFiles,
   restartFor,
+  REDIS_CONFIG,
+  REDIS_START_SCRIPT,
   Sensitive,
   shellQuote,
   signedBy,
@@ -80,7 +82,7 @@ t.test('platform settings: defaults, and every value that reaches YAML, nginx or
     [{ registryAddr: '10.0.0.5' }, 'registryAddr'],
     [{ registryAddr: '10.0.0.5:99999' }, 'registryAddr'],
     [{ registryAddr: 'host name:5443' }, 'registryAddr'],
-    [{ images: { ...images, api: 'x:1"; rm -rf /' } }, 'images.api'],
+    [{ images: { ...settings().images, api: 'x:1"; rm -rf /' } }, 'images.api'],
     [{ registryUser: 'Root:x' }, 'registryUser'],
     [{ registryKeep: -1 }, 'registryKeep'],
     [{ engineSocket: 'docker.sock' }, 'engineSocket'],
@@ -122,7 +124,11 @@ t.test('the management stack template renders into a valid stack', async (t) => 
     'proxy/conf.d/admin.conf',
     'proxy/nginx.conf',
     'rabbitmq/minicloud.conf',
+    'redis/minicloud-start.sh',
+    'redis/minicloud.conf',
   ]);
+  t.equal(files['redis/minicloud.conf'], REDIS_CONFIG, "redis's config is its need kind's, as it is");
+  t.equal(files['redis/minicloud-start.sh'], REDIS_START_SCRIPT);
   t.match(
     files['proxy/conf.d/00-default.conf'],
     `listen unix:${DNS_FALLBACK_SOCKET} default_server;`,
@@ -151,10 +157,24 @@ t.test('the management stack template renders into a valid stack', async (t) => 
     secrets: Record<string, { file: string }>;
   };
   // No registry-gc service: the daily clean-up runs in the API (a job service showed as 0/1).
-  t.same(Object.keys(stack.services).sort(), ['api', 'mariadb', 'node-agent', 'proxy', 'rabbitmq', 'registry']);
-  for (const name of ['proxy', 'registry', 'mariadb', 'rabbitmq', 'api']) {
+  t.same(Object.keys(stack.services).sort(), [
+    'api',
+    'mariadb',
+    'node-agent',
+    'postgres',
+    'proxy',
+    'rabbitmq',
+    'redis',
+    'registry',
+  ]);
+  const want: Record<string, string> = {
+    ...images,
+    postgres: 'minicloud/postgres:bookworm',
+    redis: 'minicloud/redis:bookworm',
+  };
+  for (const name of ['proxy', 'registry', 'mariadb', 'rabbitmq', 'postgres', 'redis', 'api']) {
     const svc = stack.services[name]!;
-    t.equal(svc.image, images[name as keyof typeof images], `${name} runs the image it was given`);
+    t.equal(svc.image, want[name], `${name} runs the image it was given (postgres, redis: the mode's default)`);
     t.ok(svc.healthcheck?.test.length, `${name} has a healthcheck`);
     t.equal(svc.deploy.endpoint_mode, 'dnsrr', `${name} uses the endpoint mode`);
   }
@@ -184,7 +204,7 @@ t.test('the management stack template renders into a valid stack', async (t) => 
   const mib = Object.entries(stack.services)
     .filter(([name]) => name !== 'node-agent')
     .reduce((sum, [, s]) => sum + limit(s), 0);
-  t.ok(mib <= 800, `the manager's services' memory limits add up to ${mib} MiB`);
+  t.ok(mib <= 1024, `the manager's services' memory limits add up to ${mib} MiB`);
   t.ok(limit(agent) <= 24, `a node agent is limited to ${limit(agent)} MiB`);
   t.same(
     stack.services['proxy']!.ports!.map((p) => `${p.published}/${p.mode}`),
@@ -505,9 +525,11 @@ t.test(
       first.changes.every((c) => c.action === 'created'),
       'everything is created',
     );
-    t.same(first.restart, ['mariadb', 'proxy', 'rabbitmq', 'registry']);
+    t.same(first.restart, ['mariadb', 'postgres', 'proxy', 'rabbitmq', 'redis', 'registry']);
     for (const f of [
       'secrets/admin-token',
+      'secrets/postgres-password',
+      'secrets/redis-password',
       'secrets/registry.htpasswd',
       'secrets/registry-notify-token',
       'secrets/registry-config.yml',
@@ -566,6 +588,139 @@ t.test('which service restarts for which changed file', async (t) => {
   t.equal(restartFor('pki/proxy/tls.crt'), 'proxy');
   t.equal(restartFor('pki/registry/tls.key'), 'registry');
   t.equal(restartFor('config/management/rabbitmq/minicloud.conf'), 'rabbitmq');
+  t.equal(restartFor('config/management/postgres/pg_hba.conf'), 'postgres');
+  t.equal(restartFor('config/management/redis/minicloud.conf'), 'redis');
   t.equal(restartFor('config/management/minicloud.yml'), undefined);
   t.equal(restartFor('secrets/admin-token'), undefined);
+});
+
+t.test(
+  'postgres and redis: on the services network under their names, data under the data dir, passwords as swarm secrets',
+  async (t) => {
+    const files = renderManagementFiles(await loadTemplates(), settings());
+    const text = files['minicloud.yml']!;
+    const stack = yaml.load(text) as {
+      services: Record<
+        string,
+        {
+          networks: unknown;
+          volumes: string[];
+          secrets: { source: string; target: string }[];
+          healthcheck: { test: string[] };
+          environment: Record<string, string>;
+          command?: string[];
+          entrypoint?: string[];
+          ports?: unknown;
+          deploy: { resources: { limits: { memory: string } } };
+        }
+      >;
+      secrets: Record<string, { file: string }>;
+    };
+    const expected = {
+      postgres: {
+        data: '/data/minicloud/postgres:/var/lib/postgresql/data',
+        secret: 'postgres_password',
+        memory: '128M',
+      },
+      redis: { data: '/data/minicloud/redis:/data', secret: 'redis_password', memory: '64M' },
+    };
+    for (const [name, e] of Object.entries(expected)) {
+      const svc = stack.services[name]!;
+      t.same(
+        svc.networks,
+        { services: { aliases: [name] } },
+        `${name} answers as ${name} on the services network only`,
+      );
+      t.notOk(svc.ports, `${name} publishes nothing`);
+      t.equal(svc.volumes[0], e.data, `${name}'s data is under the data dir`);
+      t.same(
+        svc.secrets.map((s) => s.source),
+        [e.secret],
+        `${name}'s password is a swarm secret`,
+      );
+      t.equal(stack.secrets[e.secret]!.file, `/data/minicloud/secrets/${name}-password`);
+      t.ok(svc.healthcheck.test.length > 1, `${name} has a healthcheck`);
+      t.equal(svc.deploy.resources.limits.memory, e.memory, `${name} has a small memory limit`);
+      const argv = JSON.stringify([svc.command ?? [], svc.entrypoint ?? [], svc.environment]);
+      t.notMatch(argv, /PASSWORD=|--password|requirepass/i, `${name}: no password on a command line or in the env`);
+    }
+    t.equal(stack.services['postgres']!.environment['POSTGRES_PASSWORD_FILE'], '/run/secrets/postgres-password');
+    t.equal(stack.services['redis']!.environment['REDIS_PASSWORD_FILE'], '/run/secrets/redis-password');
+    t.same(stack.services['postgres']!.command, ['postgres', '-c', 'config_file=/etc/postgresql/minicloud.conf']);
+    t.same(stack.services['redis']!.entrypoint, ['sh', '/etc/redis/minicloud-start.sh']);
+
+    // The real secrets never reach the stack file.
+    const dir = t.testdir({});
+    await initPlatform(settings({ dataDir: dir }));
+    const stackFile = readFileSync(join(dir, 'config/management/minicloud.yml'), 'utf8');
+    for (const name of ['postgres-password', 'redis-password']) {
+      const secret = readFileSync(join(dir, 'secrets', name), 'utf8').trim();
+      t.ok(secret.length >= 20, `${name} was generated`);
+      t.notMatch(stackFile, secret, `${name} is not in the stack file`);
+    }
+  },
+);
+
+t.test(
+  'an install made before postgres and redis gets their passwords, dirs and images at its next init',
+  async (t) => {
+    const dir = t.testdir({});
+    const s = settings({ dataDir: dir });
+    await initPlatform(s);
+    const keep = readFileSync(join(dir, 'secrets/mariadb-root-password'), 'utf8');
+    // What such an install looks like: no secrets, no data dirs, platform.json without their images.
+    for (const name of ['postgres-password', 'redis-password']) execFileSync('rm', [join(dir, 'secrets', name)]);
+    execFileSync('rmdir', [join(dir, 'postgres'), join(dir, 'redis')]);
+    const file = join(dir, 'config/platform.json');
+    const recorded = JSON.parse(readFileSync(file, 'utf8')) as { settings: { images: Record<string, string> } };
+    delete recorded.settings.images['postgres'];
+    delete recorded.settings.images['redis'];
+    writeFileSync(file, JSON.stringify(recorded));
+
+    const loaded = await loadPlatformSettings(dir);
+    t.equal(loaded.images.postgres, 'minicloud/postgres:bookworm', "an older platform.json: the mode's postgres image");
+    t.equal(loaded.images.redis, 'minicloud/redis:bookworm');
+    t.equal(loaded.images.mariadb, images.mariadb, 'the recorded images stay');
+    const hub = JSON.parse(readFileSync(file, 'utf8')) as { settings: { imagesMode: string } };
+    hub.settings.imagesMode = 'hub';
+    writeFileSync(file, JSON.stringify(hub));
+    t.match((await loadPlatformSettings(dir)).images, { postgres: 'postgres:15', redis: 'redis:7.2' }, 'hub mode');
+    writeFileSync(file, JSON.stringify(recorded));
+
+    const again = await initPlatform(s);
+    for (const name of ['postgres-password', 'redis-password']) {
+      t.match(
+        again.changes.find((c) => c.path === `secrets/${name}`),
+        { action: 'created' },
+        `${name} is made`,
+      );
+      t.equal(statSync(join(dir, 'secrets', name)).mode & 0o777, 0o600);
+    }
+    t.ok(existsSync(join(dir, 'postgres')) && existsSync(join(dir, 'redis')), 'their data dirs are made');
+    t.equal(readFileSync(join(dir, 'secrets/mariadb-root-password'), 'utf8'), keep, 'the existing secrets stay');
+    t.match(
+      again.changes.find((c) => c.path === 'secrets/mariadb-root-password'),
+      { action: 'kept' },
+    );
+  },
+);
+
+t.test('platform settings: postgres and redis images default to the mode, and can be named', async (t) => {
+  t.match(settings().images, { postgres: 'minicloud/postgres:bookworm', redis: 'minicloud/redis:bookworm' });
+  t.match(settings({ imagesMode: 'hub' }).images, { postgres: 'postgres:15', redis: 'redis:7.2' });
+  const named = platformSettings({
+    dataDir: '/data/minicloud',
+    registryAddr: '10.0.0.5:5443',
+    images: { ...images, postgres: 'postgres:15-abc', redis: 'redis:7.2-abc' },
+  });
+  t.match(named.images, { postgres: 'postgres:15-abc', redis: 'redis:7.2-abc' });
+  t.throws(
+    () =>
+      platformSettings({
+        dataDir: '/data/minicloud',
+        registryAddr: '10.0.0.5:5443',
+        images: { ...images, redis: 'redis:7 ; rm -rf /' },
+      }),
+    { code: 'MC_PLATFORM_INVALID', details: [{ path: 'images.redis' }] },
+  );
 });

@@ -14,7 +14,9 @@ export const PLATFORM_SERVICE_NAMES: readonly string[] = [
   'api',
   'mariadb',
   'node-agent',
+  'postgres',
   'proxy',
   'rabbitmq',
+  'redis',
   'registry',
 ];

@@ -1,5 +1,6 @@
 import { Duplex } from 'node:stream';
 import {
+  NEED_NAMES,
   addRetryHint,
   assertNotRemoving,
   attachRetryHint,
@@ -296,8 +297,7 @@ export class FakeApps implements Apps {
     this.keptPlan(name, [need], choice, attachRetryHint(name, need));
     await this.step(progress, `creating the ${need}`);
     await this.step(progress, 'redeploying with its credentials');
-    const order: NeedName[] = ['database', 'messagebus', 'storage'];
-    const next = { ...r, needs: order.filter((n) => n === need || r.needs.includes(n)) };
+    const next = { ...r, needs: NEED_NAMES.filter((n) => n === need || r.needs.includes(n)) };
     this.records.set(name, next);
     return this.status(next);
   }

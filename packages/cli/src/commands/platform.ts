@@ -5,7 +5,9 @@ import {
   initPlatform,
   joinCommand,
   loadPlatformSettings,
+  LATER_SERVICES,
   MANAGEMENT_SERVICES,
+  type ImagesInput,
   MinicloudError,
   platformJoinCommand,
   platformSettings,
@@ -37,7 +39,7 @@ interface InitFlags {
   verbose?: boolean;
 }
 
-function imageMap(pairs: string[]): Record<ManagementService, string> {
+function imageMap(pairs: string[]): ImagesInput {
   const out: Partial<Record<ManagementService, string>> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
@@ -49,10 +51,11 @@ function imageMap(pairs: string[]): Record<ManagementService, string> {
       );
     out[service] = pair.slice(eq + 1);
   }
-  const missing = MANAGEMENT_SERVICES.filter((s) => !out[s]);
+  // A later service (postgres, redis) left out runs its need kind's image for the mode.
+  const missing = MANAGEMENT_SERVICES.filter((s) => !out[s] && !(LATER_SERVICES as readonly string[]).includes(s));
   if (missing.length > 0)
     throw new MinicloudError('MC_PLATFORM_INVALID', `--image is needed for ${missing.join(', ')}`);
-  return out as Record<ManagementService, string>;
+  return out as ImagesInput;
 }
 
 export function registerPlatform(program: Command, io: Io): void {

@@ -2,6 +2,8 @@ import type Docker from 'dockerode';
 import type { RegistryAuth } from '../engine/registry-auth.js';
 import type { AppStore } from './store.js';
 import type { CertificateStore } from './certificates.js';
+import type { PostgresAdmin } from '../needs/postgres/admin.js';
+import type { RedisAdmin } from '../needs/redis/admin.js';
 import type { DatabaseAdmin, MessagebusAdmin, ProxyController, StorageAdmin, UpstreamLocator } from './ports.js';
 
 /** Everything the app lifecycle needs from the platform it runs on. */
@@ -15,6 +17,13 @@ export interface AppContext {
   database: DatabaseAdmin;
   messagebus: MessagebusAdmin;
   storage: StorageAdmin;
+  /**
+   * The adapters of the kinds added later (postgres, redis): optional, so that a context built
+   * for a platform (or a test) without that service still serves every other kind; a kind whose
+   * adapter is absent refuses with MC_UNAVAILABLE naming its service.
+   */
+  postgres?: PostgresAdmin;
+  redis?: RedisAdmin;
   proxy: ProxyController;
   /**
    * Where the proxy reaches the apps' services, for its upstream blocks. Absent: the proxy

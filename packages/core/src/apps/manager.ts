@@ -4,7 +4,7 @@ import type { CompiledStack } from '../compiler/compile.js';
 import { checkEnvFile } from '../compiler/credentials.js';
 import { HOSTNAME_PATTERN } from '../compiler/settings.js';
 import type { Manifest } from '../manifest/normalise.js';
-import { NEED_NAMES, needKind, type NeedName } from '../needs/registry.js';
+import { NEED_NAMES, needClashes, needKind, type NeedName } from '../needs/registry.js';
 import { readImageManifest } from '../engine/image-manifest.js';
 import { composeOfCompiled, deployStack, type DeployOptions, type DeployResult } from '../stack/deploy.js';
 import { removeStack } from '../stack/remove.js';
@@ -396,6 +396,14 @@ export class AppManager implements Apps {
     const record = await this.read(name);
     checkKeptDataChoice(choice);
     if (record.needs.includes(need)) return this.show(name);
+    for (const clash of needClashes([...record.needs, need])) {
+      const other = clash.needs.find((n) => n !== need)!;
+      throw new MinicloudError(
+        'MC_NEED_INVALID',
+        `app ${name} has ${other}, and ${other} and ${need} both give ${clash.env.join(', ')}: detach ${other} first`,
+        [{ path: 'need', message: `cannot go with ${other} (both give ${clash.env.join(', ')})` }],
+      );
+    }
     const plan = keptDataPlan(name, await this.existingData(name, [need]), choice, attachRetryHint(name, need));
     const needs = NEED_NAMES.filter((n) => n === need || record.needs.includes(n));
     const next: AppRecord = { ...record, needs, updatedAt: new Date().toISOString() };

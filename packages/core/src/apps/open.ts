@@ -5,6 +5,8 @@ import { Sensitive } from '../sensitive.js';
 import { dockerClient } from '../engine/client.js';
 import { platformLayout } from '../platform/layout.js';
 import { loadPlatformSettings } from '../platform/init.js';
+import { PostgresAdmin } from '../needs/postgres/admin.js';
+import { RedisAdmin } from '../needs/redis/admin.js';
 import { MariaDbAdmin } from '../provision/database.js';
 import { RabbitMqAdmin } from '../provision/messagebus.js';
 import { LocalStorageAdmin } from '../provision/storage.js';
@@ -21,6 +23,9 @@ export interface OpenAppsOptions {
   /** Where the shared MariaDB and RabbitMQ answer for the platform (default: their service names). */
   databaseHost?: string;
   messagebusUrl?: string;
+  /** Where the shared PostgreSQL and Redis answer for the platform (default: their service names). */
+  postgresHost?: string;
+  redisHost?: string;
   deployTimeoutMs?: number;
 }
 
@@ -28,10 +33,16 @@ async function secret(path: string): Promise<Sensitive<string>> {
   return new Sensitive((await readFile(path, 'utf8')).trim());
 }
 
+/** A secret a platform installed before it existed lacks until its next init: undefined then. */
+async function laterSecret(path: string): Promise<Sensitive<string> | undefined> {
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  return text === undefined || text.trim() === '' ? undefined : new Sensitive(text.trim());
+}
+
 /**
  * The app lifecycle of an installed platform, wired from its data dir: settings from
  * config/platform.json, passwords from the secrets dir, the CA from pki/. This runs where the
- * API runs: on the manager, on the services network (mariadb, rabbitmq resolve there).
+ * API runs: on the manager, on the services network (mariadb, rabbitmq, postgres, redis resolve there).
  */
 export async function openAppContext(dataDir: string, options: OpenAppsOptions = {}): Promise<AppContext> {
   const settings = await loadPlatformSettings(dataDir);
@@ -41,6 +52,10 @@ export async function openAppContext(dataDir: string, options: OpenAppsOptions =
     secret(layout.secret['mariadb-root-password']),
     secret(layout.secret['rabbitmq-password']),
     secret(layout.secret['registry-password']),
+  ]);
+  const [postgresPassword, redisPassword] = await Promise.all([
+    laterSecret(layout.secret['postgres-password']),
+    laterSecret(layout.secret['redis-password']),
   ]);
   const ca = async () => ({ cert: await readFile(layout.caCert, 'utf8'), key: await secret(layout.caKey) });
   return {
@@ -56,6 +71,18 @@ export async function openAppContext(dataDir: string, options: OpenAppsOptions =
       user: settings.rabbitmqUser,
       password: rabbitmqPassword,
     }),
+    ...(postgresPassword
+      ? {
+          postgres: new PostgresAdmin({
+            host: options.postgresHost ?? 'postgres',
+            user: 'postgres',
+            password: postgresPassword,
+          }),
+        }
+      : {}),
+    ...(redisPassword
+      ? { redis: new RedisAdmin({ host: options.redisHost ?? 'redis', password: redisPassword }) }
+      : {}),
     storage: new LocalStorageAdmin({ docker, storageDir: layout.storageDir }),
     proxy: new NginxProxyController({
       docker,

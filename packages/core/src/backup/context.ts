@@ -6,6 +6,9 @@ import type { Progress } from '../apps/types.js';
 import { dockerClient } from '../engine/client.js';
 import { MinicloudError } from '../errors.js';
 import { platformLayout } from '../platform/layout.js';
+import { PostgresDumpClient, type PostgresTarget } from '../needs/postgres/dump.js';
+import { RedisAdmin, type RedisAdminOptions } from '../needs/redis/admin.js';
+import { Sensitive } from '../sensitive.js';
 import { MariaDbClient, type MariaDbTarget } from './mariadb.js';
 import { RabbitMqClient, type RabbitMqTarget } from './messagebus.js';
 import { BackupStore } from './store.js';
@@ -24,6 +27,10 @@ export interface BackupContext {
   apps: AppStore;
   mariadb: MariaDbClient;
   rabbitmq: RabbitMqClient;
+  /** pg_dump and psql in the PostgreSQL server's container; absent: no PostgreSQL here. */
+  postgres?: PostgresDumpClient;
+  /** The Redis admin connection (keys are dumped over it); absent: the platform has no Redis password. */
+  redis?: RedisAdmin;
   /** A second location (a mounted directory): each finished backup is copied there too. */
   copyTo?: string;
   /** gzip level of dumps and archives (1 fast ... 9 small); default 6. */
@@ -70,6 +77,9 @@ export interface BackupContextOptions {
   docker?: Docker;
   mariadb?: MariaDbTarget;
   rabbitmq?: RabbitMqTarget;
+  postgres?: PostgresTarget;
+  /** Default: the `redis` service as the admin, with the platform's redis-password (if it has one). */
+  redis?: RedisAdminOptions;
   /** Overrides backups.json's copyTo. */
   copyTo?: string;
   gzipLevel?: number;
@@ -82,6 +92,7 @@ export async function backupContext(dataDir: string, options: BackupContextOptio
   const docker = options.docker ?? dockerClient();
   const settings = await readBackupSettings(layout.configDir);
   const copyTo = options.copyTo ?? settings.copyTo;
+  const redis = options.redis ?? (await platformRedis(layout.secret['redis-password']));
   return {
     docker,
     store: new BackupStore(layout.backupsDir),
@@ -91,10 +102,19 @@ export async function backupContext(dataDir: string, options: BackupContextOptio
     apps: new AppStore(layout.appsDir, layout.appSecretsDir),
     mariadb: new MariaDbClient(docker, options.mariadb),
     rabbitmq: new RabbitMqClient(docker, options.rabbitmq),
+    postgres: new PostgresDumpClient(docker, options.postgres),
+    ...(redis ? { redis: new RedisAdmin(redis) } : {}),
     ...(copyTo ? { copyTo } : {}),
     ...(options.gzipLevel !== undefined ? { gzipLevel: options.gzipLevel } : {}),
     ...(options.now ? { now: options.now } : {}),
   };
+}
+
+/** The platform's Redis as the API (on the services network) reaches it; undefined without its password. */
+async function platformRedis(passwordFile: string): Promise<RedisAdminOptions | undefined> {
+  const text = await readFile(passwordFile, 'utf8').catch(() => undefined);
+  if (text === undefined || text.trim() === '') return undefined;
+  return { host: 'redis', password: new Sensitive(text.trim()) };
 }
 
 export const quiet: Progress = () => undefined;

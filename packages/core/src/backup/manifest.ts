@@ -49,6 +49,8 @@ export const BackupPartSchema = Type.Object(
     vhost: Type.Optional(Type.String()),
     queues: Type.Optional(Type.Integer({ minimum: 0 })),
     exchanges: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** redis: the keys under the app's prefix the file holds. */
+    keys: Type.Optional(Type.Integer({ minimum: 0 })),
     /** secrets: encrypted with the operator's key (see encryption.ts). */
     encrypted: Type.Optional(Type.Boolean()),
   },

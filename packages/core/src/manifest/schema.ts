@@ -1,14 +1,13 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { NEED_NAMES, type NeedName } from '../needs/registry.js';
+import { APP_NAME_MAX, RUNNER_NAME_MAX } from './limits.js';
 
 // The cloud manifest, written once as JSON Schema (TypeBox). The TypeScript types, the
 // validation and the reference docs all come from here. `x-rule` is the sentence an error
 // prints for that field, so messages read `expose[0].port: must be an integer from 1 to 65535`
 // rather than ajv's keyword-by-keyword output.
 
-/** App and runner names become stack and service names (`<app>_<runner>`), which Docker caps at 63. */
-export const APP_NAME_MAX = 40;
-export const RUNNER_NAME_MAX = 20;
+export { APP_NAME_MAX, RUNNER_NAME_MAX } from './limits.js';
 
 const label = (max: number) =>
   Type.String({

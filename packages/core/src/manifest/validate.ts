@@ -1,6 +1,6 @@
 import { compileChecker } from '../schema/ajv.js';
 import { MinicloudError, type ErrorDetail } from '../errors.js';
-import { needOfEnv } from '../needs/registry.js';
+import { needClashes, needsOfEnv } from '../needs/registry.js';
 import { PLATFORM_SERVICE_NAMES } from '../platform-names.js';
 import { ManifestSchema, type ManifestInput } from './schema.js';
 import { parseMemory } from './units.js';
@@ -44,8 +44,19 @@ function crossFieldErrors(m: ManifestInput): ErrorDetail[] {
   });
   // Env names the platform sets itself from `needs` (each kind's env): an app may not set them.
   for (const key of Object.keys(m.env ?? {})) {
-    const need = needOfEnv(key);
-    if (need) errors.push({ path: `env.${key}`, message: `is set by the platform from needs: ${need}; remove it` });
+    const needs = needsOfEnv(key);
+    if (needs.length > 0)
+      errors.push({
+        path: `env.${key}`,
+        message: `is set by the platform from needs: ${needs.join(' or ')}; remove it`,
+      });
+  }
+  for (const clash of needClashes(m.needs ?? [])) {
+    const [a, b] = clash.needs;
+    errors.push({
+      path: 'needs',
+      message: `${a} and ${b} both give ${clash.env.join(', ')}: an app needs one or the other`,
+    });
   }
   const hc = m.healthcheck;
   if (hc) {

@@ -23,7 +23,9 @@ import {
   ACME_OFF,
   DEFAULT_ENGINE_SOCKET,
   isIpv4,
+  laterImages,
   splitHostPort,
+  type ImagesInput,
   type ManagementService,
   type PlatformSettings,
 } from './settings.js';
@@ -66,7 +68,8 @@ interface PlatformFile {
   /** The minicloud that last ran init (missing in files from before it was recorded). */
   minicloudVersion?: string;
   /** As recorded: settings added later are missing from older files. */
-  settings: Omit<PlatformSettings, LaterSetting> & Partial<Pick<PlatformSettings, LaterSetting>>;
+  settings: Omit<PlatformSettings, LaterSetting | 'images'> &
+    Partial<Pick<PlatformSettings, LaterSetting>> & { images: ImagesInput };
   /** sha256 of each rendered file as last written, to tell our text from a hand edit. */
   rendered: Record<string, string>;
 }
@@ -104,6 +107,8 @@ export function restartFor(path: string): ManagementService | undefined {
   if (path.startsWith('config/management/proxy/') || path.startsWith('pki/proxy/')) return 'proxy';
   if (path.startsWith('config/management/mariadb/')) return 'mariadb';
   if (path.startsWith('config/management/rabbitmq/')) return 'rabbitmq';
+  if (path.startsWith('config/management/postgres/')) return 'postgres';
+  if (path.startsWith('config/management/redis/')) return 'redis';
   if (path.startsWith('pki/registry/')) return 'registry';
   return undefined;
 }
@@ -131,6 +136,8 @@ async function ensureDirs(layout: PlatformLayout): Promise<void> {
     [layout.registryDataDir, 0o755],
     [layout.mariadbDataDir, 0o755],
     [layout.rabbitmqDataDir, 0o755],
+    [layout.postgresDataDir, 0o755],
+    [layout.redisDataDir, 0o755],
     [layout.storageDir, 0o755],
   ];
   for (const [dir, mode] of dirs) {
@@ -362,5 +369,7 @@ export async function loadPlatformSettings(dataDir: string): Promise<PlatformSet
     nodeAgentImage: '',
     ...ACME_OFF,
     ...file.settings,
+    // Services added since: their need kinds' images for the platform's mode.
+    images: { ...laterImages(file.settings.imagesMode), ...file.settings.images },
   };
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 //   secrets/          0700: generated passwords and tokens (0600 files), secrets/apps/<app>.env
 //   pki/              the platform CA (ca.key never leaves this dir) and the TLS certificates
 //   public/           what anyone may fetch over plain HTTP: ca.crt, join-worker.sh
-//   registry/ mariadb/ rabbitmq/   the services' data
+//   registry/ mariadb/ rabbitmq/ postgres/ redis/   the services' data
 //   storage/<app>/    app storage
 //   state/events.jsonl  the event log (who did what, alerts), written by the API
 //   state/jobs.jsonl    the API's jobs, so that one cut short by a restart is reported as such
@@ -21,6 +21,9 @@ export const PLATFORM_SECRETS = [
   'mariadb-root-password',
   'rabbitmq-password',
   'registry-password',
+  // The shared PostgreSQL's superuser and the shared Redis's admin (needs: postgres, redis).
+  'postgres-password',
+  'redis-password',
   // The registry's push notifications to the API carry it (push to deploy): an app on the
   // shared network must not be able to fake a push and roll another app to an old image.
   'registry-notify-token',
@@ -53,6 +56,8 @@ export interface PlatformLayout {
   registryDataDir: string;
   mariadbDataDir: string;
   rabbitmqDataDir: string;
+  postgresDataDir: string;
+  redisDataDir: string;
   storageDir: string;
   backupsDir: string;
   eventsFile: string;
@@ -80,6 +85,8 @@ export function platformLayout(dataDir: string): PlatformLayout {
       'mariadb-root-password': join(secretsDir, 'mariadb-root-password'),
       'rabbitmq-password': join(secretsDir, 'rabbitmq-password'),
       'registry-password': join(secretsDir, 'registry-password'),
+      'postgres-password': join(secretsDir, 'postgres-password'),
+      'redis-password': join(secretsDir, 'redis-password'),
       'registry-notify-token': join(secretsDir, 'registry-notify-token'),
       'node-agent-token': join(secretsDir, 'node-agent-token'),
     },
@@ -94,6 +101,8 @@ export function platformLayout(dataDir: string): PlatformLayout {
     registryDataDir: join(dataDir, 'registry'),
     mariadbDataDir: join(dataDir, 'mariadb'),
     rabbitmqDataDir: join(dataDir, 'rabbitmq'),
+    postgresDataDir: join(dataDir, 'postgres'),
+    redisDataDir: join(dataDir, 'redis'),
     storageDir: join(dataDir, 'storage'),
     backupsDir: join(dataDir, 'backups'),
     eventsFile: join(dataDir, 'state', 'events.jsonl'),

@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { MinicloudError } from '../errors.js';
+import { REDIS_SERVICE } from '../needs/redis/service.js';
 import { DNS_FALLBACK_SOCKET } from '../proxy/templates.js';
 import { platformLayout } from './layout.js';
 import type { PlatformSettings } from './settings.js';
@@ -56,9 +57,13 @@ export function templateValues(settings: PlatformSettings): Record<string, unkno
     registryDataDir: layout.registryDataDir,
     mariadbDataDir: layout.mariadbDataDir,
     rabbitmqDataDir: layout.rabbitmqDataDir,
+    postgresDataDir: layout.postgresDataDir,
+    redisDataDir: layout.redisDataDir,
     adminTokenFile: layout.secret['admin-token'],
     mariadbRootPasswordFile: layout.secret['mariadb-root-password'],
     rabbitmqPasswordFile: layout.secret['rabbitmq-password'],
+    postgresPasswordFile: layout.secret['postgres-password'],
+    redisPasswordFile: layout.secret['redis-password'],
     registryPasswordFile: layout.secret['registry-password'],
     registryHtpasswdFile: layout.registryHtpasswd,
     registryConfigFile: layout.registryConfig,
@@ -79,8 +84,14 @@ export function renderManagementFiles(
   settings: PlatformSettings,
 ): Record<string, string> {
   const values = templateValues(settings);
+  // The redis service's config and start script are data of its need kind (needs/redis/service.ts), as they are.
+  const files: Record<string, string> = { ...templates, ...REDIS_SERVICE.fileContents };
   const out: Record<string, string> = {};
-  for (const [path, text] of Object.entries(templates).sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [path, text] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) {
+    if (path in REDIS_SERVICE.fileContents) {
+      out[path] = text;
+      continue;
+    }
     try {
       out[path] = Handlebars.compile(text, { strict: true, noEscape: true })(values);
     } catch (error) {

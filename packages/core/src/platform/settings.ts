@@ -1,11 +1,25 @@
 import { MinicloudError, type ErrorDetail } from '../errors.js';
+import { POSTGRES_IMAGES } from '../needs/postgres/service.js';
+import { REDIS_IMAGES } from '../needs/redis/service.js';
 
 // The install settings: what `platform init` is told, what config/platform.json records and
 // what every template is rendered from. Every value ends up in YAML, nginx config or a shell
 // command line, so each is checked against a strict pattern here, once, before any is used.
 
-export const MANAGEMENT_SERVICES = ['proxy', 'registry', 'mariadb', 'rabbitmq', 'api'] as const;
+export const MANAGEMENT_SERVICES = ['proxy', 'registry', 'mariadb', 'rabbitmq', 'postgres', 'redis', 'api'] as const;
 export type ManagementService = (typeof MANAGEMENT_SERVICES)[number];
+
+/** Services added after the first release: platform.json files and `--image` lists may lack them. */
+export const LATER_SERVICES = ['postgres', 'redis'] as const;
+export type LaterService = (typeof LATER_SERVICES)[number];
+
+/** The images a later service runs when none is named: its need kind's image for the mode. */
+export function laterImages(mode: ImagesMode): Record<LaterService, string> {
+  return { postgres: POSTGRES_IMAGES[mode], redis: REDIS_IMAGES[mode] };
+}
+
+/** The images as given to platformSettings: the later services' may be left out. */
+export type ImagesInput = Omit<Record<ManagementService, string>, LaterService> & Partial<Record<LaterService, string>>;
 
 export type ImagesMode = 'hub' | 'debian';
 export type EndpointMode = 'vip' | 'dnsrr';
@@ -131,7 +145,10 @@ function problems(s: PlatformSettings): ErrorDetail[] {
 
 /** Fills defaults and checks every field; throws MC_PLATFORM_INVALID naming each bad one. */
 export function platformSettings(
-  input: Partial<PlatformSettings> & Pick<PlatformSettings, 'dataDir' | 'registryAddr' | 'images'>,
+  input: Partial<Omit<PlatformSettings, 'images'>> &
+    Pick<PlatformSettings, 'dataDir' | 'registryAddr'> & {
+      images: ImagesInput;
+    },
 ): PlatformSettings {
   const settings: PlatformSettings = {
     domain: 'minicloud.localhost',
@@ -145,7 +162,7 @@ export function platformSettings(
     nodeAgentImage: '',
     ...ACME_OFF,
     ...input,
-    images: { ...input.images },
+    images: { ...laterImages(input.imagesMode === 'debian' ? 'debian' : 'hub'), ...input.images },
   };
   const found = problems(settings);
   if (found.length > 0) {

@@ -1,5 +1,5 @@
 import { MinicloudError } from '../errors.js';
-import { APP_NAME_MAX } from '../manifest/schema.js';
+import { APP_NAME_MAX } from '../manifest/limits.js';
 
 // What an app's database, user, vhost and storage directory are called. The app name reaches
 // SQL identifiers, management-API URLs and file paths, so it is checked against the manifest's

@@ -1,3 +1,13 @@
+import type { AppContext } from '../../apps/context.js';
+import { Sensitive } from '../../sensitive.js';
+import { requireAdapter } from '../adapter.js';
+import type { NeedKind } from '../types.js';
+import { RedisAdmin } from './admin.js';
+import { redisBackup } from './backup.js';
+import { REDIS_IMAGES, REDIS_MEMORY, REDIS_SERVICE } from './service.js';
+import { redisEnv } from './url.js';
+
+// The Redis need kind, and its edge (ACL rules, service config, keys-file format, admin).
 export {
   REDIS_APP_ALLOWED,
   REDIS_APP_CATEGORIES,
@@ -36,3 +46,37 @@ export {
   type RedisDumpRecord,
 } from './dump-format.js';
 export { RedisAdmin, type RedisAdminOptions } from './admin.js';
+
+const admin = (ctx: AppContext): RedisAdmin => requireAdapter(ctx.redis, 'redis', 'Redis');
+
+/**
+ * An ACL user of its own in the shared Redis, limited to the keys and channels under its
+ * prefix and to commands that cannot reach beyond them (AppContext.redis provisions it).
+ * Its keys are backed up: apps keep queues and sessions there, not only caches.
+ */
+export const redis: NeedKind<'redis', 'redis'> = {
+  name: 'redis',
+  label: 'a Redis user and key prefix',
+  env: ['REDIS_URL', 'REDIS_PREFIX'],
+  service: { name: REDIS_SERVICE.name, image: { ...REDIS_IMAGES }, memory: REDIS_MEMORY.limit },
+  credentials: true,
+  shares: {
+    ensure: async (ctx, app, secret) => {
+      await admin(ctx).ensure(app, secret!);
+    },
+    drop: (ctx, app) => admin(ctx).drop(app),
+    exists: (ctx, app) => admin(ctx).exists(app),
+    describe: (ctx, app) => {
+      const { user, prefix } = admin(ctx).names(app);
+      return `Redis user ${user} (or keys under ${prefix})`;
+    },
+  },
+  appEnv: (ctx, app, secret): Record<string, Sensitive<string>> => {
+    if (!secret) return {};
+    const r = admin(ctx);
+    const { user, prefix } = r.names(app);
+    const env = redisEnv({ user, password: secret, host: r.appHost, port: r.appPort }, prefix);
+    return { REDIS_URL: env.REDIS_URL, REDIS_PREFIX: new Sensitive(env.REDIS_PREFIX) };
+  },
+  backup: redisBackup,
+};
