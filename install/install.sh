@@ -288,11 +288,13 @@ apply_restarts() {
   done
 }
 
-# Healthy: one task running for the current spec, no update in flight, and its container's
+# Healthy: idle by design (0/0), or one task running for the current spec, no update in flight, and its container's
 # healthcheck passing.
 service_healthy() {
   local name=$STACK_PREFIX$1 replicas update cid health task
   replicas=$(dk service ls --filter "name=$name" --format '{{.Name}} {{.Replicas}}' | awk -v n="$name" '$1 == n { print $2 }')
+  # A shared service no app needs is rendered with 0 replicas (the API starts it on demand).
+  [ "$replicas" != 0/0 ] || return 0
   [ "$replicas" = 1/1 ] || return 1
   update=$(dk service inspect -f '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}' "$name")
   case "$update" in updating | rollback_started | paused | rollback_paused) return 1 ;; esac

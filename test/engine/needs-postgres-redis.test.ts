@@ -1,6 +1,7 @@
 import t from 'tap';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { credentials, probe, traces } from '../helpers/apps.js';
+import { managerDocker, waitFor } from '../helpers/engine.js';
 import { api, buildAndPush, DATA, INSTALL, platformSecret, sh } from '../helpers/platform.js';
 
 // Issue 14: the need kinds postgres and redis on the installed test platform. Two apps of each
@@ -9,7 +10,7 @@ import { api, buildAndPush, DATA, INSTALL, platformSecret, sh } from '../helpers
 // (what its containers get); then a postgres app is backed up, its database dropped behind
 // the platform's back, and restored to the same rows.
 
-const PG = ['pg-one', 'pg-two'] as const;
+const PG = ['sql-one', 'sql-two'] as const;
 const KV = ['kv-one', 'kv-two'] as const;
 
 const manifest = (need: string) =>
@@ -111,8 +112,8 @@ const tryIt = async (f) => { try { return { ok: true, value: await f() } } catch
 t.test('postgres: each app reaches its own database and is refused on the other app’s', async (t) => {
   const one = credentials(PG[0]);
   const two = credentials(PG[1]);
-  t.match(one['DATABASE_URL'], /^postgres:\/\/pg_one:[^@]+@postgres:5432\/pg_one$/);
-  t.match(two['DATABASE_URL'], /^postgres:\/\/pg_two:[^@]+@postgres:5432\/pg_two$/);
+  t.match(one['DATABASE_URL'], /^postgres:\/\/sql_one:[^@]+@postgres:5432\/sql_one$/);
+  t.match(two['DATABASE_URL'], /^postgres:\/\/sql_two:[^@]+@postgres:5432\/sql_two$/);
   for (const [a, b] of [
     [one, two],
     [two, one],
@@ -190,7 +191,7 @@ t.test('postgres: backup, the database lost, restore: the same rows', async (t) 
   const verify = await api('POST', `/v1/apps/${PG[0]}/backups/${id}/verify?wait=true`);
   t.ok(verify.status === 200 || verify.status === 201, `verify: ${JSON.stringify(verify.json).slice(0, 300)}`);
 
-  await probe(PG_DROP, { PW: platformSecret('postgres-password'), DB: 'pg_one' });
+  await probe(PG_DROP, { PW: platformSecret('postgres-password'), DB: 'sql_one' });
   const lost = await probe(PG_ROWS, { A_URL: url });
   t.match(lost, { ok: false, error: '3D000' }, 'the database is gone');
 
@@ -228,13 +229,67 @@ t.test('a purge leaves nothing of the apps behind, in PostgreSQL or Redis', asyn
       PG_PW: platformSecret('postgres-password'),
       REDIS_PW: platformSecret('redis-password'),
     });
-  t.match(await left('pg_two'), { db: 1, role: 1 }, 'pg-two has its database and role while it exists');
+  t.match(await left('sql_two'), { db: 1, role: 1 }, 'pg-two has its database and role while it exists');
   t.match(await left('kv_two'), { user: true }, 'kv-two has its user while it exists');
   t.ok(((await left('kv_two'))['keys'] as number) > 0, 'and its keys');
   for (const name of [PG[1], KV[1]]) {
     await removeQuietly(name);
     t.same(await traces(name), [], `${name} is gone from the platform`);
   }
-  t.same(await left('pg_two'), { db: 0, role: 0, user: false, keys: 0 }, "pg-two's database and role are dropped");
+  t.same(await left('sql_two'), { db: 0, role: 0, user: false, keys: 0 }, "pg-two's database and role are dropped");
   t.same(await left('kv_two'), { db: 0, role: 0, user: false, keys: 0 }, "kv-two's user and keys are dropped");
+});
+
+/** As the superuser, in the maintenance database: MODE=write leaves a row, MODE=read reads it back. */
+const PG_MARK = `
+const { Client } = require('pg');
+(async () => {
+  const c = new Client({ host: 'postgres', user: 'postgres', password: process.env.PW, database: 'postgres' });
+  await c.connect();
+  if (process.env.MODE === 'write') await c.query("CREATE TABLE IF NOT EXISTS on_demand_mark (note text); INSERT INTO on_demand_mark VALUES ('kept')");
+  const rows = (await c.query('SELECT note FROM on_demand_mark')).rows;
+  if (process.env.MODE === 'read') await c.query('DROP TABLE on_demand_mark');
+  await c.end();
+  console.log(JSON.stringify({ rows }));
+})();`;
+
+const docker = managerDocker();
+
+/** The replicas the service is set to, and how many of its containers run. */
+async function serviceState(name: string): Promise<{ replicas: number | undefined; running: number }> {
+  const spec = (await docker.getService(`minicloud_${name}`).inspect()) as {
+    Spec: { Mode?: { Replicated?: { Replicas?: number } } };
+  };
+  const running = await docker.listContainers({
+    filters: { label: [`com.docker.swarm.service.name=minicloud_${name}`], status: ['running'] },
+  });
+  return { replicas: spec.Spec.Mode?.Replicated?.Replicas, running: running.length };
+}
+
+const idleFile = () => JSON.parse(readFileSync(`${DATA}/state/services.json`, 'utf8')) as { idle: string[] };
+
+t.test('postgres and redis run only while an app needs them, and keep their data when stopped', async (t) => {
+  const pw = platformSecret('postgres-password');
+  t.same(await probe(PG_MARK, { PW: pw, MODE: 'write' }), { rows: [{ note: 'kept' }] }, 'a row of the server itself');
+  // The last app of each kind goes: its service stops (the purge left no app's data in it).
+  for (const name of [PG[0], KV[0]]) await removeQuietly(name);
+  for (const service of ['postgres', 'redis']) {
+    const state = await waitFor(`${service} to stop`, async () => {
+      const s = await serviceState(service);
+      return s.running === 0 ? s : undefined;
+    });
+    t.same(state, { replicas: 0, running: 0 }, `${service} is set to 0 replicas and nothing of it runs`);
+    t.ok(idleFile().idle.includes(service), `state/services.json marks ${service} idle`);
+  }
+  t.ok(readdirSync(`${DATA}/postgres`).length > 0, "postgres's data dir stays");
+
+  // The first app that needs it brings it back, healthy, on the same data.
+  const image = await buildAndPush('kinds-pg:1', manifest('postgres'));
+  await add(PG[0], image);
+  t.same(await serviceState('postgres'), { replicas: 1, running: 1 }, 'adding an app that needs postgres starts it');
+  t.notOk(idleFile().idle.includes('postgres'), 'and it is no longer marked idle');
+  t.same(await serviceState('redis'), { replicas: 0, running: 0 }, 'redis, which no app needs, stays stopped');
+  t.same(await probe(PG_MARK, { PW: pw, MODE: 'read' }), { rows: [{ note: 'kept' }] }, 'the server kept its data');
+  const url = credentials(PG[0])['DATABASE_URL']!;
+  t.match(await probe(PG_PROBE, { A_URL: url, B_URL: url }), { own: true }, 'the new app works in its database');
 });

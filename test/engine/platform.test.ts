@@ -31,7 +31,9 @@ const env = engineEnv();
 const docker = managerDocker(env);
 // test/engine/worker-node.sh's test host w2 (scripts/engine/lib.sh host_sock).
 const W2_HOST = 'unix:///var/lib/minicloud-test/hosts/w2/docker.sock';
-const SERVICES = ['proxy', 'registry', 'mariadb', 'rabbitmq', 'api'];
+const SERVICES = ['proxy', 'registry', 'api'];
+// The need kinds' services: deployed, and idle (0 replicas) while no app needs them.
+const SHARED = ['mariadb', 'rabbitmq', 'postgres', 'redis'];
 
 const docker_ = (args: string[], host = env.dockerHost) => sh('/usr/bin/docker', args, { env: { DOCKER_HOST: host } });
 const curl = (args: string[]) => sh('curl', ['-s', '--noproxy', '*', '--max-time', '20', ...args]);
@@ -123,6 +125,19 @@ t.test('install.sh --images=debian brings the platform up', async (t) => {
     const inspect = await docker.getContainer(cid).inspect();
     t.equal(inspect.State.Health?.Status, 'healthy', `minicloud_${name} is healthy`);
   }
+  for (const name of SHARED) {
+    const row = await serviceRow(`minicloud_${name}`);
+    t.equal(row?.Spec?.Mode?.Replicated?.Replicas, 0, `minicloud_${name} is deployed with 0 replicas: no app needs it`);
+    const running = await docker.listContainers({
+      filters: { label: [`com.docker.swarm.service.name=minicloud_${name}`] },
+    });
+    t.equal(running.length, 0, `no minicloud_${name} container runs`);
+  }
+  t.same(
+    JSON.parse(readFileSync(`${DATA}/state/services.json`, 'utf8')),
+    { version: 1, idle: [...SHARED].sort() },
+    'state/services.json says all four are idle',
+  );
 
   for (const name of [
     'admin-token',
@@ -212,8 +227,26 @@ t.test('the admin API answers over HTTPS through the proxy', async (t) => {
   t.equal(unknown.stdout, '404', 'an unknown host name gets 404 under the wildcard certificate');
 });
 
+/** Until the service's container reports healthy (a first start initialises its data dir). */
+async function healthy(name: string): Promise<boolean> {
+  for (const deadline = Date.now() + 180_000; Date.now() < deadline; ) {
+    const [c] = await docker.listContainers({ filters: { label: [`com.docker.swarm.service.name=${name}`] } });
+    if (c && (await docker.getContainer(c.Id).inspect()).State.Health?.Status === 'healthy') return true;
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  return false;
+}
+
 t.test('MariaDB and RabbitMQ answer on the services network only', async (t) => {
   if (!installed) return t.fail('not installed');
+  // Idle after install (no app needs them): started by hand for this test, and stopped again
+  // after it, so that the idle file stays true for the tests that follow.
+  const scale = (n: number) =>
+    docker_(['service', 'scale', '--detach', `minicloud_mariadb=${n}`, `minicloud_rabbitmq=${n}`]);
+  t.teardown(() => scale(0));
+  t.equal((await scale(1)).code, 0, 'scaled to 1');
+  t.ok(await healthy('minicloud_mariadb'), 'mariadb becomes healthy');
+  t.ok(await healthy('minicloud_rabbitmq'), 'rabbitmq becomes healthy');
   const images = JSON.parse(readFileSync(`${DATA}/config/platform.json`, 'utf8')).settings.images as Record<
     string,
     string

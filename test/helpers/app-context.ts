@@ -56,6 +56,7 @@ export function fakeAppContext(dataDir: string): FakeEdges {
       of(app).delete(need);
     },
     exists: async (app: string) => of(app).has(need),
+    holdsShares: async () => [...needs.values()].some((held) => held.has(need)),
   });
   const database = {
     ...admin('database'),

@@ -4,7 +4,14 @@ import type { AppStore } from './store.js';
 import type { CertificateStore } from './certificates.js';
 import type { PostgresAdmin } from '../needs/postgres/admin.js';
 import type { RedisAdmin } from '../needs/redis/admin.js';
-import type { DatabaseAdmin, MessagebusAdmin, ProxyController, StorageAdmin, UpstreamLocator } from './ports.js';
+import type {
+  DatabaseAdmin,
+  MessagebusAdmin,
+  ProxyController,
+  SharedServices,
+  StorageAdmin,
+  UpstreamLocator,
+} from './ports.js';
 
 /** Everything the app lifecycle needs from the platform it runs on. */
 export interface AppContext {
@@ -25,6 +32,11 @@ export interface AppContext {
   postgres?: PostgresAdmin;
   redis?: RedisAdmin;
   proxy: ProxyController;
+  /**
+   * Starts and stops the shared services on demand. Absent (a test's context, servers run
+   * by hand): every service is taken to run all the time, as before.
+   */
+  services?: SharedServices;
   /**
    * Where the proxy reaches the apps' services, for its upstream blocks. Absent: the proxy
    * resolves every request through the swarm's DNS.

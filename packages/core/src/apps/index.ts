@@ -22,3 +22,4 @@ export * from './app-services.js';
 export * from './stats-figures.js';
 export * from './stats.js';
 export * from './stats-history.js';
+export * from './service-demand.js';

@@ -5,6 +5,7 @@ import { checkEnvFile } from '../compiler/credentials.js';
 import { HOSTNAME_PATTERN } from '../compiler/settings.js';
 import type { Manifest } from '../manifest/normalise.js';
 import { NEED_NAMES, needClashes, needKind, type NeedName } from '../needs/registry.js';
+import { ServiceDemand } from './service-demand.js';
 import { readImageManifest } from '../engine/image-manifest.js';
 import { composeOfCompiled, deployStack, type DeployOptions, type DeployResult } from '../stack/deploy.js';
 import { removeStack } from '../stack/remove.js';
@@ -79,7 +80,12 @@ export class AppManager implements Apps {
   /** Told after every route(): the certificate renewer orders for a domain routed a moment ago. */
   private routedListeners: (() => void)[] = [];
 
-  constructor(private readonly ctx: AppContext) {}
+  /** Starts the shared services apps need, and stops the ones none needs. */
+  private readonly demand: ServiceDemand;
+
+  constructor(private readonly ctx: AppContext) {
+    this.demand = new ServiceDemand(ctx);
+  }
 
   /** The domains' certificates and their ACME state (the renewer writes there). */
   get certificateStore(): AppContext['certificates'] {
@@ -126,32 +132,51 @@ export class AppManager implements Apps {
 
     const undo = new Undo();
     try {
-      await this.dropOld(name, plan, progress);
-      const secrets = { ...(await this.provision(name, record.needs, {}, undo, progress)), env };
-      await store.writeSecrets(name, secrets, this.credentialsEnv(name, record.needs, secrets));
-      undo.push(() => store.removeSecrets(name));
-      // Runs after the record is gone (undo goes newest first): the proxy forgets the app.
-      undo.push(() => this.route());
-      await store.write(record, { stackYaml: stack.yaml, manifest: { text: read.text, file: read.file } });
-      undo.push(() => store.remove(name));
-      progress(`deploying ${name}`);
-      undo.push(() => removeStack(name, docker));
-      // Routed as soon as the engine has the service, before it is healthy: the proxy sends
-      // requests to the tasks that answer the platform's probe, a few seconds after they start
-      // (the engine's first scheduled healthcheck may be 30 s away). The add still waits for
-      // the engine's verdict, and a failure undoes the route with the rest.
-      await this.deploy(stack, {
-        onApplied: async () => {
-          progress(`routing ${record.domains.join(', ')}`);
-          await this.route();
-        },
-      });
+      await this.demand.using(record.needs, progress, () =>
+        this.create(name, record, stack, plan, env, read, undo, progress),
+      );
     } catch (error) {
       progress(`failed; undoing what was created`);
       await undo.run();
+      // A service started for this app alone goes back to idle.
+      await this.settleAfter(progress);
       throw error;
     }
     return this.show(name);
+  }
+
+  /** The steps of an add after its checks: provision, keep the secrets and record, deploy, route. */
+  private async create(
+    name: string,
+    record: AppRecord,
+    stack: CompiledStack,
+    plan: KeptDataPlan,
+    env: Record<string, Sensitive<string>>,
+    read: Awaited<ReturnType<typeof readImageManifest>>,
+    undo: Undo,
+    progress: Progress,
+  ): Promise<void> {
+    const { docker, store } = this.ctx;
+    await this.dropOld(name, plan, progress);
+    const secrets = { ...(await this.provision(name, record.needs, {}, undo, progress)), env };
+    await store.writeSecrets(name, secrets, this.credentialsEnv(name, record.needs, secrets));
+    undo.push(() => store.removeSecrets(name));
+    // Runs after the record is gone (undo goes newest first): the proxy forgets the app.
+    undo.push(() => this.route());
+    await store.write(record, { stackYaml: stack.yaml, manifest: { text: read.text, file: read.file } });
+    undo.push(() => store.remove(name));
+    progress(`deploying ${name}`);
+    undo.push(() => removeStack(name, docker));
+    // Routed as soon as the engine has the service, before it is healthy: the proxy sends
+    // requests to the tasks that answer the platform's probe, a few seconds after they start
+    // (the engine's first scheduled healthcheck may be 30 s away). The add still waits for
+    // the engine's verdict, and a failure undoes the route with the rest.
+    await this.deploy(stack, {
+      onApplied: async () => {
+        progress(`routing ${record.domains.join(', ')}`);
+        await this.route();
+      },
+    });
   }
 
   async list(): Promise<AppStatus[]> {
@@ -250,7 +275,9 @@ export class AppManager implements Apps {
       for (const need of added)
         keptDataPlan(name, await this.existingData(name, [need]), {}, attachRetryHint(name, need));
       // The new passwords are kept at once (the users exist now); the env values as they were.
-      secrets = await this.provision(name, added, secretsBefore, new Undo(), progress);
+      secrets = await this.demand.using(added, progress, () =>
+        this.provision(name, added, secretsBefore, new Undo(), progress),
+      );
       await store.writeSecrets(name, secrets, this.credentialsEnv(name, needs, secrets));
     }
     secrets = { ...secrets, env };
@@ -323,6 +350,23 @@ export class AppManager implements Apps {
       throw removeIncomplete(record, left);
     }
     await store.remove(name);
+    await this.settleAfter(progress);
+  }
+
+  /**
+   * Stops the shared services no app needs and that hold no app's data (their data dirs
+   * stay); resolves the ones stopped. Run after every removal, and by the API at start (a
+   * platform upgraded from a version that ran every service).
+   */
+  async settleServices(progress: Progress = quiet): Promise<string[]> {
+    return this.demand.settle(progress);
+  }
+
+  /** settleServices() after a change: a failure never fails the change, the service just keeps running. */
+  private async settleAfter(progress: Progress): Promise<void> {
+    await this.demand.settle(progress).catch((error: Error) => {
+      progress(`shared services not checked: ${error.message}`);
+    });
   }
 
   async restart(name: string, options: { runner?: string } = {}, progress: Progress = quiet): Promise<AppStatus> {
@@ -410,14 +454,17 @@ export class AppManager implements Apps {
     const stack = this.compile(next, record.domains);
     const undo = new Undo();
     try {
-      await this.dropOld(name, plan, progress);
-      const secrets = await this.provision(name, [need], await store.readSecrets(name), undo, progress);
-      await store.writeSecrets(name, secrets, this.credentialsEnv(name, needs, secrets));
-      progress(`redeploying ${name} with ${need}`);
-      await this.deploy(stack);
-      await store.write(next, { stackYaml: stack.yaml });
+      await this.demand.using([need], progress, async () => {
+        await this.dropOld(name, plan, progress);
+        const secrets = await this.provision(name, [need], await store.readSecrets(name), undo, progress);
+        await store.writeSecrets(name, secrets, this.credentialsEnv(name, needs, secrets));
+        progress(`redeploying ${name} with ${need}`);
+        await this.deploy(stack);
+        await store.write(next, { stackYaml: stack.yaml });
+      });
     } catch (error) {
       await undo.run();
+      await this.settleAfter(progress);
       throw error;
     }
     return this.show(name);
@@ -447,6 +494,7 @@ export class AppManager implements Apps {
     await this.deploy(stack);
     await store.write(next, { stackYaml: stack.yaml });
     if (options.purge) await this.dropNeed(name, need);
+    await this.settleAfter(progress);
     return this.show(name);
   }
 
@@ -524,6 +572,8 @@ export class AppManager implements Apps {
     const found: ExistingData[] = [];
     for (const need of needs) {
       const { shares } = needKind(need);
+      // An idle service holds no app's data: nothing to find, and no reason to start it.
+      if (await this.demand.idle(needKind(need))) continue;
       if (await shares.exists(this.ctx, name)) found.push({ need, what: shares.describe(this.ctx, name) });
     }
     return found;
@@ -561,6 +611,7 @@ export class AppManager implements Apps {
   }
 
   private async dropNeed(name: string, need: NeedName): Promise<void> {
+    if (await this.demand.idle(needKind(need))) return;
     await needKind(need).shares.drop(this.ctx, name);
   }
 
@@ -597,6 +648,8 @@ export class AppManager implements Apps {
    * at start-up. Resolves the users whose grants changed.
    */
   async repairDatabaseGrants(): Promise<readonly RepairedDatabaseGrant[]> {
+    // An idle MariaDB has no app's user to repair.
+    if (await this.demand.idle(needKind('database'))) return [];
     return this.ctx.database.repairGrants();
   }
 

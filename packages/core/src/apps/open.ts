@@ -11,6 +11,7 @@ import { MariaDbAdmin } from '../provision/database.js';
 import { RabbitMqAdmin } from '../provision/messagebus.js';
 import { LocalStorageAdmin } from '../provision/storage.js';
 import { NginxProxyController } from '../proxy/controller.js';
+import { SwarmSharedServices } from '../platform/shared-services.js';
 import { ProbingUpstreamLocator } from '../proxy/upstream-locator.js';
 import { DEFAULTS } from '../compiler/settings.js';
 import { AppStore } from './store.js';
@@ -84,6 +85,7 @@ export async function openAppContext(dataDir: string, options: OpenAppsOptions =
       ? { redis: new RedisAdmin({ host: options.redisHost ?? 'redis', password: redisPassword }) }
       : {}),
     storage: new LocalStorageAdmin({ docker, storageDir: layout.storageDir }),
+    services: new SwarmSharedServices({ docker, stateFile: layout.servicesStateFile }),
     proxy: new NginxProxyController({
       docker,
       proxyDir: layout.proxyDir,

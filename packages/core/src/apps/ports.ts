@@ -1,4 +1,5 @@
 import type { Sensitive } from '../sensitive.js';
+import type { Progress } from './types.js';
 import type { ProxyRoute } from '../proxy/render.js';
 import type { UpstreamAddresses } from '../proxy/upstream-addresses.js';
 import type { UpstreamTarget } from '../proxy/upstream-locator.js';
@@ -20,6 +21,8 @@ export interface DatabaseAdmin {
   /** Drops the app's database and user; absent ones are fine. */
   drop(app: string): Promise<void>;
   exists(app: string): Promise<boolean>;
+  /** Whether any app's database or user is there (absent in fakes: "cannot tell"). */
+  holdsShares?(): Promise<boolean>;
   /**
    * Narrows grants that reach beyond an app's own database (earlier versions granted a name
    * whose `_` is a wildcard) to that database; resolves what it changed, with the other
@@ -38,6 +41,8 @@ export interface MessagebusAdmin {
   ensure(app: string, password: Sensitive<string>): Promise<{ vhost: string; user: string }>;
   drop(app: string): Promise<void>;
   exists(app: string): Promise<boolean>;
+  /** Whether any app's vhost or user is there (absent in fakes: "cannot tell"). */
+  holdsShares?(): Promise<boolean>;
   /** The app's vhost and user names (what AMQP_URL names). */
   names(app: string): { vhost: string; user: string };
   readonly appHost: string;
@@ -77,4 +82,18 @@ export interface UpstreamLocator {
   addresses(targets: readonly UpstreamTarget[]): Promise<UpstreamAddresses>;
   /** Tells the listener when a starting task answers: the addresses changed since the last look. */
   onReady?(listener: () => void): void;
+}
+
+/**
+ * The platform's shared services (one per need kind that has one: mariadb, rabbitmq, ...),
+ * started for the first app that needs one and stopped when none needs it and it holds no
+ * app's data. Absent from a context: every service is taken to run all the time.
+ */
+export interface SharedServices {
+  /** Whether the service was stopped as holding no app's data (so there is nothing in it to find or drop). */
+  isIdle(service: string): Promise<boolean>;
+  /** Brings the service up if it is not, and resolves once it is healthy. */
+  start(service: string, progress?: Progress): Promise<void>;
+  /** Marks the service idle and stops it; its data dir stays. */
+  stop(service: string): Promise<void>;
 }

@@ -31,10 +31,10 @@ export interface NeedShares {
 }
 
 /**
- * The shared service of the platform a kind's shares live in (MariaDB for `database`). Today
- * the installer starts every service (install/lib/images.sh holds the same images); this
- * says what a kind's service is, for the parts of the platform that come to start, show and
- * measure services per kind.
+ * The shared service of the platform a kind's shares live in (MariaDB for `database`). It runs
+ * only while some app needs it or it holds some app's data (platform/service-demand.ts): the
+ * platform starts it for the first app that needs it, and stops it (its data stays) once
+ * neither is true.
  */
 export interface NeedService {
   /** Its service name in the management stack, which apps reach on the services network (`mariadb`). */
@@ -43,6 +43,12 @@ export interface NeedService {
   image: { hub: string; debian: string };
   /** Its memory limit as compose writes it (`64M`); absent: none (as today's services have). */
   memory?: string;
+  /**
+   * Whether the running service holds any app's share, kept data of removed apps included:
+   * a service is stopped only when this is false, so an idle service never holds data the
+   * platform would have to start it to find. An adapter that cannot tell resolves true.
+   */
+  holdsShares(ctx: AppContext): Promise<boolean>;
 }
 
 /** What checking or restoring a part found: a database's tables, a directory's files. */

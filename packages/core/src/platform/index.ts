@@ -13,3 +13,6 @@ export * from './push.js';
 export * from './join.js';
 export * from './registry-config.js';
 export * from './disk-usage.js';
+export * from './idle-services.js';
+export * from './shared-services.js';
+export * from './service-replicas.js';

@@ -10,6 +10,7 @@ import { generateSecret, htpasswdLine, htpasswdMatches } from './credentials.js'
 import { platformLayout, PLATFORM_SECRETS, type PlatformLayout } from './layout.js';
 import { registryConfigYaml } from './registry-config.js';
 import { loadTemplates, renderManagementFiles } from './management.js';
+import { markIdleServices, readReplicaInputs, serviceReplicas } from './service-replicas.js';
 import { DOMAINS_DIR } from '../provision/proxy-files.js';
 import {
   certificateProblem,
@@ -302,9 +303,12 @@ export async function initPlatform(settings: PlatformSettings, options: InitOpti
   const now = options.now ?? new Date();
   const rec = new Recorder(layout);
   const templates = await loadTemplates(options.templatesDir);
-  const rendered = renderManagementFiles(templates, settings);
+  const replicas = serviceReplicas(await readReplicaInputs(layout));
+  const rendered = renderManagementFiles(templates, settings, replicas);
 
   await ensureDirs(layout);
+  // A service rendered stopped is idle: the API then knows there is nothing in it to look for.
+  await markIdleServices(layout.servicesStateFile, replicas);
   const secrets = new Map<string, Sensitive<string>>();
   for (const name of PLATFORM_SECRETS) secrets.set(name, await ensureSecret(layout.secret[name], rec));
   await ensureHtpasswd(layout, settings.registryUser, secrets.get('registry-password')!, rec);

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 //   storage/<app>/    app storage
 //   state/events.jsonl  the event log (who did what, alerts), written by the API
 //   state/jobs.jsonl    the API's jobs, so that one cut short by a restart is reported as such
+//   state/services.json the shared services stopped as idle (no app needs them, no app's data in them)
 //   backups/<app>/<id>/  app backups (backup.json written last); backups/_platform/ the platform's
 
 export const PLATFORM_SECRETS = [
@@ -62,6 +63,8 @@ export interface PlatformLayout {
   backupsDir: string;
   eventsFile: string;
   jobsFile: string;
+  /** Which shared services the API stopped as idle (platform/idle-services.ts). */
+  servicesStateFile: string;
 }
 
 export function platformLayout(dataDir: string): PlatformLayout {
@@ -107,6 +110,7 @@ export function platformLayout(dataDir: string): PlatformLayout {
     backupsDir: join(dataDir, 'backups'),
     eventsFile: join(dataDir, 'state', 'events.jsonl'),
     jobsFile: join(dataDir, 'state', 'jobs.jsonl'),
+    servicesStateFile: join(dataDir, 'state', 'services.json'),
   };
 }
 

@@ -7,10 +7,12 @@ import { REDIS_SERVICE } from '../needs/redis/service.js';
 import { DNS_FALLBACK_SOCKET } from '../proxy/templates.js';
 import { platformLayout } from './layout.js';
 import type { PlatformSettings } from './settings.js';
+import { allServicesUp } from './service-replicas.js';
 
 // The management stack and the files its services read are templates in stacks/management/
 // of this repository (shipped inside the API image), rendered with the platform settings into
-// <data-dir>/config/management/. Rendering is a pure function of templates and settings.
+// <data-dir>/config/management/. Rendering is a pure function of templates, settings and
+// which shared services run (service-replicas.ts).
 
 export { PLATFORM_STACK } from '../platform-names.js';
 
@@ -42,11 +44,16 @@ export async function loadTemplates(dir: string = defaultTemplatesDir()): Promis
 }
 
 /** The values templates may use: settings plus every path of the layout, as flat strings. */
-export function templateValues(settings: PlatformSettings): Record<string, unknown> {
+export function templateValues(
+  settings: PlatformSettings,
+  replicas: Record<string, number> = allServicesUp(),
+): Record<string, unknown> {
   const layout = platformLayout(settings.dataDir);
   return {
     ...settings,
     registryKeep: String(settings.registryKeep),
+    // Each shared service's replicas: 0 while idle (service-replicas.ts).
+    replicas: Object.fromEntries(Object.entries(replicas).map(([k, v]) => [k, String(v)])),
     configDir: layout.configDir,
     managementDir: layout.managementDir,
     proxyDir: layout.proxyDir,
@@ -82,8 +89,9 @@ export function templateValues(settings: PlatformSettings): Record<string, unkno
 export function renderManagementFiles(
   templates: Record<string, string>,
   settings: PlatformSettings,
+  replicas?: Record<string, number>,
 ): Record<string, string> {
-  const values = templateValues(settings);
+  const values = templateValues(settings, replicas);
   // The redis service's config and start script are data of its need kind (needs/redis/service.ts), as they are.
   const files: Record<string, string> = { ...templates, ...REDIS_SERVICE.fileContents };
   const out: Record<string, string> = {};

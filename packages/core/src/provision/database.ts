@@ -175,6 +175,24 @@ export class MariaDbAdmin implements DatabaseAdmin {
     });
   }
 
+  /**
+   * Whether any app's database or user is on the server (kept data included): the platform
+   * stops a shared service no app needs only when this is false. Apps' users are the ones at
+   * host `%` (the server's own are at localhost), other than the admin.
+   */
+  async holdsShares(): Promise<boolean> {
+    const reserved = this.#reserved;
+    return this.#session([], async (run) => {
+      const marks = reserved.map(() => '?').join(', ');
+      const rows = (await run(
+        "look for apps' databases and users",
+        `SELECT (SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME NOT IN (${marks})) + (SELECT COUNT(*) FROM mysql.user WHERE Host = '%' AND User NOT IN (${marks})) AS n`,
+        [...reserved, ...reserved],
+      )) as { n: number }[];
+      return Number(rows[0]?.n ?? 0) > 0;
+    });
+  }
+
   get #server(): string {
     return `${this.#options.host}:${this.#options.port ?? 3306}`;
   }

@@ -91,4 +91,20 @@ export class RabbitMqAdmin implements MessagebusAdmin {
       return false;
     });
   }
+
+  /**
+   * Whether any app's vhost or user is on the broker (kept data included): the platform stops
+   * a shared service no app needs only when this is false. Apps' vhosts are all but `/`, and
+   * their users all but the admin.
+   */
+  async holdsShares(): Promise<boolean> {
+    return this.#call(async () => {
+      const names = async (what: 'vhosts' | 'users') =>
+        (JSON.parse((await managementRequest(this.#api, 'GET', apiPath(what))).text) as { name?: string }[]).map(
+          (entry) => entry.name,
+        );
+      if ((await names('vhosts')).some((name) => name !== '/')) return true;
+      return (await names('users')).some((name) => name !== this.#api.user);
+    });
+  }
 }

@@ -10,7 +10,11 @@ export const database: NeedKind<'database', 'database'> = {
   name: 'database',
   label: 'a MariaDB database',
   env: ['DATABASE_URL'],
-  service: { name: 'mariadb', image: { hub: 'mariadb:11.4', debian: 'minicloud/mariadb:bookworm' } },
+  service: {
+    name: 'mariadb',
+    image: { hub: 'mariadb:11.4', debian: 'minicloud/mariadb:bookworm' },
+    holdsShares: async (ctx) => (await ctx.database.holdsShares?.()) ?? true,
+  },
   credentials: true,
   shares: {
     ensure: async (ctx, app, secret) => {

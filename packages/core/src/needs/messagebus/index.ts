@@ -10,7 +10,11 @@ export const messagebus: NeedKind<'messagebus', 'messagebus'> = {
   name: 'messagebus',
   label: 'a RabbitMQ vhost',
   env: ['AMQP_URL'],
-  service: { name: 'rabbitmq', image: { hub: 'rabbitmq:3.13-management', debian: 'minicloud/rabbitmq:bookworm' } },
+  service: {
+    name: 'rabbitmq',
+    image: { hub: 'rabbitmq:3.13-management', debian: 'minicloud/rabbitmq:bookworm' },
+    holdsShares: async (ctx) => (await ctx.messagebus.holdsShares?.()) ?? true,
+  },
   credentials: true,
   shares: {
     ensure: async (ctx, app, secret) => {

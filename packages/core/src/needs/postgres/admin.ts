@@ -9,6 +9,7 @@ import {
   dropStatements,
   ensureStatements,
   postgresNames,
+  POSTGRES_RESERVED,
   rekeyStatement,
   schemaStatements,
   SHARE_STATE_SQL,
@@ -43,6 +44,10 @@ export interface PostgresAdminOptions {
 }
 
 type Run = (statement: Statement, values?: unknown[]) => Promise<Record<string, unknown>[]>;
+
+/** Databases other than the server's own, and roles other than the admin and `pg_` ones. */
+const HOLDS_SHARES_SQL =
+  "SELECT (SELECT count(*) FROM pg_database WHERE NOT datname = ANY($1::text[])) + (SELECT count(*) FROM pg_roles WHERE rolname !~ '^pg_' AND rolname <> $2) AS n";
 
 /**
  * The server's answers that mean "not there yet" rather than "no": 57P01-57P03 (shutting down,
@@ -125,6 +130,21 @@ export class PostgresAdmin {
     return this.#session([], undefined, async (run) => {
       const state = await this.#state(run, names);
       return state.roleExists || state.databaseOwner !== undefined;
+    });
+  }
+
+  /**
+   * Whether any app's database or role is on the server (kept data included): the platform
+   * stops a shared service no app needs only when this is false. The server's own are the
+   * template and maintenance databases, the admin and the `pg_` roles.
+   */
+  async holdsShares(): Promise<boolean> {
+    return this.#session([], undefined, async (run) => {
+      const [row] = await run({ what: "look for apps' databases and roles", sql: HOLDS_SHARES_SQL }, [
+        POSTGRES_RESERVED,
+        this.#options.user,
+      ]);
+      return Number(row?.['n'] ?? 0) > 0;
     });
   }
 

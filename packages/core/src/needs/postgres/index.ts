@@ -28,7 +28,12 @@ export const postgres: NeedKind<'postgres', 'postgres'> = {
   name: 'postgres',
   label: 'a PostgreSQL database',
   env: ['DATABASE_URL'],
-  service: { name: 'postgres', image: { ...POSTGRES_IMAGES }, memory: POSTGRES_MEMORY.limit },
+  service: {
+    name: 'postgres',
+    image: { ...POSTGRES_IMAGES },
+    memory: POSTGRES_MEMORY.limit,
+    holdsShares: (ctx) => admin(ctx).holdsShares(),
+  },
   credentials: true,
   shares: {
     ensure: async (ctx, app, secret) => {

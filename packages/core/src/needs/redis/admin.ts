@@ -6,7 +6,7 @@ import { MinicloudError } from '../../errors.js';
 import { redact } from '../../provision/redact.js';
 import type { Sensitive } from '../../sensitive.js';
 import { isUnreachable, ServiceUnreachable, waitForService } from '../../util/service-wait.js';
-import { redisNames, redisPasswordRule, redisSetUserArgs, type RedisAppNames } from './acl.js';
+import { REDIS_RESERVED_USERS, redisNames, redisPasswordRule, redisSetUserArgs, type RedisAppNames } from './acl.js';
 import {
   encodeDumpHeader,
   encodeDumpRecord,
@@ -120,6 +120,20 @@ export class RedisAdmin {
       if ((await send('look up the user', ['ACL', 'GETUSER', names.user])) !== null) return true;
       for await (const keys of scan(send, names.prefix)) if (keys.length > 0) return true;
       return false;
+    });
+  }
+
+  /**
+   * Whether any app's user or key is on the server (kept data included): the platform stops a
+   * shared service no app needs only when this is false. The server's own users are `default`
+   * and the admin; the platform keeps no keys of its own.
+   */
+  async holdsShares(): Promise<boolean> {
+    return this.#session([], async (send) => {
+      const users = (await send('list the users', ['ACL', 'USERS'])) as string[];
+      if (users.some((user) => !(REDIS_RESERVED_USERS as readonly string[]).includes(user) && user !== this.#user))
+        return true;
+      return Number(await send('count the keys', ['DBSIZE'])) > 0;
     });
   }
 

@@ -58,7 +58,12 @@ export const redis: NeedKind<'redis', 'redis'> = {
   name: 'redis',
   label: 'a Redis user and key prefix',
   env: ['REDIS_URL', 'REDIS_PREFIX'],
-  service: { name: REDIS_SERVICE.name, image: { ...REDIS_IMAGES }, memory: REDIS_MEMORY.limit },
+  service: {
+    name: REDIS_SERVICE.name,
+    image: { ...REDIS_IMAGES },
+    memory: REDIS_MEMORY.limit,
+    holdsShares: (ctx) => admin(ctx).holdsShares(),
+  },
   credentials: true,
   shares: {
     ensure: async (ctx, app, secret) => {
