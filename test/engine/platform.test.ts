@@ -229,7 +229,7 @@ t.test('the admin API answers over HTTPS through the proxy', async (t) => {
 
 /** Until the service's container reports healthy (a first start initialises its data dir). */
 async function healthy(name: string): Promise<boolean> {
-  for (const deadline = Date.now() + 180_000; Date.now() < deadline; ) {
+  for (const deadline = Date.now() + 180_000; Date.now() < deadline;) {
     const [c] = await docker.listContainers({ filters: { label: [`com.docker.swarm.service.name=${name}`] } });
     if (c && (await docker.getContainer(c.Id).inspect()).State.Health?.Status === 'healthy') return true;
     await new Promise((r) => setTimeout(r, 2000));
@@ -243,7 +243,20 @@ t.test('MariaDB and RabbitMQ answer on the services network only', async (t) => 
   // after it, so that the idle file stays true for the tests that follow.
   const scale = (n: number) =>
     docker_(['service', 'scale', '--detach', `minicloud_mariadb=${n}`, `minicloud_rabbitmq=${n}`]);
-  t.teardown(() => scale(0));
+  t.teardown(async () => {
+    await scale(0);
+    // Gone, not stopping, before the next test counts the stack's containers.
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
+      const left = await stackContainers();
+      const shared = await Promise.all(
+        left.map(
+          async (id) => (await docker.getContainer(id).inspect()).Config.Labels['com.docker.swarm.service.name'],
+        ),
+      );
+      if (!shared.some((name) => name === 'minicloud_mariadb' || name === 'minicloud_rabbitmq')) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  });
   t.equal((await scale(1)).code, 0, 'scaled to 1');
   t.ok(await healthy('minicloud_mariadb'), 'mariadb becomes healthy');
   t.ok(await healthy('minicloud_rabbitmq'), 'rabbitmq becomes healthy');

@@ -60,6 +60,7 @@ function fakeServices(log: string[], idle = new Set<string>()): SharedServices {
       idle.add(service);
       log.push(`stop ${service}`);
     },
+    replicas: async (service) => (idle.has(service) ? 0 : 1),
   };
 }
 
@@ -72,7 +73,15 @@ function record(name: string, needs: NeedName[]): AppRecord {
     envKeys: [],
     replicas: 1,
     needs,
-    manifest: { name, expose: [{ proto: 'http', port: 80 }], needs, env: {}, runners: [], resources: {} },
+    manifest: {
+      name,
+      expose: [{ proto: 'http', port: 80 }],
+      needs,
+      env: {},
+      runners: [],
+      resources: {},
+      storage: { path: '/data' },
+    },
     createdAt: '2025-01-01T00:00:00.000Z',
     updatedAt: '2025-01-01T00:00:00.000Z',
   };
@@ -170,4 +179,14 @@ t.test('a service that cannot tell whether it holds data is never stopped', asyn
   const stopped = await new ServiceDemand(ctx).settle();
   t.notOk(stopped.includes('mariadb'), 'mariadb runs on');
   t.notOk(log.includes('stop mariadb'));
+});
+
+t.test('the shared services as the API shows them: state, needs, and the apps that need each', async (t) => {
+  const { manager } = await platform(t);
+  t.same(await manager.sharedServices(), [
+    { service: 'mariadb', needs: ['database'], state: 'running', apps: ['blog', 'shop'] },
+    { service: 'rabbitmq', needs: ['messagebus'], state: 'running', apps: ['shop'] },
+    { service: 'postgres', needs: ['postgres'], state: 'idle', apps: [] },
+    { service: 'redis', needs: ['redis'], state: 'idle', apps: [] },
+  ]);
 });

@@ -36,6 +36,7 @@ import { appExecRoutes } from './routes/app-exec.js';
 import { serveExecAttach } from './exec-attach.js';
 import { ExecSessions } from './exec-sessions.js';
 import { statsRoutes } from './routes/stats.js';
+import { sharedServiceRoutes } from './routes/shared-services.js';
 import { eventRoutes } from './routes/events.js';
 import { registryHookRoutes, type RegistryHookOptions } from './routes/registry-hook.js';
 import { actorHook } from './actor.js';
@@ -185,6 +186,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   appExecRoutes(app, ctx, execSessions);
   serveExecAttach(app.server, execSessions, app.log);
   statsRoutes(app, ctx);
+  sharedServiceRoutes(app, ctx);
   registryHookRoutes(app, ctx, options.registryHook);
   eventRoutes(app, ctx);
   jobRoutes(app, ctx);

@@ -915,3 +915,17 @@ export const SHARED_SCHEMAS = [
   DeployToken,
   Node,
 ] as const;
+
+export const SharedServicesReply = Type.Object({
+  services: Type.Array(
+    Type.Object({
+      service: Type.String({ description: 'Its name in the management stack (mariadb)' }),
+      needs: Type.Array(NeedName, { description: 'The needs whose shares live in it' }),
+      state: Type.Union([Type.Literal('running'), Type.Literal('idle'), Type.Literal('stopped')], {
+        description:
+          'running; idle: stopped because no app needs it and it holds no app data (the first app that needs it starts it); stopped: down although not idle (scaled down by hand)',
+      }),
+      apps: Type.Array(Type.String(), { description: 'The apps that need it' }),
+    }),
+  ),
+});

@@ -1,5 +1,6 @@
 import { Duplex } from 'node:stream';
 import {
+  NEED_KINDS,
   NEED_NAMES,
   addRetryHint,
   assertNotRemoving,
@@ -22,6 +23,7 @@ import {
   type NeedName,
   type NodeSummary,
   type Progress,
+  type SharedServiceStatus,
   type StatsSample,
   type UpdateAppInput,
   type UpdateResult,
@@ -318,6 +320,15 @@ export class FakeApps implements Apps {
     const next = { ...r, needs: r.needs.filter((n) => n !== need) };
     this.records.set(name, next);
     return this.status(next);
+  }
+
+  /** Each kind's service runs while a record needs it, and is idle otherwise. */
+  async sharedServices(): Promise<SharedServiceStatus[]> {
+    return NEED_KINDS.flatMap((kind) => {
+      if (!kind.service) return [];
+      const apps = [...this.records.values()].filter((r) => r.needs.includes(kind.name)).map((r) => r.name);
+      return [{ service: kind.service.name, needs: [kind.name], state: apps.length > 0 ? 'running' : 'idle', apps }];
+    });
   }
 }
 

@@ -265,15 +265,26 @@ export async function webPages(app: FastifyInstance, options: WebOptions): Promi
     // The whole server's memory and disk (none when stats are not configured or fail).
     const figures = await api<ServerFigures>('GET', '/v1/server');
     const server = figures.ok ? serverView(figures.body) : undefined;
+    // Which shared services run and which are idle (none when the lifecycle cannot tell).
+    const shared = await api<{ services: unknown[] }>('GET', '/v1/services');
+    const services = shared.ok ? shared.body.services : [];
     if (!answer.ok)
       return render(request, reply, 'apps', {
         title: 'Apps',
         apps: [],
         events,
         server,
+        services,
         flash: problemFlash(answer.problem),
       });
-    return render(request, reply, 'apps', { title: 'Apps', apps: answer.body.apps, events, server, refresh: 10 });
+    return render(request, reply, 'apps', {
+      title: 'Apps',
+      apps: answer.body.apps,
+      events,
+      server,
+      services,
+      refresh: 10,
+    });
   });
 
   app.get('/apps/new', page, async (request, reply) => render(request, reply, 'appNew', { title: 'Add an app' }));

@@ -108,6 +108,18 @@ The platform takes {{server.disk.platform}}, the apps' storage {{server.disk.app
 </div>
 {{/if}}
 {{/if}}
+{{#if services.length}}
+<h2>Shared services</h2>
+<div class="scroll">
+<table class="services">
+  <thead><tr><th>Service</th><th>Needs</th><th>State</th><th>Apps</th></tr></thead>
+  <tbody>
+  {{#each services}}<tr><td><code>{{service}}</code></td><td>{{#each needs}}{{this}} {{/each}}</td><td><span class="state {{state}}" title="{{#if (eq state 'idle')}}stopped: no app needs it and it holds no app data; the first app that needs it starts it{{/if}}">{{state}}</span></td><td>{{#each apps}}<a href="/apps/{{this}}">{{this}}</a> {{else}}none{{/each}}</td></tr>
+  {{/each}}
+  </tbody>
+</table>
+</div>
+{{/if}}
 {{#if events.length}}
 <h2>Recent events</h2>
 <div class="scroll">

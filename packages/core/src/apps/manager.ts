@@ -45,6 +45,7 @@ import type {
   KeptDataChoice,
   Progress,
   RemovalPart,
+  SharedServiceStatus,
   UpdateAppInput,
   UpdateResult,
 } from './types.js';
@@ -360,6 +361,10 @@ export class AppManager implements Apps {
    */
   async settleServices(progress: Progress = quiet): Promise<string[]> {
     return this.demand.settle(progress);
+  }
+
+  async sharedServices(): Promise<SharedServiceStatus[]> {
+    return this.demand.status();
   }
 
   /** settleServices() after a change: a failure never fails the change, the service just keeps running. */

@@ -96,4 +96,6 @@ export interface SharedServices {
   start(service: string, progress?: Progress): Promise<void>;
   /** Marks the service idle and stops it; its data dir stays. */
   stop(service: string): Promise<void>;
+  /** The replicas the service is set to (0 or 1). */
+  replicas(service: string): Promise<number>;
 }

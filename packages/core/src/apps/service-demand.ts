@@ -1,7 +1,7 @@
 import { NEED_KINDS, needKind, type NeedName } from '../needs/registry.js';
 import type { NeedKind } from '../needs/types.js';
 import type { AppContext } from './context.js';
-import type { Progress } from './types.js';
+import type { Progress, SharedServiceStatus } from './types.js';
 
 // Which shared services the app lifecycle needs up, and stopping the ones nobody needs: a
 // shared service runs only while some app needs it or it holds some app's data (kept by a
@@ -64,6 +64,22 @@ export class ServiceDemand {
       }
       return stopped;
     });
+  }
+
+  /** Each shared service's state and the apps that need it. */
+  async status(): Promise<SharedServiceStatus[]> {
+    const { services, store } = this.ctx;
+    const records = await store.list();
+    const out: SharedServiceStatus[] = [];
+    for (const service of new Set(NEED_KINDS.flatMap((k) => k.service?.name ?? []))) {
+      const needs = NEED_KINDS.filter((k) => k.service?.name === service).map((k) => k.name);
+      const apps = records.filter((r) => r.needs.some((n) => needs.includes(n))).map((r) => r.name);
+      let state: SharedServiceStatus['state'] = 'running';
+      if (services && (await services.isIdle(service))) state = 'idle';
+      else if (services && (await services.replicas(service)) < 1) state = 'stopped';
+      out.push({ service, needs, state, apps });
+    }
+    return out;
   }
 
   #serial<T>(step: () => Promise<T>): Promise<T> {

@@ -118,6 +118,22 @@ export interface DomainCertificate {
 /** Progress lines for long operations (jobs): "reading manifest", "creating database", ... */
 export type Progress = (step: string) => void;
 
+/** A shared service of the need kinds, as the API and the admin pages show it. */
+export interface SharedServiceStatus {
+  /** Its name in the management stack (`mariadb`). */
+  service: string;
+  /** The needs whose shares live in it (`database`). */
+  needs: NeedName[];
+  /**
+   * running: set to run; idle: stopped because no app needs it and it holds no app's data (the
+   * first app that needs it starts it); stopped: not running although not idle (scaled down by
+   * hand): apps that need it fail until it runs again.
+   */
+  state: 'running' | 'idle' | 'stopped';
+  /** The apps that need it, by name. */
+  apps: string[];
+}
+
 export interface Apps {
   add(input: AddAppInput, progress?: Progress): Promise<AppStatus>;
   list(): Promise<AppStatus[]>;
@@ -135,4 +151,6 @@ export interface Apps {
   restart(name: string, options?: { runner?: string }, progress?: Progress): Promise<AppStatus>;
   attachNeed(name: string, need: NeedName, progress?: Progress, choice?: KeptDataChoice): Promise<AppStatus>;
   detachNeed(name: string, need: NeedName, options?: { purge?: boolean }, progress?: Progress): Promise<AppStatus>;
+  /** The need kinds' shared services: which run, which are idle, and who needs them. */
+  sharedServices?(): Promise<SharedServiceStatus[]>;
 }
