@@ -610,12 +610,24 @@ function duKiB(dir: string): number {
   return Math.round(total / 1024);
 }
 
-t.test('bench/footprint: the management stack idles under 400 MiB', async (t) => {
+t.test('bench/footprint: no app and every need kind in use, each under its target', async (t) => {
   if (!installed) return t.fail('not installed');
-  const bench = await sh('node', [`${REPO}/bench/footprint/run.js`]);
+  const bench = await sh('node', [`${REPO}/bench/footprint/run.js`, `--data-dir=${DATA}`], { timeout: 600_000 });
   t.comment(bench.stdout.trim());
   t.equal(bench.code, 0, `under target ${bench.stderr}`);
-  t.match(bench.stdout, /total\s+[\d.]+\s+target: under 400 MiB: ok/);
+  t.match(bench.stdout, /total\s+[\d.]+ MiB\s+target: under 100 MiB: ok/, 'no app: under 100 MiB');
+  t.match(bench.stdout, /total\s+[\d.]+ MiB\s+target: under 320 MiB: ok/, 'every kind in use: under 320 MiB');
+  for (const service of SHARED)
+    t.match(
+      bench.stdout,
+      new RegExp(`with every need kind in use:[\\s\\S]*${service}\\s+[\\d.]+\\n`),
+      `${service} ran and was measured`,
+    );
+  t.same(
+    JSON.parse(readFileSync(`${DATA}/state/services.json`, 'utf8')),
+    { version: 1, idle: [...SHARED].sort() },
+    'and the services it started are idle again',
+  );
 });
 
 t.test('uninstall.sh keeps the data dir; --purge deletes it', async (t) => {

@@ -67,6 +67,13 @@ export async function served(host: string): Promise<Record<string, unknown>> {
   );
 }
 
+/** The shared services the test platform stopped as idle (state/services.json). */
+export function idleServices(): Set<string> {
+  const file = `${DATA}/state/services.json`;
+  if (!existsSync(file)) return new Set();
+  return new Set((JSON.parse(readFileSync(file, 'utf8')) as { idle?: string[] }).idle ?? []);
+}
+
 /** What the platform holds for an app name, everywhere it could leave a trace. */
 export async function traces(app: string): Promise<string[]> {
   const found: string[] = [];
@@ -78,24 +85,39 @@ export async function traces(app: string): Promise<string[]> {
   const services = await docker.listServices({ filters: { label: [`com.docker.stack.namespace=${app}`] } });
   if (services.length > 0) found.push('stack services');
   const id = app.replace(/-/g, '_');
+  // A shared service stopped as idle holds no app's data (it is stopped only once it holds
+  // none): nothing to look for there, and asking would wait for a server that is not running.
+  const idle = idleServices();
   // Exact names: in LIKE, `_` is a wildcard, and my_shop would find myxshop's database too.
   // MariaDB may still be starting (after the engine restart): the probe waits for it.
-  const db = await waitFor(
-    'mariadb and rabbitmq to answer',
-    () =>
-      probe(
-        `const m = require('mysql2/promise'); (async () => { const c = await m.createConnection({ host: 'mariadb', user: 'root', password: process.env.PW }); const [d] = await c.query('SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [process.env.ID]); const [u] = await c.query('SELECT User FROM mysql.user WHERE User = ?', [process.env.ID]); await c.end(); const mq = await fetch('http://rabbitmq:15672/api/vhosts/' + encodeURIComponent(process.env.ID), { headers: { authorization: 'Basic ' + Buffer.from(process.env.MQU + ':' + process.env.MQP).toString('base64') } }); console.log(JSON.stringify({ db: d.length, user: u.length, vhost: mq.status })) })()`,
-        {
-          PW: readFileSync(`${DATA}/secrets/mariadb-root-password`, 'utf8').trim(),
-          ID: id,
-          MQU: JSON.parse(readFileSync(`${DATA}/config/platform.json`, 'utf8')).settings.rabbitmqUser as string,
-          MQP: readFileSync(`${DATA}/secrets/rabbitmq-password`, 'utf8').trim(),
-        },
-      ),
-    120_000,
-  );
-  if (db['db']) found.push('database');
-  if (db['user']) found.push('database user');
-  if (db['vhost'] === 200) found.push('vhost');
+  if (!idle.has('mariadb')) {
+    const db = await waitFor(
+      'mariadb to answer',
+      () =>
+        probe(
+          `const m = require('mysql2/promise'); (async () => { const c = await m.createConnection({ host: 'mariadb', user: 'root', password: process.env.PW }); const [d] = await c.query('SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [process.env.ID]); const [u] = await c.query('SELECT User FROM mysql.user WHERE User = ?', [process.env.ID]); await c.end(); console.log(JSON.stringify({ db: d.length, user: u.length })) })()`,
+          { PW: readFileSync(`${DATA}/secrets/mariadb-root-password`, 'utf8').trim(), ID: id },
+        ),
+      120_000,
+    );
+    if (db['db']) found.push('database');
+    if (db['user']) found.push('database user');
+  }
+  if (!idle.has('rabbitmq')) {
+    const mq = await waitFor(
+      'rabbitmq to answer',
+      () =>
+        probe(
+          `(async () => { const mq = await fetch('http://rabbitmq:15672/api/vhosts/' + encodeURIComponent(process.env.ID), { headers: { authorization: 'Basic ' + Buffer.from(process.env.MQU + ':' + process.env.MQP).toString('base64') } }); console.log(JSON.stringify({ vhost: mq.status })) })()`,
+          {
+            ID: id,
+            MQU: JSON.parse(readFileSync(`${DATA}/config/platform.json`, 'utf8')).settings.rabbitmqUser as string,
+            MQP: readFileSync(`${DATA}/secrets/rabbitmq-password`, 'utf8').trim(),
+          },
+        ),
+      120_000,
+    );
+    if (mq['vhost'] === 200) found.push('vhost');
+  }
   return found;
 }
