@@ -265,10 +265,15 @@ ensure_trust() {
 
 service_names() { dk service ls --filter "label=com.docker.stack.namespace=$STACK" --format '{{.Name}}'; }
 
+# Through minicloud's own Engine-API deploy (the one apps get), run from the API image: a
+# service whose spec is unchanged is left alone, and objects `docker stack deploy` made for
+# the stack before (earlier versions deployed with it) are taken over (--adopt). Like
+# `docker stack deploy` it does not wait: wait_healthy does, with the reasons.
 deploy() {
   BEFORE=$(service_names | tr '\n' ' ')
-  DK_TIMEOUT=300 dk stack deploy --resolve-image never --prune -c "$DATA_DIR/config/management/minicloud.yml" "$STACK" \
-    >>"$MC_LOGS/deploy.log" 2>&1 || fail "docker stack deploy failed: $(tail -n 5 "$MC_LOGS/deploy.log")"
+  DK_TIMEOUT=300 cli --network none -v "$ENGINE_SOCK:/var/run/docker.sock" -- stack deploy "$STACK" \
+    -c "$DATA_DIR/config/management/minicloud.yml" --prune --adopt --detach \
+    >>"$MC_LOGS/deploy.log" 2>&1 || fail "the management stack deploy failed: $(tail -n 5 "$MC_LOGS/deploy.log")"
 }
 
 # Files a running service reads changed: nginx reloads, the others restart.

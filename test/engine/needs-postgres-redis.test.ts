@@ -229,14 +229,14 @@ t.test('a purge leaves nothing of the apps behind, in PostgreSQL or Redis', asyn
       PG_PW: platformSecret('postgres-password'),
       REDIS_PW: platformSecret('redis-password'),
     });
-  t.match(await left('sql_two'), { db: 1, role: 1 }, 'pg-two has its database and role while it exists');
+  t.match(await left('sql_two'), { db: 1, role: 1 }, 'sql-two has its database and role while it exists');
   t.match(await left('kv_two'), { user: true }, 'kv-two has its user while it exists');
   t.ok(((await left('kv_two'))['keys'] as number) > 0, 'and its keys');
   for (const name of [PG[1], KV[1]]) {
     await removeQuietly(name);
     t.same(await traces(name), [], `${name} is gone from the platform`);
   }
-  t.same(await left('sql_two'), { db: 0, role: 0, user: false, keys: 0 }, "pg-two's database and role are dropped");
+  t.same(await left('sql_two'), { db: 0, role: 0, user: false, keys: 0 }, "sql-two's database and role are dropped");
   t.same(await left('kv_two'), { db: 0, role: 0, user: false, keys: 0 }, "kv-two's user and keys are dropped");
 });
 
@@ -246,7 +246,7 @@ const { Client } = require('pg');
 (async () => {
   const c = new Client({ host: 'postgres', user: 'postgres', password: process.env.PW, database: 'postgres' });
   await c.connect();
-  if (process.env.MODE === 'write') await c.query("CREATE TABLE IF NOT EXISTS on_demand_mark (note text); INSERT INTO on_demand_mark VALUES ('kept')");
+  if (process.env.MODE === 'write') await c.query("DROP TABLE IF EXISTS on_demand_mark; CREATE TABLE on_demand_mark (note text); INSERT INTO on_demand_mark VALUES ('kept')");
   const rows = (await c.query('SELECT note FROM on_demand_mark')).rows;
   if (process.env.MODE === 'read') await c.query('DROP TABLE on_demand_mark');
   await c.end();

@@ -131,6 +131,26 @@ t.test('objects minicloud did not create are never updated: a clear conflict', a
   }
 });
 
+t.test('adoptStack takes over what docker stack deploy made for this stack, and only that', async (t) => {
+  const web = service('web', 'h1');
+  const byCli = { 'com.docker.stack.namespace': 'shop' };
+  const cliService: ActualObject = { kind: 'service', id: 'z', name: 'shop_web', labels: byCli, spec: {}, version: 3 };
+  const cliNet: ActualObject = { kind: 'network', id: 'n9', name: 'shop_app', labels: byCli };
+  const plan = planStack(desired([web]), [proxy, cliService, cliNet], { adoptStack: true, prune: true });
+  t.same(formatPlan(plan), ['unchanged network shop_app', 'update    service shop_web (Labels, Name, TaskTemplate)']);
+  const other: ActualObject = { ...cliNet, labels: { 'com.docker.stack.namespace': 'blog' } };
+  t.throws(
+    () => planStack(desired([web]), [proxy, cliService, other], { adoptStack: true }),
+    { code: 'MC_STACK_CONFLICT' },
+    "another stack's object, or one with no stack label, stays refused",
+  );
+  t.throws(
+    () => planStack(desired([web]), [proxy, cliService, cliNet]),
+    { code: 'MC_STACK_CONFLICT' },
+    'off by default',
+  );
+});
+
 t.test(
   'a secret or config whose file changed is refused by name; one created without the hash label is kept',
   async (t) => {

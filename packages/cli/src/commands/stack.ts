@@ -16,6 +16,8 @@ import { printJson, table } from '../table.js';
 interface DeployFlags {
   composeFile: string;
   prune?: boolean;
+  adopt?: boolean;
+  detach?: boolean;
   withRegistryAuth?: boolean;
   dryRun?: boolean;
   timeout: number;
@@ -37,9 +39,17 @@ export function registerStack(program: Command, io: Io): void {
     .argument('<name>', 'stack name')
     .requiredOption('-c, --compose-file <file>', 'compose file (version 3)')
     .option('--prune', 'remove services the file no longer has')
+    .option(
+      '--adopt',
+      'take over what `docker stack deploy` made for this stack (how install.sh moves a platform to this deploy)',
+    )
     .option('--with-registry-auth', 'send registry credentials (from docker login) to the swarm')
     .option('--dry-run', 'print the plan (create / update / remove / unchanged) and change nothing')
     .option('--timeout <seconds>', 'how long to wait for the services', (v) => Number(v), 180)
+    .option(
+      '--detach',
+      'return once the changes are made, without waiting for the services (as docker stack deploy does)',
+    )
     .option('--json', 'machine-readable output')
     .action(async (name: string, flags: DeployFlags) => {
       const compose = await loadComposeFile(flags.composeFile, process.env);
@@ -48,6 +58,8 @@ export function registerStack(program: Command, io: Io): void {
         docker: dockerClient(),
         baseDir: dirname(flags.composeFile),
         prune: flags.prune ?? false,
+        adoptStack: flags.adopt ?? false,
+        wait: !(flags.detach ?? false),
         dryRun: flags.dryRun ?? false,
         timeoutMs: flags.timeout * 1000,
         ...(flags.withRegistryAuth ? { registryAuth: await authsFor(images) } : {}),

@@ -59,17 +59,17 @@ function sqlString(value: string): string {
 }
 
 export class MariaDbClient {
-  private containerId: string | undefined;
-
   constructor(
     readonly docker: Docker,
     readonly target: MariaDbTarget = {},
   ) {}
 
+  /**
+   * The server's running container, looked up at each call: the service is stopped when no app
+   * needs it and restarted on demand (or after a crash), each time in a new container.
+   */
   async container(): Promise<string> {
-    this.containerId ??=
-      this.target.container ?? (await serviceContainer(this.docker, this.target.service ?? MARIADB_SERVICE));
-    return this.containerId;
+    return this.target.container ?? (await serviceContainer(this.docker, this.target.service ?? MARIADB_SERVICE));
   }
 
   /**

@@ -51,17 +51,17 @@ export interface VhostDefinitions {
 }
 
 export class RabbitMqClient {
-  private containerId: string | undefined;
-
   constructor(
     readonly docker: Docker,
     readonly target: RabbitMqTarget = {},
   ) {}
 
+  /**
+   * The server's running container, looked up at each call: the service is stopped when no app
+   * needs it and restarted on demand (or after a crash), each time in a new container.
+   */
   async container(): Promise<string> {
-    this.containerId ??=
-      this.target.container ?? (await serviceContainer(this.docker, this.target.service ?? RABBITMQ_SERVICE));
-    return this.containerId;
+    return this.target.container ?? (await serviceContainer(this.docker, this.target.service ?? RABBITMQ_SERVICE));
   }
 
   /** One management API request; returns the status and the body. */

@@ -22,6 +22,8 @@ export interface DeployOptions extends ConvertOptions {
   inputs?: StackInputs;
   /** Remove services of the stack that the file no longer has. */
   prune?: boolean;
+  /** Take over objects `docker stack deploy` made for this stack (see PlanOptions.adoptStack). */
+  adoptStack?: boolean;
   /** Registry credentials passed to the swarm so every node can pull private images. */
   registryAuth?: RegistryAuth[];
   /** Compute and return the plan, change nothing. */
@@ -71,7 +73,7 @@ export async function deployStack(
   const inputs = options.inputs ?? (await readStackInputs(compose, options.baseDir ?? process.cwd()));
   const desired = toDesiredStack(name, compose, inputs, options);
   const actual = await readActual(docker, desired);
-  const plan = planStack(desired, actual, { prune: options.prune ?? false });
+  const plan = planStack(desired, actual, { prune: options.prune ?? false, adoptStack: options.adoptStack ?? false });
   if (options.dryRun) return { plan, services: [] };
 
   const startedAt = new Date();

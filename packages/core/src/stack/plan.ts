@@ -27,14 +27,25 @@ export interface StackPlan {
   actions: Action[];
 }
 
-const isManaged = (o: ActualObject) => o.labels[LABELS.managed] === 'true';
+export interface PlanOptions {
+  prune?: boolean;
+  /**
+   * Takes objects `docker stack deploy` made for this very stack (labelled with its namespace)
+   * as minicloud's: how the installer moves the management stack, deployed by the docker CLI
+   * before, to minicloud's own deploy. Off for apps: an app never takes over what it did not make.
+   */
+  adoptStack?: boolean;
+}
 
 /**
  * Desired state vs what the engine has -> the actions to take. Pure. Refuses, with every
  * conflict named, to touch an object that minicloud did not create, and to deploy a stack
  * whose external networks, volumes, secrets or configs do not exist.
  */
-export function planStack(desired: DesiredStack, actual: ActualObject[], options: { prune?: boolean } = {}): StackPlan {
+export function planStack(desired: DesiredStack, actual: ActualObject[], options: PlanOptions = {}): StackPlan {
+  const isManaged = (o: ActualObject) =>
+    o.labels[LABELS.managed] === 'true' ||
+    (options.adoptStack === true && o.labels[STACK_NAMESPACE_LABEL] === desired.name);
   const find = (kind: ObjectKind, name: string) => actual.find((o) => o.kind === kind && o.name === name);
   const errors: ErrorDetail[] = [];
   const missing: ErrorDetail[] = [];

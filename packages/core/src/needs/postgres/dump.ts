@@ -50,17 +50,17 @@ function checkDatabase(name: string): string {
 }
 
 export class PostgresDumpClient {
-  #containerId: string | undefined;
-
   constructor(
     readonly docker: Docker,
     readonly target: PostgresTarget = {},
   ) {}
 
+  /**
+   * The server's running container, looked up at each call: the service is stopped when no app
+   * needs it and restarted on demand (or after a crash), each time in a new container.
+   */
   async container(): Promise<string> {
-    this.#containerId ??=
-      this.target.container ?? (await serviceContainer(this.docker, this.target.service ?? POSTGRES_SERVICE));
-    return this.#containerId;
+    return this.target.container ?? (await serviceContainer(this.docker, this.target.service ?? POSTGRES_SERVICE));
   }
 
   /**
