@@ -22,7 +22,7 @@ export const IMAGE_REF_PATTERN =
 export const HOSTNAME_PATTERN =
   '^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$';
 
-const Hostname = Type.String({
+export const Hostname = Type.String({
   pattern: HOSTNAME_PATTERN,
   'x-rule': 'must be a lowercase host name such as app.example.com',
 });
