@@ -3,3 +3,4 @@
 export * from './schema.js';
 export * from './allowlist.js';
 export * from './validate.js';
+export * from './compile.js';
