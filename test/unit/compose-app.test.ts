@@ -269,38 +269,45 @@ t.test('service names are DNS labels and not the platform services', async (t) =
 });
 
 t.test('x-minicloud is checked against the services, with the manifest rules', async (t) => {
-  const ext = (body: string) => errorsOf(`${oneService('command: x')}x-minicloud:\n${body}\n`);
-  t.same(ext('  expose: [{service: back, proto: http, port: 80}]'), [
-    'x-minicloud.expose[0].service: names no service of this file (front)',
-  ]);
-  t.same(ext('  storage: {service: back}\n  needs: [storage]'), [
-    'x-minicloud.storage.service: names no service of this file (front)',
-  ]);
-  t.same(ext('  storage: {service: front}'), [
-    'x-minicloud.storage: is only used with needs: storage; add it to needs or remove this',
-  ]);
-  t.same(ext('  needs: [storage]'), [
-    'x-minicloud.storage: is required with needs: storage: it names the service that mounts it',
-  ]);
-  t.same(ext('  needs: [database, postgres]'), [
-    'x-minicloud.needs: database and postgres both give DATABASE_URL: an app needs one or the other',
-  ]);
-  t.same(ext('  needs: [mongodb]'), [
-    'x-minicloud.needs[0]: must be one of: database, messagebus, storage, postgres, redis',
-  ]);
-  t.same(ext('  expose: [{service: front, proto: http, port: 80}, {service: front, proto: http, port: 81}]'), [
-    'x-minicloud.expose[1].proto: only one http port can be exposed (the proxy routes to one)',
-  ]);
-  t.same(ext('  domains: [Not_A_Host]'), [
-    'x-minicloud.domains[0]: must be a lowercase host name such as app.example.com',
-  ]);
-  t.same(ext('  private: [front]\n  expose: [{service: front, proto: http, port: 80}]'), [
-    'x-minicloud.expose[0].service: front is private: a private service is not routed',
-  ]);
-  t.same(ext('  exposes: []'), ['x-minicloud.exposes: is not a known field (did you mean "expose"?)']);
-  t.same(errorsOf(`${oneService('command: x')}x-minicloud: [front]\n`), [
-    'x-minicloud: must be a mapping of x-minicloud fields',
-  ]);
+  const file = `services:\n  front: {image: nginx:1}\n  back: {image: nginx:1}\n`;
+  const cases: [string, string][] = [
+    [
+      'expose: [{service: side, proto: http, port: 80}]',
+      'expose[0].service: names no service of this file (front, back)',
+    ],
+    [
+      'expose: [{service: front, proto: http, port: 80}, {service: back, proto: tcp, port: 81}]',
+      "expose[1].service: must be front as in expose[0]: the proxy routes an app's domains to one service",
+    ],
+    [
+      'expose: [{service: front, proto: http, port: 80}, {service: front, proto: http, port: 81}]',
+      'expose[1].proto: only one http port can be exposed (the proxy routes to one)',
+    ],
+    [
+      '{private: [front], expose: [{service: front, proto: http, port: 80}]}',
+      'expose[0].service: front is private: a private service is not routed',
+    ],
+    ['{storage: {service: side}, needs: [storage]}', 'storage.service: names no service of this file (front, back)'],
+    [
+      '{storage: {service: back}, needs: [storage], private: [back]}',
+      'storage.service: back is private: it gets no needs',
+    ],
+    ['storage: {service: front}', 'storage: is only used with needs: storage; add it to needs or remove this'],
+    ['needs: [storage]', 'storage: is required with needs: storage: it names the service that mounts it'],
+    [
+      'needs: [database, postgres]',
+      'needs: database and postgres both give DATABASE_URL: an app needs one or the other',
+    ],
+    ['needs: [mongodb]', 'needs[0]: must be one of: database, messagebus, storage, postgres, redis'],
+    ['domains: [Not_A_Host]', 'domains[0]: must be a lowercase host name such as app.example.com'],
+    ['private: [side]', 'private[0]: names no service of this file (front, back)'],
+    ['exposes: []', 'exposes: is not a known field (did you mean "expose"?)'],
+  ];
+  for (const [ext, error] of cases) {
+    const body = ext.startsWith('{') ? ext : `{${ext}}`;
+    t.same(errorsOf(`${file}x-minicloud: ${body}\n`), [`x-minicloud.${error}`], ext);
+  }
+  t.same(errorsOf(`${file}x-minicloud: [front]\n`), ['x-minicloud: must be a mapping of x-minicloud fields']);
 });
 
 t.test('a tenant file sees no variable of the platform environment', async (t) => {
