@@ -31,6 +31,8 @@ t.test('the web service joins the proxy network only when it exposes a port', as
   const exposed = compileStack(web, { image: IMAGE }).compose;
   t.same(Object.keys(exposed.services.web!.networks!), ['proxy', 'app']);
   t.same(exposed.networks!['proxy'], { external: true, name: 'minicloud-proxy' });
+  t.equal(compileStack(web, { image: IMAGE }).routedService, 'web', 'the proxy routes to web');
+  t.notOk(compileStack(m('name: app'), { image: IMAGE }).routedService, 'nothing routed without an exposed port');
   const hidden = compileStack(m('name: app'), { image: IMAGE }).compose;
   t.same(Object.keys(hidden.services.web!.networks!), ['app']);
   t.notOk(hidden.networks!['proxy']);

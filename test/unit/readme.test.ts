@@ -1,6 +1,6 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { ManifestSchema } from '@minicloud/core';
+import { ALLOWED_SERVICE_KEYS, ManifestSchema, REFUSED_SERVICE_KEYS, XMinicloudSchema } from '@minicloud/core';
 
 type Node = { type?: string; properties?: Record<string, Node>; items?: Node };
 
@@ -16,10 +16,34 @@ function fieldPaths(node: Node, prefix = ''): string[] {
   return paths;
 }
 
+const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+
+/** The README's section under `heading`, up to the next section of its level. */
+function section(heading: string): string {
+  const start = readme.indexOf(`\n${heading}\n`);
+  const end = readme.indexOf('\n## ', start + 1);
+  return readme.slice(start, end === -1 ? undefined : end);
+}
+
 t.test('the README manifest reference documents every field of the schema', async (t) => {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const reference = readme.slice(readme.indexOf('## Manifest reference'));
+  const reference = section('## Manifest reference');
   const paths = fieldPaths(ManifestSchema as unknown as Node);
   t.ok(paths.length > 15, 'the walk found the fields');
   for (const path of paths) t.match(reference, `| \`${path}\` |`, `README documents ${path}`);
+});
+
+t.test('the README compose-app reference documents every x-minicloud field and the allowlist', async (t) => {
+  const reference = section('## Apps from a compose file');
+  const paths = fieldPaths(XMinicloudSchema as unknown as Node, 'x-minicloud');
+  t.ok(paths.length >= 10, 'the walk found the fields');
+  for (const path of paths) t.match(reference, `| \`${path}\` |`, `README documents ${path}`);
+  const rows = [...reference.matchAll(/^\| `(x-minicloud[^`]*)` \|/gm)].map((m) => m[1]);
+  t.same(
+    rows.filter((row) => !paths.includes(row!)),
+    [],
+    'the README documents no field the schema lacks',
+  );
+  for (const key of [...ALLOWED_SERVICE_KEYS, ...Object.keys(REFUSED_SERVICE_KEYS)]) {
+    t.match(reference, `\`${key}\``, `README names the service key ${key}`);
+  }
 });

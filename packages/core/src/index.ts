@@ -6,6 +6,7 @@ export { PLATFORM_SERVICE_NAMES } from './platform-names.js';
 export * from './manifest/index.js';
 export * from './needs/index.js';
 export * from './compiler/index.js';
+export * from './compose-app/index.js';
 export * from './compose/types.js';
 export { escapeInterpolation } from './compose/interpolation.js';
 export { compileChecker, type Checker, type CheckResult } from './schema/ajv.js';

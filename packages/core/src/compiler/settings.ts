@@ -22,7 +22,7 @@ export const IMAGE_REF_PATTERN =
 export const HOSTNAME_PATTERN =
   '^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$';
 
-const Hostname = Type.String({
+export const Hostname = Type.String({
   pattern: HOSTNAME_PATTERN,
   'x-rule': 'must be a lowercase host name such as app.example.com',
 });
@@ -37,43 +37,48 @@ const NetworkName = Type.String({
   'x-rule': 'must be a Docker network name',
 });
 
-export const DeploySettingsSchema = Type.Object(
-  {
-    image: Type.String({
-      pattern: IMAGE_REF_PATTERN,
-      'x-rule': 'must be an image reference such as registry:5000/app:1.0',
+const ImageRef = Type.String({
+  pattern: IMAGE_REF_PATTERN,
+  'x-rule': 'must be an image reference such as registry:5000/app:1.0',
+});
+
+/** Every setting but the image: what an app from a compose file is deployed with (its images are in the file). */
+const SETTINGS_PROPERTIES = {
+  name: Type.Optional(
+    Type.String({
+      pattern: `^[a-z]([a-z0-9-]{0,${APP_NAME_MAX - 2}}[a-z0-9])?$`,
+      'x-rule': `must be a DNS label of at most ${APP_NAME_MAX} characters`,
     }),
-    name: Type.Optional(
-      Type.String({
-        pattern: `^[a-z]([a-z0-9-]{0,${APP_NAME_MAX - 2}}[a-z0-9])?$`,
-        'x-rule': `must be a DNS label of at most ${APP_NAME_MAX} characters`,
-      }),
-    ),
-    domains: Type.Optional(
-      Type.Array(Hostname, { uniqueItems: true, 'x-rule': 'must be a list of distinct host names' }),
-    ),
-    baseDomain: Type.Optional(Hostname),
-    replicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, 'x-rule': 'must be an integer from 0 to 100' })),
-    endpointMode: Type.Optional(
-      Type.Union([Type.Literal('vip'), Type.Literal('dnsrr')], { 'x-rule': 'must be one of: vip, dnsrr' }),
-    ),
-    proxyNetwork: Type.Optional(NetworkName),
-    servicesNetwork: Type.Optional(NetworkName),
-    dataDir: Type.Optional(AbsolutePath),
-    secretsDir: Type.Optional(AbsolutePath),
-    env: Type.Optional(
-      Type.Record(Type.String({ pattern: SETTINGS_ENV_NAME_PATTERN }), EnvValueSchema, ENV_MAP_OPTIONS),
-    ),
-    secretEnv: Type.Optional(
-      Type.Array(Type.String({ pattern: SETTINGS_ENV_NAME_PATTERN, 'x-rule': SETTINGS_ENV_NAME_RULE }), {
-        uniqueItems: true,
-        maxItems: ENV_BOUNDS.maxVariables,
-        'x-rule': 'must be a list of distinct environment variable names',
-      }),
-    ),
-  },
+  ),
+  domains: Type.Optional(
+    Type.Array(Hostname, { uniqueItems: true, 'x-rule': 'must be a list of distinct host names' }),
+  ),
+  baseDomain: Type.Optional(Hostname),
+  replicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, 'x-rule': 'must be an integer from 0 to 100' })),
+  endpointMode: Type.Optional(
+    Type.Union([Type.Literal('vip'), Type.Literal('dnsrr')], { 'x-rule': 'must be one of: vip, dnsrr' }),
+  ),
+  proxyNetwork: Type.Optional(NetworkName),
+  servicesNetwork: Type.Optional(NetworkName),
+  dataDir: Type.Optional(AbsolutePath),
+  secretsDir: Type.Optional(AbsolutePath),
+  env: Type.Optional(Type.Record(Type.String({ pattern: SETTINGS_ENV_NAME_PATTERN }), EnvValueSchema, ENV_MAP_OPTIONS)),
+  secretEnv: Type.Optional(
+    Type.Array(Type.String({ pattern: SETTINGS_ENV_NAME_PATTERN, 'x-rule': SETTINGS_ENV_NAME_RULE }), {
+      uniqueItems: true,
+      maxItems: ENV_BOUNDS.maxVariables,
+      'x-rule': 'must be a list of distinct environment variable names',
+    }),
+  ),
+};
+
+export const DeploySettingsSchema = Type.Object(
+  { image: ImageRef, ...SETTINGS_PROPERTIES },
   { additionalProperties: false },
 );
+
+/** The settings of an app from a compose file: the same, without `image`. */
+export const ComposeSettingsSchema = Type.Object(SETTINGS_PROPERTIES, { additionalProperties: false });
 
 export type DeploySettingsInput = Static<typeof DeploySettingsSchema>;
 
@@ -112,17 +117,30 @@ export const DEFAULTS = {
  */
 export const RESERVED_APP_NAMES: readonly string[] = [PLATFORM_STACK, 'admin', ...PLATFORM_SERVICE_NAMES];
 
+/** Deploy settings without the image: what the parts shared by both compilers read. */
+export type StackSettings = Omit<DeploySettings, 'image'>;
+
 const checkSettings = compileChecker(DeploySettingsSchema);
+const checkComposeSettings = compileChecker(ComposeSettingsSchema);
 
 export function resolveSettings(input: unknown): DeploySettings {
   const result = checkSettings(input);
   if (!result.ok) throw settingsError(result.details);
-  const s = result.value;
+  return { image: result.value.image, ...withDefaults(result.value) };
+}
+
+/** The settings of an app from a compose file (no image), checked, with defaults filled. */
+export function resolveComposeSettings(input: unknown): StackSettings {
+  const result = checkComposeSettings(input);
+  if (!result.ok) throw settingsError(result.details);
+  return withDefaults(result.value);
+}
+
+function withDefaults(s: Static<typeof ComposeSettingsSchema>): StackSettings {
   const envProblems = checkEnvBytes(s.env ?? {});
   if (envProblems.length > 0) throw settingsError(envProblems);
   const dataDir = s.dataDir ?? DEFAULTS.dataDir;
   return {
-    image: s.image,
     ...(s.name !== undefined ? { name: s.name } : {}),
     domains: s.domains ?? [],
     baseDomain: s.baseDomain ?? DEFAULTS.baseDomain,

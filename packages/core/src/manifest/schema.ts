@@ -9,7 +9,8 @@ import { APP_NAME_MAX, RUNNER_NAME_MAX } from './limits.js';
 
 export { APP_NAME_MAX, RUNNER_NAME_MAX } from './limits.js';
 
-const label = (max: number) =>
+/** A DNS label of at most `max` characters: app, runner and compose-app service names. */
+export const dnsLabel = (max: number) =>
   Type.String({
     pattern: `^[a-z]([a-z0-9-]{0,${max - 2}}[a-z0-9])?$`,
     'x-rule': `must be a DNS label: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen, at most ${max} characters`,
@@ -57,7 +58,7 @@ export const Env = Type.Record(
 
 export const Runner = Type.Object(
   {
-    name: label(RUNNER_NAME_MAX),
+    name: dnsLabel(RUNNER_NAME_MAX),
     command: Command,
     replicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, 'x-rule': 'must be an integer from 0 to 100' })),
   },
@@ -111,7 +112,7 @@ export const StorageOptions = Type.Object(
 
 export const ManifestSchema = Type.Object(
   {
-    name: label(APP_NAME_MAX),
+    name: dnsLabel(APP_NAME_MAX),
     expose: Type.Optional(Type.Array(Expose, { maxItems: 16, 'x-rule': 'must be a list of at most 16 ports' })),
     needs: Type.Optional(Type.Array(Need, { uniqueItems: true, 'x-rule': 'must be a list of distinct needs' })),
     env: Type.Optional(Env),

@@ -1,63 +1,30 @@
 import { compileChecker } from '../schema/ajv.js';
 import { MinicloudError, type ErrorDetail } from '../errors.js';
-import { needClashes, needsOfEnv } from '../needs/registry.js';
-import { PLATFORM_SERVICE_NAMES } from '../platform-names.js';
+import { exposeErrors, MIN_MEMORY, needClashErrors, needEnvErrors, platformNameError } from './rules.js';
 import { ManifestSchema, type ManifestInput } from './schema.js';
 import { parseMemory } from './units.js';
 
 const checkSchema = compileChecker(ManifestSchema);
 
-/** Docker refuses memory limits below 6 MiB. */
-const MIN_MEMORY = 6 * 1024 * 1024;
-
 /** Rules that span fields, which JSON Schema cannot say clearly. */
 function crossFieldErrors(m: ManifestInput): ErrorDetail[] {
   const errors: ErrorDetail[] = [];
   const expose = m.expose ?? [];
-  const ports = new Set<number>();
-  expose.forEach((e, i) => {
-    if (ports.has(e.port)) errors.push({ path: `expose[${i}].port`, message: `port ${e.port} is exposed twice` });
-    ports.add(e.port);
-  });
   const http = expose.filter((e) => e.proto === 'http');
-  if (http.length > 1) {
-    const second = expose.indexOf(http[1]!);
-    errors.push({
-      path: `expose[${second}].proto`,
-      message: 'only one http port can be exposed (the proxy routes to one)',
-    });
-  }
+  errors.push(...exposeErrors(expose, 'expose'));
   const names = new Set<string>(['web']);
   (m.runners ?? []).forEach((r, i) => {
-    if (PLATFORM_SERVICE_NAMES.includes(r.name)) {
-      // The platform's services answer to these names; an app's own runner must not even
-      // look like one (on the shared networks apps answer only to <app>_<service> anyway).
-      errors.push({
-        path: `runners[${i}].name`,
-        message: `"${r.name}" is the name of a platform service (${PLATFORM_SERVICE_NAMES.join(', ')}); choose another`,
-      });
+    const platform = platformNameError(r.name, `runners[${i}].name`);
+    if (platform) {
+      errors.push(platform);
     } else if (names.has(r.name)) {
       const why = r.name === 'web' ? '"web" is the name of the main service' : `runner "${r.name}" is defined twice`;
       errors.push({ path: `runners[${i}].name`, message: `must be unique: ${why}` });
     }
     names.add(r.name);
   });
-  // Env names the platform sets itself from `needs` (each kind's env): an app may not set them.
-  for (const key of Object.keys(m.env ?? {})) {
-    const needs = needsOfEnv(key);
-    if (needs.length > 0)
-      errors.push({
-        path: `env.${key}`,
-        message: `is set by the platform from needs: ${needs.join(' or ')}; remove it`,
-      });
-  }
-  for (const clash of needClashes(m.needs ?? [])) {
-    const [a, b] = clash.needs;
-    errors.push({
-      path: 'needs',
-      message: `${a} and ${b} both give ${clash.env.join(', ')}: an app needs one or the other`,
-    });
-  }
+  errors.push(...needEnvErrors(Object.keys(m.env ?? {}), 'env'));
+  errors.push(...needClashErrors(m.needs ?? [], 'needs'));
   const hc = m.healthcheck;
   if (hc) {
     if ((hc.http === undefined) === (hc.command === undefined)) {
