@@ -23,6 +23,7 @@ export * from './engine/registry-auth.js';
 export * from './engine/image-manifest.js';
 export * from './engine/swarm.js';
 export * from './engine/frames.js';
+export * from './engine/container-exec.js';
 export * from './proxy/render.js';
 export { DNS_FALLBACK_SOCKET } from './proxy/templates.js';
 export * from './proxy/upstream-addresses.js';

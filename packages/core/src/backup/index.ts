@@ -22,7 +22,7 @@ export {
   type CreateBackupOptions,
 } from './create.js';
 export { EncryptStream, DecryptStream, readBackupKey, generateBackupKey } from './encryption.js';
-export { ExecDemux, execInContainer, serviceContainer, type ExecSpec, type ExecResult } from './exec.js';
+export { serviceContainer } from './service-container.js';
 export { HashingStream, CountingStream, sha256File, gunzipFile } from './hash.js';
 export {
   BackupManifestSchema,

@@ -2,7 +2,8 @@ import type { Readable, Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import { MinicloudError } from '../errors.js';
 import type { Sensitive } from '../sensitive.js';
-import { execInContainer, serviceContainer, type ExecResult } from './exec.js';
+import { execInContainer, type ExecResult } from '../engine/container-exec.js';
+import { serviceContainer } from './service-container.js';
 
 // The shared MariaDB as the backup sees it: mariadb-dump and the mariadb client run inside
 // the server's own container (exec through the Engine API), so they match the server's

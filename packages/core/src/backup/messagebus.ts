@@ -2,7 +2,8 @@ import { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { MinicloudError } from '../errors.js';
 import type { Sensitive } from '../sensitive.js';
-import { execInContainer, serviceContainer } from './exec.js';
+import { execInContainer } from '../engine/container-exec.js';
+import { serviceContainer } from './service-container.js';
 
 // An app's RabbitMQ vhost definitions (queues, exchanges, bindings, policies) through the
 // management HTTP API: GET /api/definitions/{vhost} to back up, POST to restore.

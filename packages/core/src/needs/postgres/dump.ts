@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type Docker from 'dockerode';
-import { execInContainer, serviceContainer, type ExecResult } from '../../backup/exec.js';
+import { execInContainer, type ExecResult } from '../../engine/container-exec.js';
+import { serviceContainer } from '../../backup/service-container.js';
 import type { TableRows } from '../../backup/manifest.js';
 import { MinicloudError } from '../../errors.js';
 import type { Sensitive } from '../../sensitive.js';
@@ -14,7 +15,7 @@ import {
 } from './sql.js';
 
 // The shared PostgreSQL as the backup sees it: pg_dump and psql run inside the server's own
-// container (exec through the Engine API, backup/exec.ts), as the OS user postgres over the
+// container (exec through the Engine API, engine/container-exec.ts), as the OS user postgres over the
 // local socket, so they match the server's version and need no network path from this process.
 //
 // The local socket admits the OS user postgres without a password (peer in the Debian image's
