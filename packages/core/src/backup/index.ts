@@ -45,7 +45,6 @@ export {
 export {
   MariaDbClient,
   appResourceName,
-  quoteIdentifier,
   MARIADB_SERVICE,
   MARIADB_PASSWORD_FILE,
   type MariaDbTarget,

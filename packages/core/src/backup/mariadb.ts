@@ -3,6 +3,7 @@ import type Docker from 'dockerode';
 import { MinicloudError } from '../errors.js';
 import type { Sensitive } from '../sensitive.js';
 import { execInContainer, type ExecResult } from '../engine/container-exec.js';
+import { sqlIdentifier } from '../provision/names.js';
 import { serviceContainer } from './service-container.js';
 
 // The shared MariaDB as the backup sees it: mariadb-dump and the mariadb client run inside
@@ -49,10 +50,6 @@ const DATABASE_NAME = /^[A-Za-z0-9_]{1,64}$/;
 export function quoteDatabase(name: string): string {
   if (!DATABASE_NAME.test(name)) throw new MinicloudError('MC_APP_NAME_INVALID', `${name} cannot name a database`);
   return `\`${name}\``;
-}
-
-export function quoteIdentifier(name: string): string {
-  return `\`${name.replace(/`/g, '``')}\``;
 }
 
 function sqlString(value: string): string {
@@ -205,7 +202,7 @@ export class MariaDbClient {
     ).map((row) => Buffer.from(row[0] ?? '', 'hex').toString('utf8'));
     const counts = new Map<string, number>();
     if (names.length === 0) return counts;
-    const sql = names.map((name, i) => `SELECT ${i}, COUNT(*) FROM ${db}.${quoteIdentifier(name)}`).join(' UNION ALL ');
+    const sql = names.map((name, i) => `SELECT ${i}, COUNT(*) FROM ${db}.${sqlIdentifier(name)}`).join(' UNION ALL ');
     for (const [index, count] of await this.query(sql)) counts.set(names[Number(index)]!, Number(count));
     return counts;
   }

@@ -3,6 +3,7 @@ import type Docker from 'dockerode';
 import { MinicloudError } from '../errors.js';
 import type { Sensitive } from '../sensitive.js';
 import { execInContainer } from '../engine/container-exec.js';
+import { apiPath } from '../provision/management-api.js';
 import { serviceContainer } from './service-container.js';
 
 // An app's RabbitMQ vhost definitions (queues, exchanges, bindings, policies) through the
@@ -13,6 +14,8 @@ import { serviceContainer } from './service-container.js';
 // container, by bash over /dev/tcp/127.0.0.1 (the image has no HTTP client). The password
 // is read there from the service's swarm secret (or comes as an exec-only env variable), and
 // the Authorization header is built there too: it is on no command line and in no log.
+// So this is not provisioning's fetch client (provision/management-api.ts, for the API on the
+// services network); the paths are built the same way (apiPath) for both.
 
 export interface RabbitMqTarget {
   /** Container id or name; default: the running task of `service` on this node. */
@@ -100,7 +103,7 @@ export class RabbitMqClient {
   }
 
   async exportVhost(vhost: string): Promise<VhostDefinitions> {
-    const path = `/api/definitions/${encodeURIComponent(vhost)}`;
+    const path = apiPath('definitions', vhost);
     const res = await this.request('GET', path);
     if (res.status !== 200)
       throw new MinicloudError('MC_MESSAGEBUS', `GET ${path}: HTTP ${res.status} ${res.body.slice(0, 200)}`);
@@ -109,11 +112,11 @@ export class RabbitMqClient {
 
   /** Creates the vhost if missing and loads the definitions into it (they add to what is there). */
   async importVhost(vhost: string, definitions: VhostDefinitions): Promise<void> {
-    const vhostPath = `/api/vhosts/${encodeURIComponent(vhost)}`;
+    const vhostPath = apiPath('vhosts', vhost);
     const put = await this.request('PUT', vhostPath, {});
     if (put.status >= 300)
       throw new MinicloudError('MC_MESSAGEBUS', `PUT ${vhostPath}: HTTP ${put.status} ${put.body.slice(0, 200)}`);
-    const path = `/api/definitions/${encodeURIComponent(vhost)}`;
+    const path = apiPath('definitions', vhost);
     const res = await this.request('POST', path, definitions);
     if (res.status >= 300)
       throw new MinicloudError('MC_MESSAGEBUS', `POST ${path}: HTTP ${res.status} ${res.body.slice(0, 200)}`);
