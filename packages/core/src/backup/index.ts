@@ -69,6 +69,7 @@ export {
   resolvePolicy,
   readBackupPolicy,
   writeBackupPolicy,
+  BackupPolicySchema,
   type BackupPolicy,
   type BackupPolicyInput,
 } from './policy.js';
