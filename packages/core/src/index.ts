@@ -54,6 +54,7 @@ export {
   waitForService,
   type ServiceWaitOptions,
 } from './util/service-wait.js';
+export { withAdminConnection, type AdminCall, type AdminServer } from './util/admin-connection.js';
 export * from './backup/index.js';
 export * from './events/index.js';
 export * from './acme/index.js';
