@@ -2,9 +2,9 @@ import type { Readable, Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import { MinicloudError } from '../errors.js';
 import type { Sensitive } from '../sensitive.js';
-import { execInContainer, type ExecResult } from '../engine/container-exec.js';
+import type { ExecResult } from '../engine/container-exec.js';
 import { sqlIdentifier } from '../provision/names.js';
-import { serviceContainer } from './service-container.js';
+import { ServiceContainer } from './service-container.js';
 
 // The shared MariaDB as the backup sees it: mariadb-dump and the mariadb client run inside
 // the server's own container (exec through the Engine API), so they match the server's
@@ -57,17 +57,13 @@ function sqlString(value: string): string {
 }
 
 export class MariaDbClient {
-  private containerId: string | undefined;
+  readonly #where: ServiceContainer;
 
   constructor(
     readonly docker: Docker,
     readonly target: MariaDbTarget = {},
-  ) {}
-
-  async container(): Promise<string> {
-    this.containerId ??=
-      this.target.container ?? (await serviceContainer(this.docker, this.target.service ?? MARIADB_SERVICE));
-    return this.containerId;
+  ) {
+    this.#where = new ServiceContainer(docker, target, MARIADB_SERVICE);
   }
 
   /**
@@ -90,7 +86,7 @@ export class MariaDbClient {
             ...command,
           ],
         };
-    const result = await execInContainer(this.docker, await this.container(), { ...spec, ...io });
+    const result = await this.#where.exec({ ...spec, ...io });
     if (result.exitCode === 97) {
       throw new MinicloudError(
         'MC_BACKUP',

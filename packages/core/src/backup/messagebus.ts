@@ -2,9 +2,8 @@ import { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { MinicloudError } from '../errors.js';
 import type { Sensitive } from '../sensitive.js';
-import { execInContainer } from '../engine/container-exec.js';
 import { apiPath } from '../provision/management-api.js';
-import { serviceContainer } from './service-container.js';
+import { ServiceContainer } from './service-container.js';
 
 // An app's RabbitMQ vhost definitions (queues, exchanges, bindings, policies) through the
 // management HTTP API: GET /api/definitions/{vhost} to back up, POST to restore.
@@ -55,17 +54,13 @@ export interface VhostDefinitions {
 }
 
 export class RabbitMqClient {
-  private containerId: string | undefined;
+  readonly #where: ServiceContainer;
 
   constructor(
     readonly docker: Docker,
     readonly target: RabbitMqTarget = {},
-  ) {}
-
-  async container(): Promise<string> {
-    this.containerId ??=
-      this.target.container ?? (await serviceContainer(this.docker, this.target.service ?? RABBITMQ_SERVICE));
-    return this.containerId;
+  ) {
+    this.#where = new ServiceContainer(docker, target, RABBITMQ_SERVICE);
   }
 
   /** One management API request; returns the status and the body. */
@@ -81,7 +76,7 @@ export class RabbitMqClient {
       ...(this.target.user ? [`MC_USER=${this.target.user}`] : []),
       ...(this.target.password ? [`MC_PASS=${this.target.password.reveal()}`] : []),
     ];
-    const result = await execInContainer(this.docker, await this.container(), {
+    const result = await this.#where.exec({
       cmd: ['bash', '-c', REQUEST_SCRIPT, 'mc-request', method, path, String(payload?.length ?? 0)],
       env,
       ...(payload ? { stdin: Readable.from([payload]) } : {}),

@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import { MinicloudError } from '../errors.js';
-import { runningServiceContainer } from '../engine/container-exec.js';
+import { execInContainer, runningServiceContainer, type ExecResult, type ExecSpec } from '../engine/container-exec.js';
 
 /** The id of a running container of a swarm service on this node (e.g. minicloud_mariadb). */
 export async function serviceContainer(docker: Docker, service: string): Promise<string> {
@@ -12,4 +12,31 @@ export async function serviceContainer(docker: Docker, service: string): Promise
     );
   }
   return id;
+}
+
+/** Which container a backup client's commands run in: one named, or the service's task on this node. */
+export interface ContainerTarget {
+  container?: string;
+  service?: string;
+}
+
+/** Where the backup clients (MariaDB, RabbitMQ, PostgreSQL) run their commands, looked up once. */
+export class ServiceContainer {
+  #id: string | undefined;
+
+  constructor(
+    readonly docker: Docker,
+    private readonly target: ContainerTarget,
+    private readonly defaultService: string,
+  ) {}
+
+  async id(): Promise<string> {
+    this.#id ??=
+      this.target.container ?? (await serviceContainer(this.docker, this.target.service ?? this.defaultService));
+    return this.#id;
+  }
+
+  async exec(spec: ExecSpec): Promise<ExecResult> {
+    return execInContainer(this.docker, await this.id(), spec);
+  }
 }

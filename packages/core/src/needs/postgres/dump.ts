@@ -1,7 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type Docker from 'dockerode';
-import { execInContainer, type ExecResult } from '../../engine/container-exec.js';
-import { serviceContainer } from '../../backup/service-container.js';
+import type { ExecResult } from '../../engine/container-exec.js';
+import { ServiceContainer } from '../../backup/service-container.js';
 import type { TableRows } from '../../backup/manifest.js';
 import { MinicloudError } from '../../errors.js';
 import type { Sensitive } from '../../sensitive.js';
@@ -51,17 +51,13 @@ function checkDatabase(name: string): string {
 }
 
 export class PostgresDumpClient {
-  #containerId: string | undefined;
+  readonly #where: ServiceContainer;
 
   constructor(
     readonly docker: Docker,
     readonly target: PostgresTarget = {},
-  ) {}
-
-  async container(): Promise<string> {
-    this.#containerId ??=
-      this.target.container ?? (await serviceContainer(this.docker, this.target.service ?? POSTGRES_SERVICE));
-    return this.#containerId;
+  ) {
+    this.#where = new ServiceContainer(docker, target, POSTGRES_SERVICE);
   }
 
   /**
@@ -82,7 +78,7 @@ export class PostgresDumpClient {
             ...command,
           ],
         };
-    return execInContainer(this.docker, await this.container(), { ...spec, user: 'postgres', ...io });
+    return this.#where.exec({ ...spec, user: 'postgres', ...io });
   }
 
   /** Runs SQL in `database` (default postgres) and returns the rows (tab-separated columns); MC_POSTGRES on an error. */
