@@ -1,5 +1,5 @@
 import t from 'tap';
-import { ExecDemux, SqlRowCounter } from '@minicloud/core';
+import { SqlRowCounter } from '@minicloud/core';
 
 // The row counter reads mariadb-dump's output as it streams by; its counts end up in
 // backup.json and are what every restore is checked against, so it must not be fooled by
@@ -168,25 +168,4 @@ t.test('a dump cut short is not complete', async (t) => {
   const cut = REAL_DUMP.slice(0, REAL_DUMP.indexOf('-- Dump completed'));
   t.equal(count(cut).completed, false);
   t.equal(count('').completed, false);
-});
-
-t.test('ExecDemux: stdout passes through, stderr is kept apart, frames split anywhere', async (t) => {
-  const frame = (stream: number, text: string) => {
-    const payload = Buffer.from(text);
-    const header = Buffer.alloc(8);
-    header[0] = stream;
-    header.writeUInt32BE(payload.length, 4);
-    return Buffer.concat([header, payload]);
-  };
-  const wire = Buffer.concat([frame(1, 'hello '), frame(2, 'warn: x\n'), frame(1, 'world'), frame(2, 'done\n')]);
-  for (const size of [1, 3, 8, 9, wire.length]) {
-    const demux = new ExecDemux();
-    const out: Buffer[] = [];
-    demux.on('data', (chunk: Buffer) => out.push(chunk));
-    for (let i = 0; i < wire.length; i += size) demux.write(wire.subarray(i, i + size));
-    demux.end();
-    await new Promise((resolve) => demux.on('end', resolve));
-    t.equal(Buffer.concat(out).toString(), 'hello world', `stdout, chunks of ${size}`);
-    t.equal(demux.stderr(), 'warn: x\ndone\n', `stderr, chunks of ${size}`);
-  }
 });

@@ -1,19 +1,8 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
-import { formatDetail, isMinicloudError, PLATFORM_SERVICE_NAMES, validateManifest } from '@minicloud/core';
-
-/** The printed errors for a document, or [] when it is valid. */
-function errorsOf(doc: unknown): string[] {
-  try {
-    validateManifest(doc);
-    return [];
-  } catch (error) {
-    if (!isMinicloudError(error)) throw error;
-    t.equal(error.code, 'MC_MANIFEST_INVALID');
-    return error.details.map(formatDetail);
-  }
-}
+import { PLATFORM_SERVICE_NAMES } from '@minicloud/core';
+import { manifestErrors } from '../helpers/manifest-errors.js';
 
 const base = { name: 'myapp' };
 
@@ -45,7 +34,7 @@ t.test('valid manifests, one per field', async (t) => {
     { name: 'a' },
     { name: 'a'.repeat(40) },
   ];
-  for (const doc of valid) t.same(errorsOf(doc), [], JSON.stringify(doc));
+  for (const doc of valid) t.same(manifestErrors(doc), [], JSON.stringify(doc));
 });
 
 t.test('each rule names the field and the rule', async (t) => {
@@ -147,7 +136,7 @@ t.test('each rule names the field and the rule', async (t) => {
       ['storage: is only used with needs: storage; add it to needs or remove this'],
     ],
   ];
-  for (const [doc, expected] of cases) t.same(errorsOf(doc), expected, JSON.stringify(doc));
+  for (const [doc, expected] of cases) t.same(manifestErrors(doc), expected, JSON.stringify(doc));
 });
 
 function expectLabel(path: string, max: number): string {
@@ -168,7 +157,7 @@ t.test('no runner may take a name the platform answers to: every one of the mana
   t.same([...answersTo].sort(), [...PLATFORM_SERVICE_NAMES].sort(), "the list is the stack file's names");
   for (const name of answersTo) {
     t.match(
-      errorsOf({ ...base, runners: [{ name, command: 'x' }] }),
+      manifestErrors({ ...base, runners: [{ name, command: 'x' }] }),
       [new RegExp(`^runners\\[0\\]\\.name: "${name}" is the name of a platform service`)],
       `runner ${name} is refused`,
     );
@@ -176,18 +165,18 @@ t.test('no runner may take a name the platform answers to: every one of the mana
 });
 
 t.test('unknown keys are errors, with a suggestion when close', async (t) => {
-  t.same(errorsOf({ ...base, exposes: [] }), ['exposes: is not a known field (did you mean "expose"?)']);
-  t.same(errorsOf({ ...base, healthcheck: { command: 'x', intervall: '5s' } }), [
+  t.same(manifestErrors({ ...base, exposes: [] }), ['exposes: is not a known field (did you mean "expose"?)']);
+  t.same(manifestErrors({ ...base, healthcheck: { command: 'x', intervall: '5s' } }), [
     'healthcheck.intervall: is not a known field (did you mean "interval"?)',
   ]);
-  t.same(errorsOf({ ...base, colour: 'red' }), ['colour: is not a known field']);
-  t.same(errorsOf({ ...base, expose: [{ proto: 'http', port: 80, host: 'x' }] }), [
+  t.same(manifestErrors({ ...base, colour: 'red' }), ['colour: is not a known field']);
+  t.same(manifestErrors({ ...base, expose: [{ proto: 'http', port: 80, host: 'x' }] }), [
     'expose[0].host: is not a known field',
   ]);
 });
 
 t.test('every error is reported at once, schema and cross-field alike', async (t) => {
-  const errors = errorsOf({
+  const errors = manifestErrors({
     name: 'Bad',
     expose: [{ proto: 'http', port: 0 }],
     needs: ['nope'],

@@ -10,8 +10,6 @@ import {
   NEED_KINDS,
   NEED_NAMES,
   Need,
-  formatDetail,
-  isMinicloudError,
   isNeedName,
   needKind,
   needNamesText,
@@ -20,17 +18,7 @@ import {
   normaliseManifest,
   validateManifest,
 } from '@minicloud/core';
-
-/** The printed errors for a manifest, or [] when it is valid. */
-function errorsOf(doc: unknown): string[] {
-  try {
-    validateManifest(doc);
-    return [];
-  } catch (error) {
-    if (!isMinicloudError(error)) throw error;
-    return error.details.map(formatDetail);
-  }
-}
+import { manifestErrors } from '../helpers/manifest-errors.js';
 
 t.test('the registry lists the kinds in a stable order, each name once', async (t) => {
   t.same(
@@ -53,7 +41,7 @@ t.test("the manifest schema's need enum is the registry's names, in its order", 
   t.same(anyOf, NEED_NAMES);
   const needs = (ManifestSchema.properties.needs as unknown as { items: unknown }).items;
   t.same(needs, Need, 'the manifest field uses that enum');
-  t.same(errorsOf({ name: 'app', needs: ['cache'] }), [`needs[0]: must be one of: ${NEED_NAMES.join(', ')}`]);
+  t.same(manifestErrors({ name: 'app', needs: ['cache'] }), [`needs[0]: must be one of: ${NEED_NAMES.join(', ')}`]);
 });
 
 t.test('normalising puts any order of needs into the registry order', async (t) => {
@@ -72,14 +60,14 @@ t.test("every kind's env names are refused in a manifest's env, naming the kind"
       const givers = NEED_KINDS.filter((k) => k.env.includes(name)).map((k) => k.name);
       t.same(needsOfEnv(name), givers);
       t.ok(givers.includes(kind.name));
-      t.same(errorsOf({ name: 'app', needs: [kind.name], env: { [name]: 'x' } }), [
+      t.same(manifestErrors({ name: 'app', needs: [kind.name], env: { [name]: 'x' } }), [
         `env.${name}: is set by the platform from needs: ${givers.join(' or ')}; remove it`,
       ]);
     }
   }
   t.same(needsOfEnv('DATABASE_URL'), ['database', 'postgres'], 'both database kinds give it');
   t.same(needsOfEnv('DATABASE'), [], 'only the exact names');
-  t.same(errorsOf({ name: 'app', env: { APP_URL: 'x' } }), []);
+  t.same(manifestErrors({ name: 'app', env: { APP_URL: 'x' } }), []);
 });
 
 t.test('kinds that give the same env variable cannot be needed together', async (t) => {
@@ -93,7 +81,7 @@ t.test('kinds that give the same env variable cannot be needed together', async 
     ['postgres and redis', ['postgres', 'redis'], []],
     ['database, messagebus, storage and redis', ['database', 'messagebus', 'storage', 'redis'], []],
   ];
-  for (const [what, needs, errors] of table) t.same(errorsOf({ name: 'app', needs }), errors, what);
+  for (const [what, needs, errors] of table) t.same(manifestErrors({ name: 'app', needs }), errors, what);
   t.same(needClashes(['database', 'postgres']), [{ needs: ['database', 'postgres'], env: ['DATABASE_URL'] }]);
   t.same(needClashes(['database', 'redis']), []);
   // Apart from that pair, no two kinds share a variable.

@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import {
   APP_NAME_MAX,
+  BackupPolicySchema,
   RUNNER_NAME_MAX,
   EXEC_MAX_ARGS,
   EXEC_MAX_ARG_LENGTH,
@@ -11,6 +12,9 @@ import {
   HOSTNAME_PATTERN,
   IMAGE_REF_PATTERN,
   Need,
+  NormalisedManifestSchema,
+  Replicas,
+  TableRowsSchema,
 } from '@minicloud/core';
 
 // Every body, parameter and response of the API, written once (TypeBox = JSON Schema): Fastify
@@ -123,32 +127,13 @@ export const ServiceStatus = Type.Object(
   { $id: 'ServiceStatus', description: 'A swarm service with its tasks, newest first' },
 );
 
-const Command = Type.Union([Type.String(), Type.Array(Type.String())]);
-
-export const Manifest = Type.Object(
-  {
-    name: Type.String(),
-    expose: Type.Array(
-      Type.Object({ proto: Type.Union([Type.Literal('http'), Type.Literal('tcp')]), port: Type.Integer() }),
-    ),
-    needs: Type.Array(NeedName),
-    env: Type.Record(Type.String(), Type.String()),
-    runners: Type.Array(Type.Object({ name: Type.String(), command: Command, replicas: Type.Integer() })),
-    healthcheck: Type.Optional(
-      Type.Object({
-        http: Type.Optional(Type.String()),
-        command: Type.Optional(Command),
-        interval: Type.String(),
-        timeout: Type.Optional(Type.String()),
-        retries: Type.Optional(Type.Integer()),
-        start_period: Type.Optional(Type.String()),
-      }),
-    ),
-    resources: Type.Object({ memory: Type.Optional(Type.String()), cpus: Type.Optional(Type.Number()) }),
-    storage: Type.Object({ path: Type.String() }),
-  },
-  { $id: 'Manifest', description: "The app's cloud manifest as read from its image, defaults filled in" },
-);
+// Core's own schema of the manifest with its defaults filled in: one source for the compiler's
+// type, the validation and this document.
+export const Manifest = Type.Object(NormalisedManifestSchema.properties, {
+  additionalProperties: false,
+  $id: 'Manifest',
+  description: "The app's cloud manifest as read from its image, defaults filled in",
+});
 
 export const Health = Type.Union(
   [Type.Literal('healthy'), Type.Literal('starting'), Type.Literal('degraded'), Type.Literal('down')],
@@ -286,7 +271,7 @@ export const AddAppBody = Type.Object(
     name: Type.Optional(AppName),
     domains: Type.Optional(Type.Array(Hostname, { uniqueItems: true, maxItems: 50 })),
     env: Type.Optional(Type.Record(EnvName, EnvValueSchema, ENV_MAP_OPTIONS)),
-    replicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, 'x-rule': 'must be an integer from 0 to 100' })),
+    replicas: Type.Optional(Replicas),
     ...KeptDataFields,
   },
   { additionalProperties: false, description: 'Add an app from an image; its manifest says the rest' },
@@ -311,7 +296,7 @@ export const UpdateAppBody = Type.Object(
         },
       ),
     ),
-    replicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, 'x-rule': 'must be an integer from 0 to 100' })),
+    replicas: Type.Optional(Replicas),
     followTag: Type.Optional(
       Type.Boolean({
         description:
@@ -319,17 +304,13 @@ export const UpdateAppBody = Type.Object(
       }),
     ),
     runnerReplicas: Type.Optional(
-      Type.Record(
-        RunnerName,
-        Type.Integer({ minimum: 0, maximum: 100, 'x-rule': 'must be an integer from 0 to 100' }),
-        {
-          minProperties: 1,
-          maxProperties: 50,
-          additionalProperties: false,
-          'x-rule': 'must map runner names to replicas',
-          description: 'Replicas per runner (by name), kept over what the manifest says',
-        },
-      ),
+      Type.Record(RunnerName, Replicas, {
+        minProperties: 1,
+        maxProperties: 50,
+        additionalProperties: false,
+        'x-rule': 'must map runner names to replicas',
+        description: 'Replicas per runner (by name), kept over what the manifest says',
+      }),
     ),
   },
   {
@@ -443,7 +424,7 @@ export const RestoreBackupBody = Type.Object(
   { additionalProperties: false },
 );
 
-const TableRows = Type.Array(Type.Object({ name: Type.String(), rows: Type.Integer() }));
+const TableRows = Type.Array(TableRowsSchema);
 export const BackupRestoreResult = Type.Object({
   app: Type.String(),
   id: Type.String(),
@@ -462,14 +443,7 @@ export const BackupVerifyResult = Type.Object({
   files: Type.Optional(Type.Integer()),
 });
 
-export const BackupPolicy = Type.Object({
-  schedule: Type.String({ description: 'off, daily (03:00 UTC), daily@HH:MM (UTC) or every <duration>' }),
-  keep: Type.Object({
-    daily: Type.Integer({ description: 'The newest backup of each of the newest N days is kept' }),
-    weekly: Type.Integer({ description: 'The newest backup of each of the newest N ISO weeks is kept' }),
-  }),
-  verify: Type.Boolean({ description: 'Test-restore each scheduled backup' }),
-});
+export const BackupPolicy = BackupPolicySchema;
 
 // ---- jobs ----------------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ export * from './engine/registry-auth.js';
 export * from './engine/image-manifest.js';
 export * from './engine/swarm.js';
 export * from './engine/frames.js';
+export * from './engine/container-exec.js';
 export * from './proxy/render.js';
 export { DNS_FALLBACK_SOCKET } from './proxy/templates.js';
 export * from './proxy/upstream-addresses.js';
@@ -54,6 +55,7 @@ export {
   waitForService,
   type ServiceWaitOptions,
 } from './util/service-wait.js';
+export { withAdminConnection, type AdminCall, type AdminServer } from './util/admin-connection.js';
 export * from './backup/index.js';
 export * from './events/index.js';
 export * from './acme/index.js';

@@ -22,7 +22,7 @@ export {
   type CreateBackupOptions,
 } from './create.js';
 export { EncryptStream, DecryptStream, readBackupKey, generateBackupKey } from './encryption.js';
-export { ExecDemux, execInContainer, serviceContainer, type ExecSpec, type ExecResult } from './exec.js';
+export { serviceContainer } from './service-container.js';
 export { HashingStream, CountingStream, sha256File, gunzipFile } from './hash.js';
 export {
   BackupManifestSchema,
@@ -45,7 +45,6 @@ export {
 export {
   MariaDbClient,
   appResourceName,
-  quoteIdentifier,
   MARIADB_SERVICE,
   MARIADB_PASSWORD_FILE,
   type MariaDbTarget,
@@ -70,6 +69,7 @@ export {
   resolvePolicy,
   readBackupPolicy,
   writeBackupPolicy,
+  BackupPolicySchema,
   type BackupPolicy,
   type BackupPolicyInput,
 } from './policy.js';

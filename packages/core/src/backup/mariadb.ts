@@ -2,7 +2,9 @@ import type { Readable, Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import { MinicloudError } from '../errors.js';
 import type { Sensitive } from '../sensitive.js';
-import { execInContainer, serviceContainer, type ExecResult } from './exec.js';
+import type { ExecResult } from '../engine/container-exec.js';
+import { sqlIdentifier } from '../provision/names.js';
+import { ServiceContainer } from './service-container.js';
 
 // The shared MariaDB as the backup sees it: mariadb-dump and the mariadb client run inside
 // the server's own container (exec through the Engine API), so they match the server's
@@ -50,26 +52,18 @@ export function quoteDatabase(name: string): string {
   return `\`${name}\``;
 }
 
-export function quoteIdentifier(name: string): string {
-  return `\`${name.replace(/`/g, '``')}\``;
-}
-
 function sqlString(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 }
 
 export class MariaDbClient {
+  readonly #where: ServiceContainer;
+
   constructor(
     readonly docker: Docker,
     readonly target: MariaDbTarget = {},
-  ) {}
-
-  /**
-   * The server's running container, looked up at each call: the service is stopped when no app
-   * needs it and restarted on demand (or after a crash), each time in a new container.
-   */
-  async container(): Promise<string> {
-    return this.target.container ?? (await serviceContainer(this.docker, this.target.service ?? MARIADB_SERVICE));
+  ) {
+    this.#where = new ServiceContainer(docker, target, MARIADB_SERVICE);
   }
 
   /**
@@ -92,7 +86,7 @@ export class MariaDbClient {
             ...command,
           ],
         };
-    const result = await execInContainer(this.docker, await this.container(), { ...spec, ...io });
+    const result = await this.#where.exec({ ...spec, ...io });
     if (result.exitCode === 97) {
       throw new MinicloudError(
         'MC_BACKUP',
@@ -204,7 +198,7 @@ export class MariaDbClient {
     ).map((row) => Buffer.from(row[0] ?? '', 'hex').toString('utf8'));
     const counts = new Map<string, number>();
     if (names.length === 0) return counts;
-    const sql = names.map((name, i) => `SELECT ${i}, COUNT(*) FROM ${db}.${quoteIdentifier(name)}`).join(' UNION ALL ');
+    const sql = names.map((name, i) => `SELECT ${i}, COUNT(*) FROM ${db}.${sqlIdentifier(name)}`).join(' UNION ALL ');
     for (const [index, count] of await this.query(sql)) counts.set(names[Number(index)]!, Number(count));
     return counts;
   }

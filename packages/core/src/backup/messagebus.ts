@@ -2,7 +2,8 @@ import { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { MinicloudError } from '../errors.js';
 import type { Sensitive } from '../sensitive.js';
-import { execInContainer, serviceContainer } from './exec.js';
+import { apiPath } from '../provision/management-api.js';
+import { ServiceContainer } from './service-container.js';
 
 // An app's RabbitMQ vhost definitions (queues, exchanges, bindings, policies) through the
 // management HTTP API: GET /api/definitions/{vhost} to back up, POST to restore.
@@ -12,6 +13,8 @@ import { execInContainer, serviceContainer } from './exec.js';
 // container, by bash over /dev/tcp/127.0.0.1 (the image has no HTTP client). The password
 // is read there from the service's swarm secret (or comes as an exec-only env variable), and
 // the Authorization header is built there too: it is on no command line and in no log.
+// So this is not provisioning's fetch client (provision/management-api.ts, for the API on the
+// services network); the paths are built the same way (apiPath) for both.
 
 export interface RabbitMqTarget {
   /** Container id or name; default: the running task of `service` on this node. */
@@ -51,17 +54,13 @@ export interface VhostDefinitions {
 }
 
 export class RabbitMqClient {
+  readonly #where: ServiceContainer;
+
   constructor(
     readonly docker: Docker,
     readonly target: RabbitMqTarget = {},
-  ) {}
-
-  /**
-   * The server's running container, looked up at each call: the service is stopped when no app
-   * needs it and restarted on demand (or after a crash), each time in a new container.
-   */
-  async container(): Promise<string> {
-    return this.target.container ?? (await serviceContainer(this.docker, this.target.service ?? RABBITMQ_SERVICE));
+  ) {
+    this.#where = new ServiceContainer(docker, target, RABBITMQ_SERVICE);
   }
 
   /** One management API request; returns the status and the body. */
@@ -77,7 +76,7 @@ export class RabbitMqClient {
       ...(this.target.user ? [`MC_USER=${this.target.user}`] : []),
       ...(this.target.password ? [`MC_PASS=${this.target.password.reveal()}`] : []),
     ];
-    const result = await execInContainer(this.docker, await this.container(), {
+    const result = await this.#where.exec({
       cmd: ['bash', '-c', REQUEST_SCRIPT, 'mc-request', method, path, String(payload?.length ?? 0)],
       env,
       ...(payload ? { stdin: Readable.from([payload]) } : {}),
@@ -99,7 +98,7 @@ export class RabbitMqClient {
   }
 
   async exportVhost(vhost: string): Promise<VhostDefinitions> {
-    const path = `/api/definitions/${encodeURIComponent(vhost)}`;
+    const path = apiPath('definitions', vhost);
     const res = await this.request('GET', path);
     if (res.status !== 200)
       throw new MinicloudError('MC_MESSAGEBUS', `GET ${path}: HTTP ${res.status} ${res.body.slice(0, 200)}`);
@@ -108,11 +107,11 @@ export class RabbitMqClient {
 
   /** Creates the vhost if missing and loads the definitions into it (they add to what is there). */
   async importVhost(vhost: string, definitions: VhostDefinitions): Promise<void> {
-    const vhostPath = `/api/vhosts/${encodeURIComponent(vhost)}`;
+    const vhostPath = apiPath('vhosts', vhost);
     const put = await this.request('PUT', vhostPath, {});
     if (put.status >= 300)
       throw new MinicloudError('MC_MESSAGEBUS', `PUT ${vhostPath}: HTTP ${put.status} ${put.body.slice(0, 200)}`);
-    const path = `/api/definitions/${encodeURIComponent(vhost)}`;
+    const path = apiPath('definitions', vhost);
     const res = await this.request('POST', path, definitions);
     if (res.status >= 300)
       throw new MinicloudError('MC_MESSAGEBUS', `POST ${path}: HTTP ${res.status} ${res.body.slice(0, 200)}`);

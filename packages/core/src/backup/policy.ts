@@ -29,11 +29,17 @@ export const BackupPolicyInputSchema = Type.Object(
 
 export type BackupPolicyInput = Static<typeof BackupPolicyInputSchema>;
 
-export interface BackupPolicy {
-  schedule: string;
-  keep: { daily: number; weekly: number };
-  verify: boolean;
-}
+/** A policy with every field filled in: what is stored, applied, and what the API answers. */
+export const BackupPolicySchema = Type.Object({
+  schedule: Type.String({ description: 'off, daily (03:00 UTC), daily@HH:MM (UTC) or every <duration>' }),
+  keep: Type.Object({
+    daily: Type.Integer({ description: 'The newest backup of each of the newest N days is kept' }),
+    weekly: Type.Integer({ description: 'The newest backup of each of the newest N ISO weeks is kept' }),
+  }),
+  verify: Type.Boolean({ description: 'Test-restore each scheduled backup' }),
+});
+
+export type BackupPolicy = Static<typeof BackupPolicySchema>;
 
 export const DEFAULT_BACKUP_POLICY: BackupPolicy = {
   schedule: DEFAULT_SCHEDULE,

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { APP_NAME_MAX } from '../manifest/schema.js';
+import { APP_NAME_MAX, Replicas } from '../manifest/schema.js';
 import { compileChecker } from '../schema/ajv.js';
 import { MinicloudError, type ErrorDetail } from '../errors.js';
 import {
@@ -54,7 +54,7 @@ const SETTINGS_PROPERTIES = {
     Type.Array(Hostname, { uniqueItems: true, 'x-rule': 'must be a list of distinct host names' }),
   ),
   baseDomain: Type.Optional(Hostname),
-  replicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, 'x-rule': 'must be an integer from 0 to 100' })),
+  replicas: Type.Optional(Replicas),
   endpointMode: Type.Optional(
     Type.Union([Type.Literal('vip'), Type.Literal('dnsrr')], { 'x-rule': 'must be one of: vip, dnsrr' }),
   ),

@@ -1,40 +1,13 @@
-import { NEED_NAMES, type NeedName } from '../needs/registry.js';
-import type { ManifestInput } from './schema.js';
+import { NEED_NAMES } from '../needs/registry.js';
+import type { Manifest, ManifestInput } from './schema.js';
 
 export const DEFAULT_STORAGE_PATH = '/data';
 export const DEFAULT_HEALTHCHECK_INTERVAL = '30s';
 
-export interface ExposedPort {
-  proto: 'http' | 'tcp';
-  port: number;
-}
-
-export interface RunnerSpec {
-  name: string;
-  command: string | string[];
-  replicas: number;
-}
-
-export interface HealthcheckSpec {
-  http?: string;
-  command?: string | string[];
-  interval: string;
-  timeout?: string;
-  retries?: number;
-  start_period?: string;
-}
-
-/** A validated manifest with every default filled in: what the compiler works from. */
-export interface Manifest {
-  name: string;
-  expose: ExposedPort[];
-  needs: NeedName[];
-  env: Record<string, string>;
-  runners: RunnerSpec[];
-  healthcheck?: HealthcheckSpec;
-  resources: { memory?: string; cpus?: number };
-  storage: { path: string };
-}
+export type { Manifest } from './schema.js';
+export type ExposedPort = Manifest['expose'][number];
+export type RunnerSpec = Manifest['runners'][number];
+export type HealthcheckSpec = NonNullable<Manifest['healthcheck']>;
 
 /** Fills defaults and puts sets in a fixed order, so equal manifests compile byte-identically. */
 export function normaliseManifest(m: ManifestInput): Manifest {

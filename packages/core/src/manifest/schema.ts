@@ -56,11 +56,14 @@ export const Env = Type.Record(
   },
 );
 
+/** How many tasks a service runs: the manifest's runners, the deploy settings and the API's bodies. */
+export const Replicas = Type.Integer({ minimum: 0, maximum: 100, 'x-rule': 'must be an integer from 0 to 100' });
+
 export const Runner = Type.Object(
   {
     name: dnsLabel(RUNNER_NAME_MAX),
     command: Command,
-    replicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, 'x-rule': 'must be an integer from 0 to 100' })),
+    replicas: Type.Optional(Replicas),
   },
   { additionalProperties: false, description: 'An extra process of the same image with no exposed port.' },
 );
@@ -126,4 +129,27 @@ export const ManifestSchema = Type.Object(
 
 /** The manifest as written, after schema validation. */
 export type ManifestInput = Static<typeof ManifestSchema>;
+
+const props = ManifestSchema.properties;
+
+/**
+ * The manifest with every default filled in (normalise.ts): the fields that have a default are
+ * required here, env values are strings. Its type is the compiler's `Manifest`; the API shows it.
+ */
+export const NormalisedManifestSchema = Type.Object(
+  {
+    name: props.name,
+    expose: Type.Array(Expose),
+    needs: Type.Array(Need),
+    env: Type.Record(Type.String({ pattern: ENV_NAME_PATTERN }), Type.String()),
+    runners: Type.Array(Type.Object({ ...Runner.properties, replicas: Replicas })),
+    healthcheck: Type.Optional(Type.Object({ ...Healthcheck.properties, interval: Duration })),
+    resources: Resources,
+    storage: Type.Object({ path: Type.Required(StorageOptions).properties.path }),
+  },
+  { additionalProperties: false },
+);
 export type { NeedName };
+
+/** A validated manifest with every default filled in: what the compiler works from. */
+export type Manifest = Static<typeof NormalisedManifestSchema>;

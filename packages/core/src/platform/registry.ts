@@ -4,6 +4,7 @@ import type Docker from 'dockerode';
 import { MinicloudError } from '../errors.js';
 import { Sensitive } from '../sensitive.js';
 import { engineMessage } from '../engine/client.js';
+import { execInContainer, runningServiceContainer } from '../engine/container-exec.js';
 import { loadPlatformSettings } from './init.js';
 import { platformLayout } from './layout.js';
 import { parseImageRef } from './image-ref.js';
@@ -144,36 +145,20 @@ export const REGISTRY_SERVICE = 'minicloud_registry';
 
 /** Runs `registry garbage-collect` inside the running registry container on this engine. */
 export async function garbageCollect(docker: Docker, service = REGISTRY_SERVICE): Promise<string> {
-  const containers = await docker.listContainers({
-    filters: { label: [`com.docker.swarm.service.name=${service}`], status: ['running'] },
-  });
-  const id = containers[0]?.Id;
+  const id = await runningServiceContainer(docker, service);
   if (!id)
     throw new MinicloudError(
       'MC_REGISTRY',
       `no running ${service} container on this node; run the clean-up on the manager`,
     );
-  const exec = await docker.getContainer(id).exec({
-    Cmd: ['registry', 'garbage-collect', '/etc/docker/registry/config.yml'],
-    AttachStdout: true,
-    AttachStderr: true,
+  const { exitCode, stdout: output } = await execInContainer(docker, id, {
+    cmd: ['registry', 'garbage-collect', '/etc/docker/registry/config.yml'],
+    mergeStderr: true,
   });
-  const stream = await exec.start({ hijack: true, stdin: false });
-  let output = '';
-  const sink = {
-    write: (chunk: Buffer) => ((output += chunk.toString('utf8')), true),
-  } as unknown as NodeJS.WritableStream;
-  docker.modem.demuxStream(stream, sink, sink);
-  await new Promise<void>((resolve, reject) => {
-    stream.on('end', () => resolve());
-    stream.on('close', () => resolve());
-    stream.on('error', reject);
-  });
-  const { ExitCode } = (await exec.inspect()) as { ExitCode: number | null };
-  if (ExitCode !== 0)
+  if (exitCode !== 0)
     throw new MinicloudError(
       'MC_REGISTRY',
-      `registry garbage-collect exited ${String(ExitCode)}: ${output.trim().split('\n').slice(-3).join(' | ')}`,
+      `registry garbage-collect exited ${exitCode}: ${output.trim().split('\n').slice(-3).join(' | ')}`,
     );
   return output;
 }

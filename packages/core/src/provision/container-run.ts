@@ -3,9 +3,10 @@ import { MinicloudError } from '../errors.js';
 import { engineMessage } from '../engine/client.js';
 import { framedText } from '../engine/frames.js';
 
-// Commands run through the Engine API, never a docker CLI: the API service has the socket
-// and no CLI. Output comes back as Docker's multiplexed stream (no TTY), which `framedText` turns
-// into plain text with stdout and stderr in the order they were written.
+// Throwaway containers run through the Engine API, never a docker CLI: the API service has the
+// socket and no CLI (a command in a running container: engine/container-exec.ts). Output comes
+// back as Docker's multiplexed stream (no TTY), which `framedText` turns into plain text with
+// stdout and stderr in the order they were written.
 
 export interface CommandResult {
   exitCode: number;
@@ -56,31 +57,5 @@ export async function runThrowaway(docker: Docker, options: ThrowawayOptions): P
   } finally {
     clearTimeout(timer);
     await container.remove({ force: true }).catch(() => undefined);
-  }
-}
-
-/** `docker exec` without a TTY: waits for the command and returns its exit code and output. */
-export async function execInContainer(docker: Docker, containerId: string, cmd: string[]): Promise<CommandResult> {
-  const exec = await engine(`exec in container ${containerId.slice(0, 12)}`, () =>
-    docker.getContainer(containerId).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true }),
-  );
-  const stream = await engine('start the exec', () => exec.start({ hijack: true, stdin: false }));
-  const chunks: Buffer[] = [];
-  await new Promise<void>((resolve, reject) => {
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('end', resolve);
-    stream.on('close', resolve);
-    stream.on('error', reject);
-  });
-  // The stream can end a moment before the engine records the exit code.
-  for (let i = 0; ; i++) {
-    const info = (await engine('inspect the exec', () => exec.inspect())) as {
-      Running: boolean;
-      ExitCode: number | null;
-    };
-    if (!info.Running && info.ExitCode !== null)
-      return { exitCode: info.ExitCode, output: framedText(Buffer.concat(chunks)) };
-    if (i >= 50) throw new MinicloudError('MC_ENGINE', `${cmd.join(' ')} did not finish in time`);
-    await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -12,8 +12,8 @@ import {
   type GrantRepair,
 } from './grants.js';
 import { appOfProvisionName, provisionName, sqlIdentifier } from './names.js';
-import { redact } from './redact.js';
-import { isUnreachable, ServiceUnreachable, waitForService } from '../util/service-wait.js';
+import { withAdminConnection, type AdminServer } from '../util/admin-connection.js';
+import { isUnreachable } from '../util/service-wait.js';
 
 // One shared MariaDB: per app a database and a user of the same name with every privilege on
 // that database and nothing else (the grant escapes the `_` of the name: see grants.ts). The
@@ -202,49 +202,38 @@ export class MariaDbAdmin implements DatabaseAdmin {
    * whole session tried again: every session here is idempotent (IF [NOT] EXISTS, re-keying).
    */
   #session<T>(secrets: Sensitive<string>[], work: (run: Run) => Promise<T>, waitMs?: number): Promise<T> {
-    const timeoutMs = waitMs ?? this.#options.unavailableWaitMs;
-    return waitForService(`MariaDB at ${this.#server}`, () => this.#sessionOnce(secrets, work), {
-      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-    });
-  }
-
-  async #sessionOnce<T>(secrets: Sensitive<string>[], work: (run: Run) => Promise<T>): Promise<T> {
-    const all = [this.#options.password, ...secrets];
-    let connection: Connection;
-    try {
-      connection = await createConnection({
-        host: this.#options.host,
-        port: this.#options.port ?? 3306,
-        user: this.#options.user,
-        password: this.#options.password.reveal(),
-        connectTimeout: this.#options.connectTimeoutMs ?? 10_000,
-      });
-    } catch (error) {
-      throw this.#error(`cannot connect to the database server ${this.#options.user}@${this.#server}`, error, all);
-    }
-    // The connection's own errors (a dropped socket) must not crash the process.
-    connection.on('error', () => undefined);
-    try {
-      return await work(async (what, sql, values) => {
-        try {
+    const options = this.#options;
+    const server: AdminServer<Connection> = {
+      service: `MariaDB at ${this.#server}`,
+      kind: 'database server',
+      address: this.#server,
+      user: options.user,
+      secrets: [options.password, ...secrets],
+      code: 'MC_DATABASE',
+      unreachable: isUnreachable,
+      waitMs: waitMs ?? options.unavailableWaitMs,
+      open: async () => {
+        const connection = await createConnection({
+          host: options.host,
+          port: options.port ?? 3306,
+          user: options.user,
+          password: options.password.reveal(),
+          connectTimeout: options.connectTimeoutMs ?? 10_000,
+        });
+        // The connection's own errors (a dropped socket) must not crash the process.
+        connection.on('error', () => undefined);
+        return connection;
+      },
+      close: (connection) => connection.end().catch(() => connection.destroy()),
+    };
+    return withAdminConnection(server, (connection, call) =>
+      work((what, sql, values) =>
+        call(what, async () => {
           // query(): the driver formats `?` client side; only validated names and hex reach it.
           const [rows] = await connection.query(sql, values);
           return Array.isArray(rows) ? rows : [];
-        } catch (error) {
-          throw this.#error(`database server ${this.#server}: ${what}`, error, all);
-        }
-      });
-    } finally {
-      await connection.end().catch(() => connection.destroy());
-    }
-  }
-
-  /** A coded error with the server's words, without the driver's error (its `sql` field). */
-  #error(context: string, error: unknown, secrets: Sensitive<string>[]): MinicloudError | ServiceUnreachable {
-    if (error instanceof MinicloudError || error instanceof ServiceUnreachable) return error;
-    const e = error as { code?: string; message?: string };
-    const detail = [e.code, e.message].filter(Boolean).join(': ') || String(error);
-    if (isUnreachable(error)) return new ServiceUnreachable(redact(`${context}: ${detail}`, secrets));
-    return new MinicloudError('MC_DATABASE', redact(`${context}: ${detail}`, secrets));
+        }),
+      ),
+    );
   }
 }

@@ -4,7 +4,8 @@ import type { CertificateFiles, ProxyController } from '../apps/ports.js';
 import { HOSTNAME_PATTERN } from '../compiler/settings.js';
 import { engineMessage } from '../engine/client.js';
 import { MinicloudError, type ErrorDetail } from '../errors.js';
-import { execInContainer, runThrowaway } from '../provision/container-run.js';
+import { execInContainer } from '../engine/container-exec.js';
+import { runThrowaway } from '../provision/container-run.js';
 import {
   DOMAINS_DIR,
   pruneCertificates,
@@ -197,9 +198,12 @@ export class NginxProxyController implements ProxyController {
   async #reload(containerId: string): Promise<void> {
     const before = await this.#workers(containerId);
     // -c: nginx finds the master's pid file through the config (pid /tmp/nginx.pid there).
-    const result = await execInContainer(this.#docker, containerId, ['nginx', '-s', 'reload', '-c', NGINX_CONF]);
+    const result = await execInContainer(this.#docker, containerId, {
+      cmd: ['nginx', '-s', 'reload', '-c', NGINX_CONF],
+      mergeStderr: true,
+    });
     if (result.exitCode !== 0) {
-      throw new MinicloudError('MC_PROXY', `nginx -s reload failed in the proxy: ${nginxComplaint(result.output)}`);
+      throw new MinicloudError('MC_PROXY', `nginx -s reload failed in the proxy: ${nginxComplaint(result.stdout)}`);
     }
     const deadline = Date.now() + this.#reloadTimeoutMs;
     for (;;) {

@@ -1,8 +1,8 @@
 import { Client } from 'pg';
 import { MinicloudError } from '../../errors.js';
-import { redact } from '../../provision/redact.js';
 import { Sensitive } from '../../sensitive.js';
-import { isUnreachable, ServiceUnreachable, waitForService } from '../../util/service-wait.js';
+import { withAdminConnection, type AdminServer } from '../../util/admin-connection.js';
+import { isUnreachable } from '../../util/service-wait.js';
 import { checkScramPassword, scramSha256Verifier } from './scram.js';
 import {
   DEFAULT_CONNECTION_LIMIT,
@@ -170,55 +170,46 @@ export class PostgresAdmin {
    * is idempotent (it reads the state and does what is missing).
    */
   #session<T>(secrets: Sensitive<string>[], database: string | undefined, work: (run: Run) => Promise<T>): Promise<T> {
-    const timeoutMs = this.#options.unavailableWaitMs;
-    return waitForService(`PostgreSQL at ${this.#server}`, () => this.#sessionOnce(secrets, database, work), {
-      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-    });
-  }
-
-  async #sessionOnce<T>(
-    secrets: Sensitive<string>[],
-    database: string | undefined,
-    work: (run: Run) => Promise<T>,
-  ): Promise<T> {
-    const all = [this.#options.password, ...secrets];
-    const client = new Client({
-      host: this.#options.host,
-      port: this.#options.port ?? 5432,
-      user: this.#options.user,
-      password: this.#options.password.reveal(),
-      database: database ?? this.#options.adminDatabase ?? 'postgres',
-      connectionTimeoutMillis: this.#options.connectTimeoutMs ?? 10_000,
-      application_name: 'minicloud',
-    });
-    // The connection's own errors (a dropped socket) must not crash the process.
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      throw this.#error(`cannot connect to the PostgreSQL server ${this.#options.user}@${this.#server}`, error, all);
-    }
-    try {
-      return await work(async (statement, values) => {
+    const options = this.#options;
+    const server: AdminServer<Client> = {
+      service: `PostgreSQL at ${this.#server}`,
+      kind: 'PostgreSQL server',
+      address: this.#server,
+      user: options.user,
+      secrets: [options.password, ...secrets],
+      code: 'MC_POSTGRES',
+      unreachable: pgUnreachable,
+      waitMs: options.unavailableWaitMs,
+      open: async () => {
+        const client = new Client({
+          host: options.host,
+          port: options.port ?? 5432,
+          user: options.user,
+          password: options.password.reveal(),
+          database: database ?? options.adminDatabase ?? 'postgres',
+          connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+          application_name: 'minicloud',
+        });
+        // The connection's own errors (a dropped socket) must not crash the process.
+        client.on('error', () => undefined);
         try {
+          await client.connect();
+        } catch (error) {
+          await client.end().catch(() => undefined);
+          throw error;
+        }
+        return client;
+      },
+      close: (client) => client.end().catch(() => undefined),
+    };
+    // The server's words (its SQLSTATE and message) in every error, never the SQL sent.
+    return withAdminConnection(server, (client, call) =>
+      work((statement, values) =>
+        call(statement.what, async () => {
           const result = await client.query<Record<string, unknown>>(statementText(statement), values);
           return result.rows;
-        } catch (error) {
-          throw this.#error(`PostgreSQL server ${this.#server}: ${statement.what}`, error, all);
-        }
-      });
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  }
-
-  /** A coded error with the server's words (its SQLSTATE and message), never the SQL sent. */
-  #error(context: string, error: unknown, secrets: Sensitive<string>[]): MinicloudError | ServiceUnreachable {
-    if (error instanceof MinicloudError || error instanceof ServiceUnreachable) return error;
-    const e = error as { code?: string; message?: string };
-    const detail = [e.code, e.message].filter(Boolean).join(': ') || String(error);
-    if (pgUnreachable(error)) return new ServiceUnreachable(redact(`${context}: ${detail}`, secrets));
-    return new MinicloudError('MC_POSTGRES', redact(`${context}: ${detail}`, secrets));
+        }),
+      ),
+    );
   }
 }

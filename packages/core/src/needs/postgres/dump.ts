@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type Docker from 'dockerode';
-import { execInContainer, serviceContainer, type ExecResult } from '../../backup/exec.js';
+import type { ExecResult } from '../../engine/container-exec.js';
+import { ServiceContainer } from '../../backup/service-container.js';
 import type { TableRows } from '../../backup/manifest.js';
 import { MinicloudError } from '../../errors.js';
 import type { Sensitive } from '../../sensitive.js';
@@ -14,7 +15,7 @@ import {
 } from './sql.js';
 
 // The shared PostgreSQL as the backup sees it: pg_dump and psql run inside the server's own
-// container (exec through the Engine API, backup/exec.ts), as the OS user postgres over the
+// container (exec through the Engine API, engine/container-exec.ts), as the OS user postgres over the
 // local socket, so they match the server's version and need no network path from this process.
 //
 // The local socket admits the OS user postgres without a password (peer in the Debian image's
@@ -50,17 +51,13 @@ function checkDatabase(name: string): string {
 }
 
 export class PostgresDumpClient {
+  readonly #where: ServiceContainer;
+
   constructor(
     readonly docker: Docker,
     readonly target: PostgresTarget = {},
-  ) {}
-
-  /**
-   * The server's running container, looked up at each call: the service is stopped when no app
-   * needs it and restarted on demand (or after a crash), each time in a new container.
-   */
-  async container(): Promise<string> {
-    return this.target.container ?? (await serviceContainer(this.docker, this.target.service ?? POSTGRES_SERVICE));
+  ) {
+    this.#where = new ServiceContainer(docker, target, POSTGRES_SERVICE);
   }
 
   /**
@@ -81,7 +78,7 @@ export class PostgresDumpClient {
             ...command,
           ],
         };
-    return execInContainer(this.docker, await this.container(), { ...spec, user: 'postgres', ...io });
+    return this.#where.exec({ ...spec, user: 'postgres', ...io });
   }
 
   /** Runs SQL in `database` (default postgres) and returns the rows (tab-separated columns); MC_POSTGRES on an error. */

@@ -3,9 +3,9 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { createClient, ErrorReply, RESP_TYPES } from '@redis/client';
 import { MinicloudError } from '../../errors.js';
-import { redact } from '../../provision/redact.js';
 import type { Sensitive } from '../../sensitive.js';
-import { isUnreachable, ServiceUnreachable, waitForService } from '../../util/service-wait.js';
+import { withAdminConnection, type AdminServer } from '../../util/admin-connection.js';
+import { isUnreachable } from '../../util/service-wait.js';
 import { REDIS_RESERVED_USERS, redisNames, redisPasswordRule, redisSetUserArgs, type RedisAppNames } from './acl.js';
 import {
   encodeDumpHeader,
@@ -217,59 +217,56 @@ export class RedisAdmin {
    * is waited for, and the whole session tried again: each session is idempotent.
    */
   #session<T>(secrets: Sensitive<string>[], work: (send: Send) => Promise<T>, waitMs?: number): Promise<T> {
-    const timeoutMs = waitMs ?? this.#options.unavailableWaitMs;
-    return waitForService(`Redis at ${this.#server}`, () => this.#sessionOnce(secrets, work), {
-      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-    });
-  }
-
-  async #sessionOnce<T>(secrets: Sensitive<string>[], work: (send: Send) => Promise<T>): Promise<T> {
-    const all = [this.#options.password, ...secrets];
-    const client = createClient({
-      socket: {
-        host: this.#options.host,
-        port: this.#options.port ?? REDIS_PORT,
-        connectTimeout: this.#options.connectTimeoutMs ?? 10_000,
-        reconnectStrategy: false,
+    const options = this.#options;
+    const server: AdminServer<AdminClient> = {
+      service: `Redis at ${this.#server}`,
+      kind: 'Redis server',
+      address: this.#server,
+      user: this.#user,
+      secrets: [options.password, ...secrets],
+      code: 'MC_REDIS',
+      // Unreachable, still loading its data, or a connection that timed out or dropped.
+      unreachable: (error) => {
+        const name = (error as { name?: string }).name;
+        const notReady = error instanceof ErrorReply && NOT_READY.test(error.message);
+        const timedOut = name === 'ConnectionTimeoutError' || name === 'SocketClosedUnexpectedlyError';
+        return isUnreachable(error) || notReady || timedOut;
       },
-      username: this.#user,
-      password: this.#options.password.reveal(),
-    });
-    // The client's own errors (a dropped socket) must not crash the process; calls reject.
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-    } catch (error) {
-      throw this.#error(`cannot connect to the Redis server ${this.#user}@${this.#server}`, error, all);
-    }
-    try {
-      return await work(async (what, args, binary) => {
-        try {
-          return await client.sendCommand(
-            args,
-            binary ? { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } } : undefined,
-          );
-        } catch (error) {
-          throw this.#error(`Redis server ${this.#server}: ${what}`, error, all);
-        }
-      });
-    } finally {
-      client.destroy();
-    }
-  }
-
-  /** A coded error with the server's words; unreachable (and still loading) is ServiceUnreachable. */
-  #error(context: string, error: unknown, secrets: Sensitive<string>[]): MinicloudError | ServiceUnreachable {
-    if (error instanceof MinicloudError || error instanceof ServiceUnreachable) return error;
-    const e = error as { code?: string; message?: string; name?: string };
-    const detail = [e.code, e.message].filter(Boolean).join(': ') || String(error);
-    const text = redact(`${context}: ${detail}`, secrets);
-    const notReady = error instanceof ErrorReply && NOT_READY.test(error.message);
-    const timedOut = e.name === 'ConnectionTimeoutError' || e.name === 'SocketClosedUnexpectedlyError';
-    if (isUnreachable(error) || notReady || timedOut) return new ServiceUnreachable(text);
-    return new MinicloudError('MC_REDIS', text);
+      waitMs: waitMs ?? options.unavailableWaitMs,
+      open: async () => {
+        const client = adminClient(options, this.#user);
+        // The client's own errors (a dropped socket) must not crash the process; calls reject.
+        client.on('error', () => undefined);
+        await client.connect();
+        return client;
+      },
+      close: (client) => client.destroy(),
+    };
+    return withAdminConnection(server, (client, call) =>
+      work((what, args, binary) =>
+        call(what, () =>
+          client.sendCommand(args, binary ? { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } } : undefined),
+        ),
+      ),
+    );
   }
 }
+
+/** The admin's client, no reconnecting (a session that loses it is tried again whole). */
+function adminClient(options: RedisAdminOptions, username: string) {
+  return createClient({
+    socket: {
+      host: options.host,
+      port: options.port ?? REDIS_PORT,
+      connectTimeout: options.connectTimeoutMs ?? 10_000,
+      reconnectStrategy: false,
+    },
+    username,
+    password: options.password.reveal(),
+  });
+}
+
+type AdminClient = ReturnType<typeof adminClient>;
 
 /** The keys under `prefix`, a SCAN batch at a time, as Buffers (keys are binary). */
 async function* scan(send: Send, prefix: string): AsyncGenerator<Buffer[]> {

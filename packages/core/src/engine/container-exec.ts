@@ -2,25 +2,38 @@ import { Transform, Writable, type Readable, type TransformCallback } from 'node
 import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import { MinicloudError } from '../errors.js';
-import { engineMessage } from '../engine/client.js';
-import { FrameReader } from '../engine/frames.js';
+import { engineMessage } from './client.js';
+import { FrameReader } from './frames.js';
 
-// Commands run inside a service's container through the Engine API (no docker CLI): the dump
-// and the load run where the database is, and the bytes stream through this process.
+// The one way a command runs in a running container (`docker exec` without a TTY) through the
+// Engine API, never a docker CLI: the API service has the socket and no CLI. Backups' dumps and
+// loads, the proxy's nginx reload and the registry's garbage-collect all come through here; the
+// bytes stream through this process.
 //
 // dockerode's own docker.modem.demuxStream writes to its targets without looking at what
 // write() returns, so a slow consumer (gzip, the disk) would make it buffer the whole dump
-// in memory. ExecDemux is a Transform over the one frame parser (engine/frames.ts): when the file falls behind,
+// in memory. ExecDemux is a Transform over the one frame parser (frames.ts): when the file falls behind,
 // the pipeline stops reading the socket, TCP fills up and mariadb-dump blocks on its write.
+
+export interface ExecDemuxOptions {
+  /** stderr kept is capped to its last this many bytes (default 64 KiB). */
+  stderrLimit?: number;
+  /** Like 2>&1: stderr is passed on with stdout, in the order written (for messages read whole). */
+  mergeStderr?: boolean;
+}
 
 /** Splits the Engine's multiplexed exec stream into stdout (passed on) and stderr (kept). */
 export class ExecDemux extends Transform {
   private readonly frames = new FrameReader();
   private stderrChunks: Buffer[] = [];
   private stderrBytes = 0;
+  private readonly stderrLimit: number;
+  private readonly mergeStderr: boolean;
 
-  constructor(private readonly stderrLimit = 64 * 1024) {
+  constructor(options: ExecDemuxOptions = {}) {
     super();
+    this.stderrLimit = options.stderrLimit ?? 64 * 1024;
+    this.mergeStderr = options.mergeStderr ?? false;
   }
 
   /** What the command wrote to stderr (its last stderrLimit bytes). */
@@ -30,7 +43,7 @@ export class ExecDemux extends Transform {
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     for (const frame of this.frames.push(chunk)) {
-      if (frame.stream === 'stdout') this.push(frame.payload);
+      if (frame.stream === 'stdout' || (this.mergeStderr && frame.stream === 'stderr')) this.push(frame.payload);
       else if (frame.stream === 'stderr') this.keepStderr(frame.payload);
     }
     callback();
@@ -56,6 +69,8 @@ export interface ExecSpec {
   stdout?: Writable;
   /** Collected stdout is capped at this size (default 16 MiB). */
   maxStdout?: number;
+  /** Like 2>&1: stderr goes with stdout, in the order written; `stderr` of the result is then empty. */
+  mergeStderr?: boolean;
 }
 
 export interface ExecResult {
@@ -87,10 +102,18 @@ export async function execInContainer(docker: Docker, containerId: string, spec:
         },
       );
     });
-  const stream = (await exec.start(spec.stdin ? { hijack: true, stdin: true } : {})) as NodeJS.ReadWriteStream &
-    Readable;
+  const stream = (await exec.start(spec.stdin ? { hijack: true, stdin: true } : {}).catch((error: unknown) => {
+    throw new MinicloudError(
+      'MC_ENGINE',
+      `start the exec in container ${containerId.slice(0, 12)}: ${engineMessage(error)}`,
+      [],
+      {
+        cause: error,
+      },
+    );
+  })) as NodeJS.ReadWriteStream & Readable;
 
-  const demux = new ExecDemux();
+  const demux = new ExecDemux({ mergeStderr: spec.mergeStderr ?? false });
   const collected: Buffer[] = [];
   let collectedBytes = 0;
   const maxStdout = spec.maxStdout ?? 16 * 1024 * 1024;
@@ -158,17 +181,10 @@ async function exitCodeOf(exec: Docker.Exec): Promise<number> {
   throw new MinicloudError('MC_ENGINE', 'the command closed its output but did not exit');
 }
 
-/** The id of a running container of a swarm service on this node (e.g. minicloud_mariadb). */
-export async function serviceContainer(docker: Docker, service: string): Promise<string> {
+/** The id of a running container of a swarm service on this node (e.g. minicloud_mariadb), if any. */
+export async function runningServiceContainer(docker: Docker, service: string): Promise<string | undefined> {
   const found = await docker.listContainers({
     filters: { label: [`com.docker.swarm.service.name=${service}`], status: ['running'] },
   });
-  const id = found[0]?.Id;
-  if (!id) {
-    throw new MinicloudError(
-      'MC_BACKUP',
-      `no running container of service ${service} on this node (backups run on the manager)`,
-    );
-  }
-  return id;
+  return found[0]?.Id;
 }
