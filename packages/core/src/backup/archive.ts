@@ -34,11 +34,15 @@ export async function packDirectory(dir: string, out: Writable): Promise<Archive
   const pack = tar.pack();
   const stats: ArchiveStats = { files: 0, bytes: 0 };
   const writing = pipeline(pack, out);
+  // Where the archive goes can fail first (a full disk): the walk, waiting for room to write
+  // ('drain', an entry's callback), would then wait forever. The failure stops it instead.
+  const stop = new AbortController();
+  writing.catch((error: unknown) => stop.abort(error));
   try {
     const root = await HeldEntry.directory(dir);
     try {
-      await entry(pack, { ...attributesOf(root), name: './', type: 'directory' });
-      await walk(pack, root, '', stats);
+      await untilAborted(entry(pack, { ...attributesOf(root), name: './', type: 'directory' }), stop.signal);
+      await walk(pack, root, '', stats, stop.signal);
     } finally {
       await root.close();
     }
@@ -52,7 +56,32 @@ export async function packDirectory(dir: string, out: Writable): Promise<Archive
   return stats;
 }
 
-async function walk(pack: tar.Pack, dir: HeldEntry, prefix: string, stats: ArchiveStats): Promise<void> {
+/** `work`, or the reason `signal` was aborted for, whichever comes first. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error as Error);
+      },
+    );
+  });
+}
+
+async function walk(
+  pack: tar.Pack,
+  dir: HeldEntry,
+  prefix: string,
+  stats: ArchiveStats,
+  signal: AbortSignal,
+): Promise<void> {
   for (const name of (await dir.names()).sort()) {
     const rel = prefix === '' ? name : `${prefix}/${name}`;
     const held = await dir.child(name);
@@ -60,16 +89,17 @@ async function walk(pack: tar.Pack, dir: HeldEntry, prefix: string, stats: Archi
     try {
       const st = held.stat;
       if (st.isDirectory()) {
-        await entry(pack, { ...attributesOf(held), name: `${rel}/`, type: 'directory' });
-        await walk(pack, held, rel, stats);
+        await untilAborted(entry(pack, { ...attributesOf(held), name: `${rel}/`, type: 'directory' }), signal);
+        await walk(pack, held, rel, stats, signal);
       } else if (st.isSymbolicLink()) {
         const linkname = await dir.linkTarget(name);
-        if (linkname !== undefined) await entry(pack, { ...attributesOf(held), name: rel, type: 'symlink', linkname });
+        if (linkname !== undefined)
+          await untilAborted(entry(pack, { ...attributesOf(held), name: rel, type: 'symlink', linkname }), signal);
       } else if (st.isFile()) {
         const file = await held.read();
         try {
           const size = (await file.stat()).size;
-          await fileEntry(pack, file, { ...attributesOf(held), name: rel, type: 'file', size });
+          await fileEntry(pack, file, { ...attributesOf(held), name: rel, type: 'file', size }, signal);
           stats.files++;
           stats.bytes += size;
         } finally {
@@ -96,7 +126,12 @@ function entry(pack: tar.Pack, header: tar.Headers): Promise<void> {
  * A file's bytes as of its size when opened: a file that grows meanwhile is cut at that size,
  * one that shrinks is padded with zeros, so the header never lies (tar would be unreadable).
  */
-async function fileEntry(pack: tar.Pack, file: FileHandle, header: tar.Headers & { size: number }): Promise<void> {
+async function fileEntry(
+  pack: tar.Pack,
+  file: FileHandle,
+  header: tar.Headers & { size: number },
+  signal: AbortSignal,
+): Promise<void> {
   const sink = pack.entry(header);
   const done = new Promise<void>((resolve, reject) => {
     sink.on('finish', resolve);
@@ -105,10 +140,10 @@ async function fileEntry(pack: tar.Pack, file: FileHandle, header: tar.Headers &
   // By hand rather than stream.pipeline: pipeline does not always see tar-stream's
   // (readable-stream 3) entry sink finish, and then never settles.
   for await (const chunk of exactly(file, header.size)) {
-    if (!sink.write(chunk)) await once(sink, 'drain');
+    if (!sink.write(chunk)) await untilAborted(once(sink, 'drain'), signal);
   }
   sink.end();
-  await done;
+  await untilAborted(done, signal);
 }
 
 async function* exactly(file: FileHandle, size: number): AsyncGenerator<Buffer> {
