@@ -6,9 +6,10 @@ import { execInContainer, runningServiceContainer, type ExecResult, type ExecSpe
 export async function serviceContainer(docker: Docker, service: string): Promise<string> {
   const id = await runningServiceContainer(docker, service);
   if (!id) {
+    // The server is down (restarting, or stopped): a 503 the caller may try again, not a fault.
     throw new MinicloudError(
-      'MC_BACKUP',
-      `no running container of service ${service} on this node (backups run on the manager)`,
+      'MC_SERVICE_UNAVAILABLE',
+      `no running container of service ${service} on this node (backups run on the manager): try again once it runs`,
     );
   }
   return id;
