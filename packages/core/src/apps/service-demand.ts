@@ -1,4 +1,4 @@
-import { NEED_KINDS, needKind, type NeedName } from '../needs/registry.js';
+import { NEED_KINDS, needKind, needsInService, type NeedName } from '../needs/registry.js';
 import type { NeedKind } from '../needs/types.js';
 import type { AppContext } from './context.js';
 import type { Progress, SharedServiceStatus } from './types.js';
@@ -55,7 +55,7 @@ export class ServiceDemand {
         if (!service || (this.#claims.get(service.name) ?? 0) > 0) continue;
         if (await services.isIdle(service.name)) continue;
         // Another kind in the same service (none today) keeps it too.
-        const inService = NEED_KINDS.filter((k) => k.service?.name === service.name).map((k) => k.name as string);
+        const inService = needsInService(service.name);
         if (records.some((r) => r.needs.some((n) => inService.includes(n)))) continue;
         if (await service.holdsShares(this.ctx)) continue;
         progress(`stopping ${service.name}: no app needs it (its data dir stays)`);
@@ -72,7 +72,7 @@ export class ServiceDemand {
     const records = await store.list();
     const out: SharedServiceStatus[] = [];
     for (const service of new Set(NEED_KINDS.flatMap((k) => k.service?.name ?? []))) {
-      const needs = NEED_KINDS.filter((k) => k.service?.name === service).map((k) => k.name);
+      const needs = needsInService(service);
       const apps = records.filter((r) => r.needs.some((n) => needs.includes(n))).map((r) => r.name);
       let state: SharedServiceStatus['state'] = 'running';
       if (services && (await services.isIdle(service))) state = 'idle';

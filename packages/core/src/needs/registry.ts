@@ -24,6 +24,11 @@ export function needKind(name: NeedName): NeedKind<NeedName, NeedPartName> {
   return kind;
 }
 
+/** The needs whose shares live in this platform service (`mariadb` -> database). */
+export function needsInService(service: string): NeedName[] {
+  return NEED_KINDS.filter((k) => k.service?.name === service).map((k) => k.name);
+}
+
 export function isNeedName(name: string): name is NeedName {
   return (NEED_NAMES as readonly string[]).includes(name);
 }

@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { NEED_KINDS } from '../needs/registry.js';
+import { NEED_KINDS, needsInService } from '../needs/registry.js';
 import { readIdleServices, writeIdleServices } from './idle-services.js';
 import type { PlatformLayout } from './layout.js';
 
@@ -25,9 +25,8 @@ export function serviceReplicas(inputs: ReplicaInputs): Record<string, number> {
   for (const kind of NEED_KINDS) {
     const service = kind.service?.name;
     if (!service) continue;
-    const needed = inputs.appNeeds.some((needs) =>
-      needs.some((n) => NEED_KINDS.find((k) => k.name === n)?.service?.name === service),
-    );
+    const served: readonly string[] = needsInService(service);
+    const needed = inputs.appNeeds.some((needs) => needs.some((n) => served.includes(n)));
     const replicas = needed || (!inputs.idle.has(service) && inputs.withData.has(service)) ? 1 : 0;
     out[service] = Math.max(out[service] ?? 0, replicas);
   }
