@@ -1,36 +1,14 @@
 import t, { type Test } from 'tap';
-import { AppManager, Sensitive, type AppRecord, type NeedName } from '@minicloud/core';
+import { AppManager, Sensitive, type NeedName } from '@minicloud/core';
 import { fakeAppContext } from '../helpers/app-context.js';
+import { appRecord } from '../helpers/app-record.js';
 
 // The postgres and redis kinds through the app lifecycle with the platform's edges faked: what
 // attaching them provisions and the env the app gets, and the refusal of database + postgres.
 
-function record(name: string, needs: NeedName[]): AppRecord {
-  return {
-    name,
-    state: 'active',
-    image: `registry.example.com/${name}:1`,
-    domains: [`${name}.example.com`],
-    envKeys: [],
-    replicas: 1,
-    needs,
-    manifest: {
-      name,
-      expose: [{ proto: 'http', port: 80 }],
-      needs,
-      env: {},
-      runners: [],
-      resources: {},
-      storage: { path: '/data' },
-    },
-    createdAt: '2025-01-01T00:00:00.000Z',
-    updatedAt: '2025-01-01T00:00:00.000Z',
-  };
-}
-
 async function withApp(t: Test, needs: NeedName[]) {
   const edges = fakeAppContext(t.testdir({}));
-  await edges.store.write(record('my-shop', needs), { stackYaml: 'services: {}\n' });
+  await edges.store.write(appRecord('my-shop', needs), { stackYaml: 'services: {}\n' });
   await edges.store.writeSecrets('my-shop', { database: new Sensitive('pw') }, new Sensitive(''));
   edges.needs.set('my-shop', new Set(needs));
   return { ...edges, manager: new AppManager(edges.ctx) };

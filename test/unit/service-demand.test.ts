@@ -8,11 +8,11 @@ import {
   Sensitive,
   serviceReplicas,
   ServiceDemand,
-  type AppRecord,
   type NeedName,
   type SharedServices,
 } from '@minicloud/core';
 import { fakeAppContext } from '../helpers/app-context.js';
+import { appRecord } from '../helpers/app-record.js';
 
 // Shared services on demand (issue 14): which replicas platform init renders, and the app
 // lifecycle starting a kind's service before it provisions and stopping it once no app needs
@@ -64,29 +64,6 @@ function fakeServices(log: string[], idle = new Set<string>()): SharedServices {
   };
 }
 
-function record(name: string, needs: NeedName[]): AppRecord {
-  return {
-    name,
-    state: 'active',
-    image: `registry.example.com/${name}:1`,
-    domains: [`${name}.example.com`],
-    envKeys: [],
-    replicas: 1,
-    needs,
-    manifest: {
-      name,
-      expose: [{ proto: 'http', port: 80 }],
-      needs,
-      env: {},
-      runners: [],
-      resources: {},
-      storage: { path: '/data' },
-    },
-    createdAt: '2025-01-01T00:00:00.000Z',
-    updatedAt: '2025-01-01T00:00:00.000Z',
-  };
-}
-
 // postgres and redis idle, as platform init marks them when no app needs them.
 async function platform(t: Test, idle = new Set(['postgres', 'redis'])) {
   const edges = fakeAppContext(t.testdir({}));
@@ -96,7 +73,7 @@ async function platform(t: Test, idle = new Set(['postgres', 'redis'])) {
     ['shop', ['database', 'messagebus']],
     ['blog', ['database']],
   ] as [string, NeedName[]][]) {
-    await edges.store.write(record(name, needs), { stackYaml: 'services: {}\n' });
+    await edges.store.write(appRecord(name, needs), { stackYaml: 'services: {}\n' });
     await edges.store.writeSecrets(name, { database: new Sensitive('pw') }, new Sensitive('DATABASE_URL=x\n'));
     edges.needs.set(name, new Set(needs));
   }
