@@ -205,6 +205,20 @@ export const DomainCertificate = Type.Object(
   { description: "A domain's certificate: who issued it, until when, and how ordering one went" },
 );
 
+/** A lost node an app needs (core's PlacementTrouble). */
+export const PlacementTrouble = Type.Object(
+  {
+    node: Type.String({ description: "The node's hostname" }),
+    state: Type.String({ description: 'What the swarm reports of it: down, unknown, disconnected' }),
+    pinned: Type.Boolean({ description: 'The app is pinned there by its storage and cannot run elsewhere' }),
+    message: Type.String(),
+  },
+  { description: 'A node the app needs that is lost, and what that does to the app' },
+);
+const Placement = Type.Optional(
+  Type.Array(PlacementTrouble, { description: 'Lost nodes the app needs; absent when none' }),
+);
+
 export const AppStatus = Type.Object(
   {
     name: Type.String(),
@@ -228,6 +242,7 @@ export const AppStatus = Type.Object(
     updatedAt: Type.String(),
     urls: Type.Array(Type.String()),
     health: Health,
+    placement: Placement,
     services: Type.Array(Type.Ref('ServiceStatus')),
     certificates: Type.Optional(Type.Array(DomainCertificate, { description: "Each domain's certificate" })),
     backup: Type.Optional(AppBackupBrief),
@@ -245,6 +260,7 @@ export const AppSummary = Type.Object(
     replicas: Type.Integer({ description: 'Replicas of the web service the operator asked for' }),
     running: Type.Integer({ description: 'Tasks running, over every service of the app' }),
     desired: Type.Integer({ description: 'Tasks wanted, over every service of the app' }),
+    placement: Placement,
     needs: Type.Array(NeedName),
     urls: Type.Array(Type.String(), { description: 'https://<domain>/ for each routed domain' }),
     updatedAt: Type.String(),

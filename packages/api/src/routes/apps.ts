@@ -40,6 +40,7 @@ export function summarize(a: AppStatusValue) {
     replicas: a.replicas,
     running,
     desired,
+    ...(a.placement ? { placement: a.placement } : {}),
     needs: a.needs,
     urls: a.urls,
     updatedAt: a.updatedAt,

@@ -68,7 +68,7 @@ export const APPS = `{{#> layout}}
   {{#each apps}}
     <tr>
       <td><a href="/apps/{{name}}">{{name}}</a></td>
-      <td>{{#if removal}}<span class="state removing" title="left: {{#each removal.left}}{{part}} {{/each}}">removing</span>{{else}}<span class="health {{health}}">{{health}}</span>{{/if}}</td>
+      <td>{{#if removal}}<span class="state removing" title="left: {{#each removal.left}}{{part}} {{/each}}">removing</span>{{else}}<span class="health {{health}}">{{health}}</span>{{/if}}{{#each placement}} <span class="state failed" title="{{message}}">node {{node}} {{state}}</span>{{/each}}</td>
       <td>{{running}}/{{desired}}</td>
       <td><code>{{image}}</code></td>
       <td>{{#each urls}}<a href="{{this}}">{{this}}</a> {{/each}}</td>
@@ -189,6 +189,12 @@ export const APP = `{{#> layout}}
   <p>This app is being removed{{#if app.removal.purge}} with its data{{/if}}, since {{app.removal.startedAt}}. What is left:</p>
   <ul>{{#each app.removal.left}}<li><strong>{{part}}</strong>: {{reason}}</li>{{/each}}</ul>
   <p>Run <code>minicloud app rm {{app.name}}{{#if app.removal.purge}} --purge{{/if}}</code> again to finish; until then no change can be made to it.</p>
+</section>
+{{/if}}
+{{#if app.placement}}
+<section class="card removing">
+  <p>A node this app needs is lost:</p>
+  <ul>{{#each app.placement}}<li><strong>{{node}}</strong> ({{state}}): {{message}}</li>{{/each}}</ul>
 </section>
 {{/if}}
 <section class="card">

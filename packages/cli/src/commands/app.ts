@@ -108,6 +108,7 @@ export function printApp(io: Io, a: AppStatus): void {
   if (a.state === 'removing') io.out(`state:    removing`);
   io.out(`image:    ${a.image}`);
   io.out(`health:   ${a.health}`);
+  for (const trouble of a.placement ?? []) io.out(`node:     ${trouble.message}`);
   io.out(`replicas: ${a.replicas}`);
   io.out(`needs:    ${a.needs.join(', ') || '-'}`);
   io.out(`domains:  ${a.domains.join(', ') || '-'}`);

@@ -5,6 +5,8 @@ export * from './store.js';
 export * from './certificates.js';
 export * from './certificate-check.js';
 export * from './status.js';
+export * from './placement.js';
+export * from './nodes-once.js';
 export * from './manager.js';
 export * from './open.js';
 export * from './upstream-sync.js';

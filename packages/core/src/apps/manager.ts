@@ -22,6 +22,9 @@ import { moveLegacyEnv } from './env-migration.js';
 import type { CertificateFiles, RepairedDatabaseGrant } from './ports.js';
 import { domainCertificateStatus, type DomainCertificateStatus } from '../acme/status.js';
 import { appStatus } from './status.js';
+import { lostNodesOnce } from './nodes-once.js';
+import { placementTrouble } from './placement.js';
+import type { NodeSummary } from '../engine/swarm.js';
 import { purgeSteps, reason } from './purge.js';
 import { assertNotRemoving, removalLeft, removeIncomplete, removingError, startRemoval } from './removal.js';
 import {
@@ -182,17 +185,26 @@ export class AppManager implements Apps {
 
   async list(): Promise<AppStatus[]> {
     const records = await this.ctx.store.list();
-    return Promise.all(
-      records.map(async (r) =>
-        appStatus(r, await stackStatus(r.name, this.ctx.docker), httpPort(r.manifest) !== undefined),
-      ),
-    );
+    const nodes = lostNodesOnce(this.ctx.docker);
+    return Promise.all(records.map(async (r) => this.statusOf(r, nodes)));
   }
 
   async show(name: string): Promise<AppStatus> {
     const record = await this.ctx.store.read(name);
-    const status = appStatus(record, await stackStatus(name, this.ctx.docker), httpPort(record.manifest) !== undefined);
+    const status = await this.statusOf(record, lostNodesOnce(this.ctx.docker));
     return { ...status, certificates: await this.certificateStatus(record.domains) };
+  }
+
+  /** The app as it runs, and, when not all of it does, the lost nodes that are the cause. */
+  private async statusOf(record: AppRecord, nodes: () => Promise<NodeSummary[]>): Promise<AppStatus> {
+    const status = appStatus(
+      record,
+      await stackStatus(record.name, this.ctx.docker),
+      httpPort(record.manifest) !== undefined,
+    );
+    if (status.health === 'healthy') return status;
+    const placement = placementTrouble(record.name, status.services, await nodes());
+    return placement.length > 0 ? { ...status, placement } : status;
   }
 
   /** Each domain's certificate: who issued it, until when, and how ordering one went. */

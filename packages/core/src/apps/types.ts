@@ -2,6 +2,7 @@ import type { Manifest } from '../manifest/normalise.js';
 import type { NeedName } from '../needs/registry.js';
 import type { ServiceStatus } from '../stack/status.js';
 import type { DomainCertificateStatus } from '../acme/status.js';
+import type { PlacementTrouble } from './placement.js';
 
 // The app lifecycle as the API and the CLI see it: one interface, so both drive the same
 // logic (and API tests can stand in a fake for a focused route test).
@@ -99,6 +100,8 @@ export interface AppStatus extends AppRecord {
   urls: string[];
   health: AppHealth;
   services: ServiceStatus[];
+  /** Nodes the app needs that are lost (down), and what that does to it; absent when none. */
+  placement?: PlacementTrouble[];
   /** Each domain's certificate (show only; not in the list). */
   certificates?: DomainCertificateStatus[];
 }
