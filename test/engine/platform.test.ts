@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { platformVersion } from '@minicloud/core';
 import { engineEnv, managerDocker, waitFor } from '../helpers/engine.js';
+import { stackContainers } from '../helpers/platform-state.js';
 import {
   ADDR,
   CLI,
@@ -64,11 +65,6 @@ function snapshot(): Record<string, string> {
   };
   walk(DATA);
   return out;
-}
-
-async function stackContainers(): Promise<string[]> {
-  const list = await docker.listContainers({ filters: { label: ['com.docker.stack.namespace=minicloud'] } });
-  return list.map((c) => c.Id).sort();
 }
 
 async function serviceRow(name: string) {
@@ -247,7 +243,7 @@ t.test('MariaDB and RabbitMQ answer on the services network only', async (t) => 
     await scale(0);
     // Gone, not stopping, before the next test counts the stack's containers.
     for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
-      const left = await stackContainers();
+      const left = await stackContainers(docker);
       const shared = await Promise.all(
         left.map(
           async (id) => (await docker.getContainer(id).inspect()).Config.Labels['com.docker.swarm.service.name'],
@@ -308,13 +304,13 @@ t.test('MariaDB and RabbitMQ answer on the services network only', async (t) => 
 t.test('a second run is a no-op', async (t) => {
   if (!installed) return t.fail('not installed');
   const files = snapshot();
-  const containers = await stackContainers();
+  const containers = await stackContainers(docker);
   const second = await install();
   t.equal(second.code, 0, `second install exits 0${second.code ? `: ${second.stderr.slice(-2000)}` : ''}`);
   t.comment(`install, second run: ${second.seconds.toFixed(1)} s`);
   t.match(second.stderr, 'platform init: 0 created, 0 updated, 0 customized', 'platform init changes nothing');
   t.same(snapshot(), files, 'no file of the data dir changed (content, mtime, mode)');
-  t.same(await stackContainers(), containers, 'no service was restarted');
+  t.same(await stackContainers(docker), containers, 'no service was restarted');
 });
 
 // Right after the install, before any image is pushed (the registry's page cache grows with
@@ -370,7 +366,7 @@ t.test('with --images=auto and no Docker Hub, install falls back to debian image
     },
   );
   t.equal(detect.stdout.trim(), 'debian', 'an unreachable Docker Hub means debian mode');
-  const containers = await stackContainers();
+  const containers = await stackContainers(docker);
   const auto = await install({ MINICLOUD_HUB_PROBE_URL: 'http://127.0.0.1:9/v2/' }, [
     ...INSTALL.filter((a) => !a.startsWith('--images')),
     '--images=auto',
@@ -378,7 +374,7 @@ t.test('with --images=auto and no Docker Hub, install falls back to debian image
   t.equal(auto.code, 0, `install exits 0${auto.code ? `: ${auto.stderr.slice(-2000)}` : ''}`);
   t.match(auto.stderr, 'Docker Hub cannot be reached', 'says why');
   t.match(auto.stderr, 'images: debian', 'and uses the debian images');
-  t.same(await stackContainers(), containers, 'which are the installed ones: nothing restarts');
+  t.same(await stackContainers(docker), containers, 'which are the installed ones: nothing restarts');
 });
 
 let workerId = '';
@@ -657,7 +653,7 @@ t.test('uninstall.sh keeps the data dir; --purge deletes it', async (t) => {
   const token = secret('admin-token');
   const keep = await sh('bash', [`${REPO}/install/uninstall.sh`, `--data-dir=${DATA}`], { timeout: 300_000 });
   t.equal(keep.code, 0, `uninstall exits 0 ${keep.stderr}`);
-  t.same(await stackContainers(), [], 'the management stack is gone');
+  t.same(await stackContainers(docker), [], 'the management stack is gone');
   t.equal(secret('admin-token'), token, 'the data dir (secrets, config, data) is kept');
   t.notOk(existsSync(`/etc/docker/certs.d/${REGISTRY}/ca.crt`), 'the registry trust is removed');
   t.notOk(existsSync(CLI), 'and the minicloud command');
