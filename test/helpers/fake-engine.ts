@@ -101,8 +101,13 @@ export class FakeEngine {
       listSecrets: async () => [],
       listConfigs: async () => [],
       listVolumes: async () => ({ Volumes: [] }),
-      listTasks: async (options: { filters: { service: string[] } }) =>
-        this.tasks(this.service(options.filters.service[0]!)),
+      // By service (stack status), or by the stack's label (what removeStack waits to go).
+      listTasks: async (options: { filters: { service?: string[]; label?: string[] } }) =>
+        options.filters.service
+          ? this.tasks(this.service(options.filters.service[0]!))
+          : [...this.services.values()]
+              .filter((s) => labelled({ label: options.filters.label }, s.Spec.Labels))
+              .flatMap((s) => this.tasks(s)),
       createNetwork: async (spec: { Name: string; Labels?: Record<string, string> }) => {
         this.networks.set(spec.Name, { Id: this.id(), Name: spec.Name, Labels: spec.Labels ?? {} });
       },

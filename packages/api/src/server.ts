@@ -238,6 +238,20 @@ if (apps) {
       app.log.warn({ reason: error.message }, `database grant check failed, tried again in 30 s: ${error.message}`),
   });
   app.addHook('onClose', async () => grantRepair.stop());
+  // An add the API died in left a record still marked as under way: rolled back as a failed
+  // add is, so no database, user, vhost, stack or route is left half made. Its job is listed as
+  // interrupted. A shared service not up yet: tried again.
+  const addRollBack = retryUntilDone(() => manager.rollBackInterruptedAdds((line) => app.log.info(line)), {
+    onDone: (names) => {
+      for (const name of names) app.log.warn({ app: name }, `the interrupted add of ${name} was rolled back`);
+    },
+    onError: (error) =>
+      app.log.warn(
+        { reason: error.message },
+        `roll-back of an interrupted add failed, tried again in 30 s: ${error.message}`,
+      ),
+  });
+  app.addHook('onClose', async () => addRollBack.stop());
   // Apps deployed by earlier versions answer to bare names (`web`) on the shared networks:
   // redeployed once, in the background (a rolling update each), so the API serves at once.
   void manager.dropSharedNetworkAliases().then(

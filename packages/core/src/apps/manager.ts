@@ -161,14 +161,20 @@ export class AppManager implements Apps {
     progress: Progress,
   ): Promise<void> {
     const { docker, store } = this.ctx;
+    // The record first, marked as an add under way, before anything is made: if the API dies
+    // from here on, its next start finds the mark and rolls the add back, so nothing the add
+    // made (a database, a user, a vhost, a stack, a route) is left without an app.
+    const files = { stackYaml: stack.yaml, manifest: { text: read.text, file: read.file } };
+    await store.write({ ...record, adding: { startedAt: record.createdAt, adopted: [...plan.adopt] } }, files);
+    // Undone last (undo goes newest first): the record goes, then the proxy forgets the app.
+    undo.push(async () => {
+      await store.remove(name);
+      await this.route();
+    });
     await this.dropOld(name, plan, progress);
     const secrets = { ...(await this.provision(name, record.needs, {}, undo, progress)), env };
     await store.writeSecrets(name, secrets, this.credentialsEnv(name, record.needs, secrets));
     undo.push(() => store.removeSecrets(name));
-    // Runs after the record is gone (undo goes newest first): the proxy forgets the app.
-    undo.push(() => this.route());
-    await store.write(record, { stackYaml: stack.yaml, manifest: { text: read.text, file: read.file } });
-    undo.push(() => store.remove(name));
     progress(`deploying ${name}`);
     undo.push(() => removeStack(name, docker));
     // Routed as soon as the engine has the service, before it is healthy: the proxy sends
@@ -181,6 +187,32 @@ export class AppManager implements Apps {
         await this.route();
       },
     });
+    // Deployed and routed: the add is complete.
+    await store.writeRecord(record);
+  }
+
+  /**
+   * Rolls back the adds the API died in (their records still marked `adding`), as a failed add
+   * is undone: removed with everything they made, except data an earlier app left that the add
+   * had adopted (kept, as before the add). Run by the API at start; resolves the apps rolled
+   * back. One whose removal cannot finish now (a shared service down) stays `removing`, saying
+   * what is left, as any removal does.
+   */
+  async rollBackInterruptedAdds(progress: Progress = quiet): Promise<string[]> {
+    const { store } = this.ctx;
+    const rolledBack: string[] = [];
+    for (const record of await store.list()) {
+      const { adding } = record;
+      if (!adding) continue;
+      progress(`rolling back the add of ${record.name} (started ${adding.startedAt}), which the API died in`);
+      // The adopted needs leave the record, so the purge leaves their data. The mark stays
+      // until the record goes: a roll-back that could not finish is tried again at the next call.
+      if (record.state !== 'removing')
+        await store.writeRecord({ ...record, needs: record.needs.filter((n) => !adding.adopted.includes(n)) });
+      await this.remove(record.name, { purge: true }, progress);
+      rolledBack.push(record.name);
+    }
+    return rolledBack;
   }
 
   async list(): Promise<AppStatus[]> {

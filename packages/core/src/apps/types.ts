@@ -62,6 +62,13 @@ export interface AppRemoval {
   left: RemovalPart[];
 }
 
+/** An add under way, as its record says until it has finished. */
+export interface AppAdding {
+  startedAt: string;
+  /** Needs whose data an earlier app left and this add took over: a roll-back keeps them. */
+  adopted: NeedName[];
+}
+
 /** An app's desired state, as stored in the configuration directory (no secrets). */
 export interface AppRecord {
   name: string;
@@ -69,6 +76,13 @@ export interface AppRecord {
   state: AppState;
   /** Present while state is removing. */
   removal?: AppRemoval;
+  /**
+   * Present while the add that made the record has not finished: it is written before anything
+   * is provisioned and dropped once the app is deployed and routed. A record that still has it
+   * when the API starts is an add the API died in: it is rolled back (rollBackInterruptedAdds).
+   * Records written before it existed have none: they read as complete, as they were.
+   */
+  adding?: AppAdding;
   image: string;
   domains: string[];
   /**
