@@ -314,43 +314,29 @@ t.test('a second run is a no-op', async (t) => {
 });
 
 // Right after the install, before any image is pushed (the registry's page cache grows with
-// pushes): the platform as a new server runs it. The bench prints each service's memory against the targets (issue 14: under 100 MiB with no
-// app, under 320 MiB with every need kind in use) and exits 1 above one: a figure for people,
-// not a pass/fail of this suite (performance is measured by benchmarks, not timed tests). What
-// is tested here is that it measures what it says: the four shared services idle, then each
-// started, measured and stopped again.
-t.test('bench/footprint: measures the platform with no app, and with every need kind in use', async (t) => {
+// pushes): the platform as a new server runs it. The bench prints each service's memory against
+// its target (issue 14: under 100 MiB with no app) and exits 1 above it: a figure for people, not
+// a pass/fail of this suite (performance is measured by benchmarks, not timed tests). What is
+// tested here is that it measures what it says, with the four shared services idle. Its second
+// state (every need kind in use: each service started, measured and stopped again, about three
+// minutes) is `npm run bench:footprint` by hand; starting and stopping them on demand is
+// needs-postgres-redis.test's.
+t.test('bench/footprint: measures the platform as it runs with no app, the shared services idle', async (t) => {
   if (!installed) return t.fail('not installed');
-  const bench = await sh('node', [`${REPO}/bench/footprint/run.js`, `--data-dir=${DATA}`], { timeout: 600_000 });
+  const bench = await sh('node', [`${REPO}/bench/footprint/run.js`, `--data-dir=${DATA}`, '--as-it-runs'], {
+    timeout: 300_000,
+  });
   t.comment(bench.stdout.trim());
-  t.ok(
-    bench.code === 0 || bench.code === 1,
-    `it ran to the end (exit 0: under both targets, 1: over one) ${bench.stderr}`,
-  );
+  t.ok(bench.code === 0 || bench.code === 1, `it ran to the end (exit 0: under the target, 1: over) ${bench.stderr}`);
   t.match(bench.stdout, /total\s+[\d.]+ MiB\s+target: under 100 MiB: (ok|OVER)/, 'a figure with no app');
-  t.match(bench.stdout, /total\s+[\d.]+ MiB\s+target: under 320 MiB: (ok|OVER)/, 'and with every kind in use');
-  const [idle, all] = bench.stdout.split('with every need kind in use:');
-  for (const service of SHARED) {
-    t.match(idle, new RegExp(`${service}\\s+idle\\n`), `${service} is idle with no app`);
-    t.match(all, new RegExp(`${service}\\s+[\\d.]+\\n`), `${service} ran and was measured`);
-  }
+  t.notMatch(bench.stdout, /with every need kind in use/, 'and nothing started');
+  for (const service of SHARED)
+    t.match(bench.stdout, new RegExp(`${service}\\s+idle\\n`), `${service} is idle with no app`);
   t.same(
     JSON.parse(readFileSync(`${DATA}/state/services.json`, 'utf8')),
     { version: 1, idle: [...SHARED].sort() },
-    'and the services it started are idle again',
+    'as the idle file says',
   );
-  // Gone, not stopping, before the next test counts the stack's containers.
-  const stillRunning = async () =>
-    (
-      await Promise.all(
-        SHARED.map((name) =>
-          docker.listContainers({ filters: { label: [`com.docker.swarm.service.name=minicloud_${name}`] } }),
-        ),
-      )
-    ).flat().length;
-  for (const deadline = Date.now() + 60_000; Date.now() < deadline && (await stillRunning()) > 0;)
-    await new Promise((r) => setTimeout(r, 1000));
-  t.equal(await stillRunning(), 0, 'and none of them runs');
 });
 
 t.test('with --images=auto and no Docker Hub, install falls back to debian images', async (t) => {
