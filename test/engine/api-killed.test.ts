@@ -30,7 +30,7 @@ t.test('an add killed while it deploys: interrupted, rolled back, and the name i
     'minicloud/testapp:1',
     ['sh', '-c', 'sleep 10 && exec node /app/server.js'],
   );
-  const started = await api('POST', '/v1/apps', { image });
+  const started = await api('POST', '/v1/apps', { image, name: 'halfway' });
   t.equal(started.status, 202, JSON.stringify(started.json).slice(0, 300));
   const id = (started.json as Job).id;
   await waitFor(
@@ -78,6 +78,10 @@ t.test('an add killed while it deploys: interrupted, rolled back, and the name i
     `the interruption is an event: ${events.events.map((e) => e.kind).join(', ')}`,
   );
 
-  const again = await api('POST', '/v1/apps?wait=true', { image });
-  t.equal(again.status, 201, `the same add again succeeds at once: ${JSON.stringify(again.json).slice(0, 300)}`);
+  // The name is free: the same add succeeds. (Not at once: the killed add's task was still
+  // starting when the roll-back removed its network, and the node tears that sandbox down a
+  // few seconds after the swarm lists nothing of the stack.)
+  await new Promise((r) => setTimeout(r, 10_000));
+  const again = await api('POST', '/v1/apps?wait=true', { image, name: 'halfway' });
+  t.equal(again.status, 201, `the same add again succeeds: ${JSON.stringify(again.json).slice(0, 300)}`);
 });
