@@ -42,6 +42,8 @@ echo "== unit, API and browser tests: started beside the engine tests (printed w
   stage 'unit tests' npx tap test/unit
   stage 'API tests' npx tap test/api --exclude='**/helpers/**' --exclude='**/engine/**'
   stage 'browser tests (screenshots in test/artifacts/browser)' npx tap test/browser --exclude='**/helpers/**'
+  # The previous release's tree (npm ci and build, a few minutes), ready for the upgrade test.
+  stage 'the previous release for test/engine/upgrade.test.ts' bash test/engine/previous-release.sh
 ) >"$BESIDE_LOG" 2>&1 &
 BESIDE_PID=$!
 trap 'kill "$BESIDE_PID" 2>/dev/null || true' EXIT

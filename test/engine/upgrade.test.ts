@@ -1,6 +1,5 @@
 import t from 'tap';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { platformVersion } from '@minicloud/core';
 import { credentials, probe, served } from '../helpers/apps.js';
 import { managerDocker, waitFor } from '../helpers/engine.js';
@@ -13,8 +12,8 @@ import { api, buildAndPush, DATA, DOMAIN, INSTALL, REPO, sh } from '../helpers/p
 // migrated forward (the version recorded, the services added since made and idle), a second
 // run changes nothing, and the previous release's install.sh over the new one is refused.
 //
-// 0.1.0 as it landed on 2026-11-26 (the last commit of that day): CHANGELOG.md's [0.1.0].
-const PREVIOUS = { version: '0.1.0', commit: 'fbad73b' };
+// The previous release (0.1.0, commit fbad73b) is test/engine/previous-release.sh's: it builds
+// the tree once (scripts/test.sh starts that beside the engine tests, so it is ready here).
 const OLD_TREE = '/var/lib/minicloud-test/upgrade-from';
 const docker = managerDocker();
 
@@ -31,11 +30,16 @@ async function taskIds(app: string): Promise<string[]> {
 }
 const ROW_PROBE = `const m = require('mysql2/promise'); (async () => { const c = await m.createConnection(process.env.URL); await c.query('CREATE TABLE IF NOT EXISTS kept (v VARCHAR(64))'); if (process.env.WRITE) await c.query('INSERT INTO kept VALUES (?)', [process.env.WRITE]); const [rows] = await c.query('SELECT v FROM kept'); await c.end(); console.log(JSON.stringify({ rows: rows.map((r) => r.v) })) })()`;
 
+let PREVIOUS = { version: '', commit: '' };
+
 t.before(async () => {
   // The previous release's tree, from this repository's history (a clone has it).
-  rmSync(OLD_TREE, { recursive: true, force: true });
-  mkdirSync(OLD_TREE, { recursive: true });
-  execFileSync('sh', ['-c', `git -C "${REPO}" archive ${PREVIOUS.commit} | tar -x -C "${OLD_TREE}"`]);
+  const tree = await sh('bash', [`${REPO}/test/engine/previous-release.sh`], { timeout: 900_000 });
+  if (tree.code !== 0) throw new Error(`the previous release's tree: ${tree.stderr.slice(-2000)}`);
+  PREVIOUS = {
+    version: (JSON.parse(readFileSync(`${OLD_TREE}/package.json`, 'utf8')) as { version: string }).version,
+    commit: readFileSync(`${OLD_TREE}/.commit`, 'utf8').trim(),
+  };
   // Whatever platform the tests before left: this one starts from the previous release.
   const gone = await uninstallPurge();
   if (gone.code !== 0) throw new Error(`uninstall.sh --purge: ${gone.stderr.slice(-2000)}`);
@@ -43,7 +47,6 @@ t.before(async () => {
 
 t.teardown(async () => {
   for (const name of ['keeper', 'plain']) await api('DELETE', `/v1/apps/${name}?wait=true&purge=true`);
-  rmSync(OLD_TREE, { recursive: true, force: true });
 });
 
 t.test(
