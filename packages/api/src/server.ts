@@ -174,12 +174,11 @@ jobsLog.log = app.log;
 if (dataDir && !registryHook)
   app.log.warn('push to deploy is off: no registry notify token (re-run install.sh to make one)');
 if (events && dataDir) {
-  // Crash loops, nodes down, the data dir's disk filling up, certificates near their end: recorded (and notified) when they
+  // Crash loops, nodes down, certificates near their end: recorded (and notified) when they
   // begin and when they end. MINICLOUD_ALERT_EVERY_MS shortens the look for tests.
   const manager = apps;
   const watch = startAlertWatch({
     docker,
-    disks: [dataDir],
     ...(manager
       ? {
           certificates: async () => {
