@@ -1,4 +1,5 @@
 import { DISK_SPACE_LEVELS, type DiskSpaceLevel, type FilesystemSpace } from '../platform/disk-space.js';
+import { runEvery } from '../util/every.js';
 import type { EventLevel, NewEvent } from './types.js';
 
 // Disk space as events: one when a filesystem's level gets worse (ok -> low -> critical), one
@@ -54,14 +55,6 @@ export function startDiskSpaceWatch(options: {
     for (const e of events) await options.emit(e);
     return events;
   };
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    check()
-      .catch((error: Error) => options.onError?.(error))
-      .finally(() => (running = false));
-  }, options.everyMs ?? 60_000);
-  timer.unref();
-  return { check, stop: () => clearInterval(timer) };
+  const stop = runEvery(check, options.everyMs ?? 60_000, options.onError);
+  return { check, stop };
 }

@@ -10,6 +10,7 @@ import {
   type CertificateSnapshot,
   type Snapshot,
 } from './alerts.js';
+import { runEvery } from '../util/every.js';
 import type { NewEvent } from './types.js';
 
 // The look the API takes every half minute: the apps' failed tasks and the nodes (and, hourly,
@@ -93,14 +94,6 @@ export function startAlertWatch(options: {
     for (const e of events) await options.emit(e);
     return events;
   };
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    check()
-      .catch((error: Error) => options.onError?.(error))
-      .finally(() => (running = false));
-  }, options.everyMs ?? 30_000);
-  timer.unref();
-  return { check, stop: () => clearInterval(timer) };
+  const stop = runEvery(check, options.everyMs ?? 30_000, options.onError);
+  return { check, stop };
 }
