@@ -2,7 +2,7 @@ import t, { type Test } from 'tap';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { openEvents } from '@minicloud/api';
-import { ERROR_CODES, EventLog, Sensitive } from '@minicloud/core';
+import { diskSpaceLevels, ERROR_CODES, EventLog, Sensitive } from '@minicloud/core';
 import { admin, testApp } from './helpers/app.js';
 import { fakeBackups } from './helpers/fake-backups.js';
 import { corpus, fuzz } from '../helpers/fuzz/corpus.js';
@@ -114,6 +114,9 @@ async function setup(t: Test) {
   const built = await testApp({
     events,
     backups,
+    diskSpace: {
+      read: async () => diskSpaceLevels([{ path: '/data', device: 1, totalBytes: 2 ** 34, freeBytes: 2 ** 30 }]),
+    },
     registryHook: { token: new Sensitive('registry-notify-token'), registryAddr: 'registry.example.com' },
     publicUrl: 'https://admin.example.com',
   });

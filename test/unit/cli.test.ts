@@ -88,3 +88,16 @@ t.test('app add / need add help: --adopt and --purge-old; app rm: finishing a re
   t.equal(both.code, 1);
   t.match(both.err, /give --adopt or --purge-old, not both/);
 });
+
+t.test('platform disk: each filesystem of the data dir once, with its level and free space', async (t) => {
+  const data = t.testdir({ backups: {}, storage: {} });
+  const { code, out } = await cli('platform', 'disk', '--data-dir', data);
+  t.equal(code, 0);
+  t.match(out, /^LEVEL\s+FREE\s+TOTAL\s+PATHS\n(ok|low|critical)\s+[\d.]+ GiB \(\d+%\)\s+[\d.]+ GiB\s+/);
+  t.match(out, `${data}, ${data}/backups, ${data}/storage`);
+  const json = await cli('platform', 'disk', '--data-dir', data, '--json');
+  t.match(JSON.parse(json.out), {
+    level: /^(ok|low|critical)$/,
+    filesystems: [{ paths: [data, `${data}/backups`, `${data}/storage`] }],
+  });
+});

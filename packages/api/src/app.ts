@@ -18,6 +18,7 @@ import { loggerOptions } from './logger.js';
 import { LoginLimit } from './login-limit.js';
 import type {
   BackupsPort,
+  DiskSpacePort,
   ExecPort,
   ImagesPort,
   LogsPort,
@@ -37,6 +38,7 @@ import { serveExecAttach } from './exec-attach.js';
 import { ExecSessions } from './exec-sessions.js';
 import { statsRoutes } from './routes/stats.js';
 import { sharedServiceRoutes } from './routes/shared-services.js';
+import { diskSpaceRoutes } from './routes/disk-space.js';
 import { eventRoutes } from './routes/events.js';
 import { registryHookRoutes, type RegistryHookOptions } from './routes/registry-hook.js';
 import { actorHook } from './actor.js';
@@ -73,6 +75,8 @@ export interface AppOptions {
   events?: EventsPort;
   /** App backups (core's backup engine): the backup routes, and `backup` in the apps' status. */
   backups?: BackupsPort;
+  /** How full the platform's filesystems are (GET /v1/platform/disk and the dashboard's warning). */
+  diskSpace?: DiskSpacePort;
   /** Where deploy-token and webhook hashes are kept (api-tokens.json, 0600); memory only without. */
   secretsDir?: string;
   /** A store made beforehand (tests); else opened from secretsDir. */
@@ -167,6 +171,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     exec: options.exec,
     stats: options.stats,
     backups: options.backups,
+    diskSpace: options.diskSpace,
     events: options.events,
     jobs: options.jobs instanceof JobRunner ? options.jobs : new JobRunner(options.jobs ?? {}),
     tokens: options.tokens ?? (await TokenStore.open(options.secretsDir)),
@@ -187,6 +192,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   serveExecAttach(app.server, execSessions, app.log);
   statsRoutes(app, ctx);
   sharedServiceRoutes(app, ctx);
+  diskSpaceRoutes(app, ctx);
   registryHookRoutes(app, ctx, options.registryHook);
   eventRoutes(app, ctx);
   jobRoutes(app, ctx);

@@ -11,6 +11,7 @@ import type { EventsPort } from './events.js';
 import type { JobRunner } from './jobs.js';
 import type {
   BackupsPort,
+  DiskSpacePort,
   ExecPort,
   ImagesPort,
   LogsPort,
@@ -32,6 +33,8 @@ export interface ApiContext {
   exec: ExecPort | undefined;
   stats: StatsPort | undefined;
   backups: BackupsPort | undefined;
+  /** The data dir's filesystems and how full they are; without it /v1/platform/disk is 503. */
+  diskSpace: DiskSpacePort | undefined;
   /** The event log and notifications; without it nothing is recorded and /v1/events is 503. */
   events: EventsPort | undefined;
   jobs: JobRunner;

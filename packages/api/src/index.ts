@@ -14,6 +14,7 @@ export type {
   StatsPort,
 } from './ports.js';
 export type { BackupsPort, BackupSummary, BackupRestoreReport, BackupVerifyReport } from './ports.js';
+export type { DiskSpacePort } from './ports.js';
 export {
   coreBackups,
   backupSummary,

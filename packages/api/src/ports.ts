@@ -8,6 +8,7 @@ import type {
   BackupPolicy,
   BackupPolicyInput,
   DiskUsage,
+  FilesystemSpace,
   Manifest,
   NodeMemory,
   NodeSummary,
@@ -158,4 +159,9 @@ export interface BackupsPort {
   getPolicy(app: string): Promise<BackupPolicy>;
   /** Applies a change (fields left out keep their values); MC_BACKUP_POLICY_INVALID when wrong. */
   setPolicy(app: string, change: BackupPolicyInput): Promise<BackupPolicy>;
+}
+
+/** Free space of the filesystems the platform writes to (core's readDiskSpace over the data dir). */
+export interface DiskSpacePort {
+  read(): Promise<FilesystemSpace[]>;
 }

@@ -919,3 +919,26 @@ export const SharedServicesReply = Type.Object({
     }),
   ),
 });
+
+// ---- disk space ----------------------------------------------------------------------------
+
+const DiskSpaceLevel = Type.Union([Type.Literal('ok'), Type.Literal('low'), Type.Literal('critical')], {
+  description: 'ok; low: under 10% or 1 GiB free; critical: under 3% or 256 MiB free (backups are refused)',
+});
+
+export const DiskSpaceReply = Type.Object({
+  /** The worst level of all the filesystems. */
+  level: DiskSpaceLevel,
+  filesystems: Type.Array(
+    Type.Object({
+      paths: Type.Array(Type.String(), {
+        description: 'The watched paths on this filesystem (data dir, backups, registry, storage; those that exist)',
+      }),
+      totalBytes: Type.Number(),
+      freeBytes: Type.Number({ description: 'Free to the services (not the part reserved for root)' }),
+      freePercent: Type.Integer({ description: 'Whole percent free, rounded down' }),
+      level: DiskSpaceLevel,
+      reason: Type.String({ description: '/data/minicloud: 0.8 GiB free of 20 GiB (4%)' }),
+    }),
+  ),
+});

@@ -8,6 +8,8 @@ import {
   EventLog,
   loadPlatformSettings,
   startAlertWatch,
+  startDiskSpaceWatch,
+  readDiskSpace,
   startStatsSampler,
   StatsHistory,
   openPlatformAcme,
@@ -31,6 +33,7 @@ import { JobRunner } from './jobs.js';
 import { dockerPorts, nodeEngines } from './adapters.js';
 import { coreBackups, startBackupScheduler } from './backup-adapter.js';
 import { TrustedProxy } from './trusted-proxy.js';
+import type { DiskSpacePort } from './ports.js';
 
 // The API service's entry point in the management stack: the admin token comes from a file
 // (a swarm secret or the installer's 0600 file), never from an environment variable.
@@ -147,6 +150,9 @@ const registryHook = dataDir
     )
   : undefined;
 
+// How full the data dir's filesystems are (the data dir, backups, registry, storage).
+const diskSpace: DiskSpacePort | undefined = dataDir ? { read: () => readDiskSpace(dataDir) } : undefined;
+
 const app = await buildApp({
   adminToken,
   tokens,
@@ -156,6 +162,7 @@ const app = await buildApp({
   ...ports,
   ...(apps ? { apps } : {}),
   ...(backups ? { backups: coreBackups(backups) } : {}),
+  ...(diskSpace ? { diskSpace } : {}),
   ...(secretsDir ? { secretsDir } : {}),
   ...(publicUrl ? { publicUrl } : {}),
   trustProxy: trustedProxy.trust,
@@ -167,12 +174,11 @@ jobsLog.log = app.log;
 if (dataDir && !registryHook)
   app.log.warn('push to deploy is off: no registry notify token (re-run install.sh to make one)');
 if (events && dataDir) {
-  // Crash loops, nodes down, the data dir's disk filling up, certificates near their end: recorded (and notified) when they
+  // Crash loops, nodes down, certificates near their end: recorded (and notified) when they
   // begin and when they end. MINICLOUD_ALERT_EVERY_MS shortens the look for tests.
   const manager = apps;
   const watch = startAlertWatch({
     docker,
-    disks: [dataDir],
     ...(manager
       ? {
           certificates: async () => {
@@ -190,6 +196,21 @@ if (events && dataDir) {
     everyMs: Number(process.env['MINICLOUD_ALERT_EVERY_MS'] ?? 30_000),
   });
   app.addHook('onClose', async () => watch.stop());
+}
+if (events && diskSpace) {
+  // A filesystem turning low or critical (and back) is recorded and notified once per change,
+  // before it is full. MINICLOUD_DISK_EVERY_MS shortens the look for tests.
+  const diskWatch = startDiskSpaceWatch({
+    read: () => diskSpace.read(),
+    emit: async (event) => {
+      await events.record(event);
+    },
+    onError: (error) => app.log.warn({ reason: error.message }, `disk space check failed: ${error.message}`),
+    everyMs: Number(process.env['MINICLOUD_DISK_EVERY_MS'] ?? 60_000),
+  });
+  // The first look now: a disk already low when the API starts is reported without a minute's wait.
+  diskWatch.check().catch((error: Error) => app.log.warn({ reason: error.message }, 'disk space check failed'));
+  app.addHook('onClose', async () => diskWatch.stop());
 }
 // The apps' CPU and memory each minute (MINICLOUD_STATS_EVERY_MS shortens it for tests).
 const statsSampler = startStatsSampler({

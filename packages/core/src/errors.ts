@@ -76,6 +76,10 @@ export const ERROR_CODES = {
   MC_BACKUP_VERIFY: { status: 500, summary: 'the test restore did not match the manifest (tables or row counts)' },
   MC_BACKUP_KEY: { status: 400, summary: 'the backup key file is missing, or it does not decrypt the secrets' },
   MC_BACKUP_POLICY_INVALID: { status: 400, summary: 'the backup schedule or retention settings are invalid' },
+  MC_DISK_LOW: {
+    status: 507,
+    summary: 'the filesystem is almost full (critical): nothing was started that would fill the rest; free space first',
+  },
   // The API's own codes (packages/api): auth, request shape, routes, jobs and tokens.
   MC_UNAUTHORIZED: { status: 401, summary: 'a valid bearer token (or admin session) is required' },
   MC_FORBIDDEN: { status: 403, summary: 'the token is valid but not allowed to do this' },

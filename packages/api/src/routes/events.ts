@@ -17,8 +17,8 @@ export function eventRoutes(app: Api, ctx: ApiContext): void {
       schema: {
         summary: 'Recent events, newest first: jobs and changes with who made them, and alerts',
         description:
-          'Alerts (`alert.crash-loop`, `alert.node-down`, `alert.disk-full`) are recorded when a condition ' +
-          'begins and again (`.resolved`) when it ends. `after` gives only events newer than that id.',
+          'Alerts (`alert.crash-loop`, `alert.node-down`, `alert.certificate-expiring`) are recorded when a condition ' +
+          'begins and again (`.resolved`) when it ends; `alert.disk-space` each time a filesystem gets low or critical. `after` gives only events newer than that id.',
         tags: TAGS,
         querystring: EventsQuery,
         response: { 200: EventList, ...problems(503) },

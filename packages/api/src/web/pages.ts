@@ -268,6 +268,9 @@ export async function webPages(app: FastifyInstance, options: WebOptions): Promi
     // Which shared services run and which are idle (none when the lifecycle cannot tell).
     const shared = await api<{ services: unknown[] }>('GET', '/v1/services');
     const services = shared.ok ? shared.body.services : [];
+    // A filesystem low or critical is a banner on top (none when disk space is not configured).
+    const disk = await api<{ filesystems: { level: string }[] }>('GET', '/v1/platform/disk');
+    const diskWarnings = disk.ok ? disk.body.filesystems.filter((f) => f.level !== 'ok') : [];
     if (!answer.ok)
       return render(request, reply, 'apps', {
         title: 'Apps',
@@ -275,6 +278,7 @@ export async function webPages(app: FastifyInstance, options: WebOptions): Promi
         events,
         server,
         services,
+        diskWarnings,
         flash: problemFlash(answer.problem),
       });
     return render(request, reply, 'apps', {
@@ -283,6 +287,7 @@ export async function webPages(app: FastifyInstance, options: WebOptions): Promi
       events,
       server,
       services,
+      diskWarnings,
       refresh: 10,
     });
   });

@@ -56,6 +56,11 @@ export const LOGIN = `{{#> layout}}
 {{/layout}}`;
 
 export const APPS = `{{#> layout}}
+{{#each diskWarnings}}
+<div class="flash {{#if (eq level "critical")}}error{{else}}warning{{/if}} disk-space" role="alert">
+  <p><strong>Disk space {{level}}</strong>: {{reason}}.{{#if (eq level "critical")}} Backups are refused until space is freed.{{/if}}</p>
+</div>
+{{/each}}
 <div class="heading">
   <h1>Apps</h1>
   <a class="button" href="/apps/new">Add an app</a>
@@ -540,6 +545,7 @@ pre.logs{white-space:pre;max-height:70vh}
 .flash{border-radius:8px;padding:.5rem 1rem;margin:0 0 1rem;border:1px solid}
 .flash.ok{background:#e7f6ec;border-color:#8fd0a4}
 .flash.error{background:#fdecea;border-color:#e3a0a0}
+.flash.warning{background:#fff6e0;border-color:#e8c46a}
 .health,.state{display:inline-block;padding:0 .5rem;border-radius:999px;font-size:.85rem;font-weight:600;background:#e3e5ea}
 .healthy,.succeeded{background:#d4f0dc;color:#17643a}
 .starting,.running,.queued{background:#fff1c7;color:#7a5600}

@@ -18,6 +18,7 @@ import {
 import type { Io } from '../output.js';
 import { collect, integer } from '../options.js';
 import { printJson } from '../table.js';
+import { registerPlatformDisk } from './platform-disk.js';
 
 interface InitFlags {
   dataDir: string;
@@ -61,7 +62,7 @@ function imageMap(pairs: string[]): ImagesInput {
 export function registerPlatform(program: Command, io: Io): void {
   const platform = program
     .command('platform')
-    .description('the platform itself: secrets, certificates, configuration, joining nodes');
+    .description('the platform itself: secrets, certificates, configuration, joining nodes, disk space');
 
   platform
     .command('init')
@@ -145,6 +146,8 @@ export function registerPlatform(program: Command, io: Io): void {
     .description('print what a new worker node runs to join (same as `node join-command`)')
     .option('--data-dir <dir>', 'the platform data dir', defaultDataDir())
     .action(async (flags: { dataDir: string }) => io.out(await platformJoinCommand(dockerClient(), flags.dataDir)));
+
+  registerPlatformDisk(platform, io);
 }
 
 /**

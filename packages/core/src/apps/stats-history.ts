@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import { LABELS } from '../labels.js';
+import { runEvery } from '../util/every.js';
 import type { NodeEngines } from '../nodes/engines.js';
 import type { DockerStats } from './stats-figures.js';
 import { readAppStats, type TaskStats } from './stats.js';
@@ -101,15 +102,6 @@ export function startStatsSampler(options: {
     }
     previous = next;
   };
-  let running = false;
-  const tick = () => {
-    if (running) return;
-    running = true;
-    sample()
-      .catch((error: Error) => options.onError?.(error))
-      .finally(() => (running = false));
-  };
-  const timer = setInterval(tick, options.everyMs ?? 60_000);
-  timer.unref();
-  return { sample, stop: () => clearInterval(timer) };
+  const stop = runEvery(sample, options.everyMs ?? 60_000, (error) => options.onError?.(error));
+  return { sample, stop };
 }

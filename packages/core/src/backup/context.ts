@@ -5,6 +5,7 @@ import { AppStore } from '../apps/store.js';
 import type { Progress } from '../apps/types.js';
 import { dockerClient } from '../engine/client.js';
 import { MinicloudError } from '../errors.js';
+import type { DiskFiguresSource } from '../platform/disk-space-read.js';
 import { platformLayout } from '../platform/layout.js';
 import { PostgresDumpClient, type PostgresTarget } from '../needs/postgres/dump.js';
 import { RedisAdmin, type RedisAdminOptions } from '../needs/redis/admin.js';
@@ -35,6 +36,8 @@ export interface BackupContext {
   copyTo?: string;
   /** gzip level of dumps and archives (1 fast ... 9 small); default 6. */
   gzipLevel?: number;
+  /** Reads the backups' filesystem before each backup (a critical one refuses it); tests fake it. */
+  diskFigures?: DiskFiguresSource;
   now?: () => Date;
 }
 

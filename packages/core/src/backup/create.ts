@@ -8,6 +8,7 @@ import { copyBackup } from './copy.js';
 import { BACKUP_MANIFEST_FORMAT, writeBackupManifest, type BackupManifest, type BackupPart } from './manifest.js';
 import { appResourceName } from './mariadb.js';
 import type { BackupEntry } from './store.js';
+import { refuseBackupOnCriticalDisk } from './disk-check.js';
 
 export { writePart, DEFAULT_GZIP_LEVEL } from './write-part.js';
 
@@ -46,6 +47,7 @@ export async function createAppBackup(
   const startedAt = now();
   let folder: { id: string; dir: string } | undefined;
   try {
+    await refuseBackupOnCriticalDisk(ctx.store.root, ctx.diskFigures);
     folder = await ctx.store.create(app, startedAt);
     const tools: Record<string, string> = { minicloud: await minicloudVersion(), node: process.version };
     const written: BackupPart[] = [];

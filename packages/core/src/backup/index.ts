@@ -12,6 +12,7 @@ export {
   type BackupSettings,
 } from './context.js';
 export { copyBackup } from './copy.js';
+export { refuseBackupOnCriticalDisk } from './disk-check.js';
 export {
   createAppBackup,
   partsOf,

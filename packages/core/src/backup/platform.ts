@@ -15,6 +15,7 @@ import { writePart } from './write-part.js';
 import { DecryptStream, EncryptStream } from './encryption.js';
 import { BACKUP_MANIFEST_FORMAT, writeBackupManifest, type BackupManifest } from './manifest.js';
 import { PLATFORM_BACKUP_KEY, type BackupEntry } from './store.js';
+import { refuseBackupOnCriticalDisk } from './disk-check.js';
 
 // The platform's own backup: the configuration directory (no secrets: it can be a git
 // repository) as config.tar.gz, and the secrets directory (generated passwords, tokens, the
@@ -37,6 +38,7 @@ export async function createPlatformBackup(ctx: BackupContext, options: Platform
   const app = PLATFORM_BACKUP_KEY;
   let folder: { id: string; dir: string } | undefined;
   try {
+    await refuseBackupOnCriticalDisk(ctx.store.root, ctx.diskFigures);
     folder = await ctx.store.create(app, startedAt);
     progress(`archiving ${ctx.configDir}`);
     let config = { files: 0, bytes: 0 };

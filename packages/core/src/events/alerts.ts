@@ -1,8 +1,9 @@
 import type { EventLevel, NewEvent } from './types.js';
 
 // Alerts: conditions the platform notices on its own, read from a snapshot of the swarm and the
-// disk. Each condition has a key; it is reported once when it starts and once when it ends (not
-// on every look), so a crash-looping app is one alert, not one every 30 seconds.
+// certificates (disk space has its own levels: ./disk-space.ts). Each condition has a key; it is
+// reported once when it starts and once when it ends (not on every look), so a crash-looping app
+// is one alert, not one every 30 seconds.
 
 export interface ServiceSnapshot {
   app: string;
@@ -19,12 +20,6 @@ export interface NodeSnapshot {
   availability: string;
 }
 
-export interface DiskSnapshot {
-  path: string;
-  totalBytes: number;
-  freeBytes: number;
-}
-
 /** A served certificate and how it is kept: an ACME one that keeps failing to renew ends. */
 export interface CertificateSnapshot {
   app: string;
@@ -37,7 +32,6 @@ export interface CertificateSnapshot {
 export interface Snapshot {
   services: ServiceSnapshot[];
   nodes: NodeSnapshot[];
-  disks: DiskSnapshot[];
   certificates?: CertificateSnapshot[];
 }
 
@@ -45,8 +39,6 @@ export interface AlertRules {
   /** This many failed tasks of one service within `crashWindowMs` is a crash loop. */
   crashCount: number;
   crashWindowMs: number;
-  /** A disk this full (used / total) is reported. */
-  diskFullRatio: number;
   /** A certificate ending within this many days is reported (ACME renews 30 days ahead). */
   certificateDays: number;
 }
@@ -54,7 +46,6 @@ export interface AlertRules {
 export const DEFAULT_ALERT_RULES: AlertRules = {
   crashCount: 3,
   crashWindowMs: 10 * 60_000,
-  diskFullRatio: 0.9,
   certificateDays: 14,
 };
 
@@ -65,8 +56,6 @@ export interface Alert {
   app?: string;
   message: string;
 }
-
-const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
 
 /** Every condition that holds in the snapshot now. */
 export function currentAlerts(snapshot: Snapshot, now: Date, rules: AlertRules = DEFAULT_ALERT_RULES): Alert[] {
@@ -90,17 +79,6 @@ export function currentAlerts(snapshot: Snapshot, now: Date, rules: AlertRules =
       kind: 'alert.node-down',
       level: 'error',
       message: `node ${n.hostname} is ${n.state}: its tasks are rescheduled where they can run`,
-    });
-  }
-  for (const d of snapshot.disks) {
-    if (d.totalBytes <= 0) continue;
-    const used = 1 - d.freeBytes / d.totalBytes;
-    if (used < rules.diskFullRatio) continue;
-    alerts.push({
-      key: `disk-full:${d.path}`,
-      kind: 'alert.disk-full',
-      level: used >= 0.98 ? 'error' : 'warning',
-      message: `the disk of ${d.path} is ${Math.round(used * 100)}% full (${gib(d.freeBytes)} free of ${gib(d.totalBytes)})`,
     });
   }
   for (const c of snapshot.certificates ?? []) {

@@ -1,4 +1,3 @@
-import { statfs } from 'node:fs/promises';
 import type Docker from 'dockerode';
 import { LABELS } from '../labels.js';
 import { taskReason, type TaskInfo } from '../stack/task-status.js';
@@ -11,10 +10,12 @@ import {
   type CertificateSnapshot,
   type Snapshot,
 } from './alerts.js';
+import { runEvery } from '../util/every.js';
 import type { NewEvent } from './types.js';
 
-// The look the API takes every half minute: the apps' failed tasks, the nodes and the data
-// dir's disk (and, hourly, the certificates), turned into alert events by ./alerts.ts (which keeps them from repeating).
+// The look the API takes every half minute: the apps' failed tasks and the nodes (and, hourly,
+// the certificates), turned into alert events by ./alerts.ts (which keeps them from repeating).
+// The disks have their own look (./disk-space.ts).
 
 const FAILED = new Set(['failed', 'rejected']);
 
@@ -23,10 +24,10 @@ interface ServiceRow {
   Spec?: { Name?: string; Labels?: Record<string, string> };
 }
 
-/** What the swarm and the disk say now. */
-export async function takeSnapshot(docker: Docker, disks: string[]): Promise<Snapshot> {
+/** What the swarm says now. */
+export async function takeSnapshot(docker: Docker): Promise<Snapshot> {
   const services = (await docker.listServices({ filters: { label: [`${LABELS.app}`] } })) as ServiceRow[];
-  const snapshot: Snapshot = { services: [], nodes: [], disks: [] };
+  const snapshot: Snapshot = { services: [], nodes: [] };
   for (const s of services) {
     const app = s.Spec?.Labels?.[LABELS.app];
     if (!app) continue;
@@ -50,10 +51,6 @@ export async function takeSnapshot(docker: Docker, disks: string[]): Promise<Sna
       state: n.Status?.State ?? 'unknown',
       availability: n.Spec?.Availability ?? 'active',
     });
-  for (const path of disks) {
-    const s = await statfs(path).catch(() => undefined);
-    if (s) snapshot.disks.push({ path, totalBytes: s.blocks * s.bsize, freeBytes: s.bavail * s.bsize });
-  }
   return snapshot;
 }
 
@@ -66,7 +63,6 @@ export interface AlertWatch {
 /** Looks every `everyMs` and hands each new or resolved alert to `emit`. */
 export function startAlertWatch(options: {
   docker: Docker;
-  disks: string[];
   /** The served certificates (the app manager knows them); none looked at without. */
   certificates?: () => Promise<CertificateSnapshot[]>;
   /**
@@ -89,7 +85,7 @@ export function startAlertWatch(options: {
     return certificates.list;
   };
   const check = async () => {
-    const snapshot = await takeSnapshot(options.docker, options.disks);
+    const snapshot = await takeSnapshot(options.docker);
     if (options.certificates) snapshot.certificates = await readCertificates(options.certificates);
     const events = alertChanges(
       active,
@@ -98,14 +94,6 @@ export function startAlertWatch(options: {
     for (const e of events) await options.emit(e);
     return events;
   };
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    check()
-      .catch((error: Error) => options.onError?.(error))
-      .finally(() => (running = false));
-  }, options.everyMs ?? 30_000);
-  timer.unref();
-  return { check, stop: () => clearInterval(timer) };
+  const stop = runEvery(check, options.everyMs ?? 30_000, options.onError);
+  return { check, stop };
 }

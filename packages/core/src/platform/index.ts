@@ -13,6 +13,8 @@ export * from './push.js';
 export * from './join.js';
 export * from './registry-config.js';
 export * from './disk-usage.js';
+export * from './disk-space.js';
+export * from './disk-space-read.js';
 export * from './idle-services.js';
 export * from './shared-services.js';
 export * from './service-replicas.js';
