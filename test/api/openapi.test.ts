@@ -55,6 +55,7 @@ t.test('every route declares its params, body and responses; errors are problem+
     'GET /v1/server',
     'GET /v1/services',
     'GET /v1/platform/disk',
+    'POST /v1/services/settle',
     'GET /v1/apps/{name}/webhook',
     'PUT /v1/apps/{name}/webhook',
     'DELETE /v1/apps/{name}/webhook',

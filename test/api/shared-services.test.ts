@@ -45,3 +45,22 @@ t.test('the dashboard lists the shared services, idle ones named so', async (t) 
     /<code>mariadb<\/code><\/td><td>database <\/td><td><span class="state idle" title="stopped: no app needs it[^"]*">idle<\/span><\/td><td>none<\/td>/,
   );
 });
+
+t.test('POST /v1/services/settle stops what lingers now: admin only', async (t) => {
+  const { app, apps } = await testApp();
+  t.teardown(() => app.close());
+  apps.seed('shop');
+  let asked = 0;
+  apps.settleServices = async () => {
+    asked++;
+    return ['rabbitmq'];
+  };
+  const res = await app.inject({ method: 'POST', url: '/v1/services/settle', headers: admin });
+  t.equal(res.statusCode, 200, res.body);
+  t.same(res.json(), { stopped: ['rabbitmq'] });
+  t.equal((await app.inject({ method: 'POST', url: '/v1/services/settle' })).statusCode, 401, 'no token: 401');
+  const ci = await deployTokenHeaders(app, 'shop');
+  const token = await app.inject({ method: 'POST', url: '/v1/services/settle', headers: ci });
+  t.equal(token.statusCode, 403, "an app's deploy token may not stop the platform's services");
+  t.equal(asked, 1, 'only the admin got through');
+});

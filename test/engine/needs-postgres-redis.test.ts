@@ -271,8 +271,17 @@ const idleFile = () => JSON.parse(readFileSync(`${DATA}/state/services.json`, 'u
 t.test('postgres and redis run only while an app needs them, and keep their data when stopped', async (t) => {
   const pw = platformSecret('postgres-password');
   t.same(await probe(PG_MARK, { PW: pw, MODE: 'write' }), { rows: [{ note: 'kept' }] }, 'a row of the server itself');
-  // The last app of each kind goes: its service stops (the purge left no app's data in it).
+  // The last app of each kind goes: its service stops (the purge left no app's data in it),
+  // after the linger, or at once when asked to.
   for (const name of [PG[0], KV[0]]) await removeQuietly(name);
+  t.same(await serviceState('postgres'), { replicas: 1, running: 1 }, 'postgres lingers after its last app left');
+  const settled = await api('POST', '/v1/services/settle');
+  t.equal(settled.status, 200, JSON.stringify(settled.json));
+  const stopped = (settled.json as { stopped: string[] }).stopped;
+  t.ok(
+    ['postgres', 'redis'].every((s) => stopped.includes(s)),
+    `stopped when asked to: ${stopped.join(', ')}`,
+  );
   for (const service of ['postgres', 'redis']) {
     const state = await waitFor(`${service} to stop`, async () => {
       const s = await serviceState(service);

@@ -167,3 +167,37 @@ t.test('the shared services as the API shows them: state, needs, and the apps th
     { service: 'redis', needs: ['redis'], state: 'idle', apps: [] },
   ]);
 });
+
+t.test('with a linger, a service no app needs keeps running that long, then stops', async (t) => {
+  const { ctx, log } = await platform(t);
+  ctx.servicesLingerMs = 150;
+  const manager = new AppManager(ctx);
+  const lines: string[] = [];
+  await manager.remove('shop', { purge: true }, (l) => lines.push(l));
+  t.same(log, [], 'nothing stops with the removal');
+  t.match(lines.join('\n'), /shared services no app needs any more stop in \d+ min/);
+  await new Promise((r) => setTimeout(r, 300));
+  t.same(log, ['stop rabbitmq'], 'rabbitmq stops once the linger has passed; mariadb (blog) runs');
+});
+
+t.test('an app that needs the service again within the linger keeps it running', async (t) => {
+  const { ctx, log } = await platform(t);
+  ctx.servicesLingerMs = 150;
+  const manager = new AppManager(ctx);
+  await manager.remove('shop', { purge: true });
+  await manager.attachNeed('blog', 'messagebus');
+  await new Promise((r) => setTimeout(r, 300));
+  t.notOk(
+    log.includes('stop rabbitmq'),
+    `rabbitmq is needed by blog now: settle looks again and leaves it (${log.join(', ')})`,
+  );
+});
+
+t.test('settleServices stops at once what lingers', async (t) => {
+  const { ctx, log } = await platform(t);
+  ctx.servicesLingerMs = 60_000;
+  const manager = new AppManager(ctx);
+  await manager.remove('shop', { purge: true });
+  t.same(await manager.settleServices(), ['rabbitmq']);
+  t.same(log, ['stop rabbitmq']);
+});

@@ -906,6 +906,10 @@ export const SHARED_SCHEMAS = [
   Node,
 ] as const;
 
+export const SettleServicesReply = Type.Object({
+  stopped: Type.Array(Type.String(), { description: 'The services stopped now (mariadb, ...)' }),
+});
+
 export const SharedServicesReply = Type.Object({
   services: Type.Array(
     Type.Object({

@@ -68,7 +68,10 @@ const secretsDir =
 let apps: AppManager | undefined;
 let appsProblem: string | undefined;
 if (dataDir) {
-  apps = await openApps(dataDir).catch((error: Error) => {
+  // A shared service no app needs any more keeps running this long (default 10 minutes): an
+  // app removed and added again does not wait for MariaDB to start again.
+  const lingerSeconds = Number(process.env['MINICLOUD_SERVICES_LINGER_SECONDS'] ?? 600);
+  apps = await openApps(dataDir, { servicesLingerMs: Math.max(0, lingerSeconds) * 1000 }).catch((error: Error) => {
     appsProblem = error.message;
     return undefined;
   });

@@ -322,6 +322,11 @@ export class FakeApps implements Apps {
     return this.status(next);
   }
 
+  /** The fake's services are idle the moment no record needs them: nothing is left to stop. */
+  async settleServices(): Promise<string[]> {
+    return [];
+  }
+
   /** Each kind's service runs while a record needs it, and is idle otherwise. */
   async sharedServices(): Promise<SharedServiceStatus[]> {
     return NEED_KINDS.flatMap((kind) => {

@@ -38,6 +38,12 @@ export interface AppContext {
    */
   services?: SharedServices;
   /**
+   * How long a shared service no app needs any more keeps running before it is stopped: an app
+   * removed and added again (an operator fixing something, a redeploy from git) does not wait
+   * for MariaDB to start again. Absent or 0: stopped at once (a test's context).
+   */
+  servicesLingerMs?: number;
+  /**
    * Where the proxy reaches the apps' services, for its upstream blocks. Absent: the proxy
    * resolves every request through the swarm's DNS.
    */

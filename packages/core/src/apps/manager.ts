@@ -411,11 +411,9 @@ export class AppManager implements Apps {
     return this.demand.status();
   }
 
-  /** settleServices() after a change: a failure never fails the change, the service just keeps running. */
+  /** Settles the shared services after a change, at once or after the linger (ServiceDemand.settleSoon). */
   private async settleAfter(progress: Progress): Promise<void> {
-    await this.demand.settle(progress).catch((error: Error) => {
-      progress(`shared services not checked: ${error.message}`);
-    });
+    await this.demand.settleSoon(progress);
   }
 
   async restart(name: string, options: { runner?: string } = {}, progress: Progress = quiet): Promise<AppStatus> {

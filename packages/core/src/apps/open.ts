@@ -28,6 +28,8 @@ export interface OpenAppsOptions {
   postgresHost?: string;
   redisHost?: string;
   deployTimeoutMs?: number;
+  /** How long a shared service no app needs keeps running (AppContext.servicesLingerMs). */
+  servicesLingerMs?: number;
 }
 
 async function secret(path: string): Promise<Sensitive<string>> {
@@ -86,6 +88,7 @@ export async function openAppContext(dataDir: string, options: OpenAppsOptions =
       : {}),
     storage: new LocalStorageAdmin({ docker, storageDir: layout.storageDir }),
     services: new SwarmSharedServices({ docker, stateFile: layout.servicesStateFile }),
+    ...(options.servicesLingerMs ? { servicesLingerMs: options.servicesLingerMs } : {}),
     proxy: new NginxProxyController({
       docker,
       proxyDir: layout.proxyDir,

@@ -18,6 +18,7 @@ export function servicesOf(needs: readonly NeedName[]): string[] {
 export class ServiceDemand {
   #queue: Promise<unknown> = Promise.resolve();
   readonly #claims = new Map<string, number>();
+  #lingering: NodeJS.Timeout | undefined;
 
   constructor(private readonly ctx: AppContext) {}
 
@@ -64,6 +65,29 @@ export class ServiceDemand {
       }
       return stopped;
     });
+  }
+
+  /**
+   * settle() after a change that may leave a service unneeded (a removal, a detach, a failed
+   * add): at once, or, with a linger (AppContext.servicesLingerMs), once that long has passed
+   * since the last such change. settle() looks again then, so a service an app came to need
+   * meanwhile keeps running. The timer does not hold the process open; a restart forgets it
+   * (the service then stops at the next removal). Failures are said, never thrown: the
+   * change that asked is done either way, and the service just keeps running.
+   */
+  async settleSoon(progress: Progress = quiet): Promise<void> {
+    const linger = this.ctx.servicesLingerMs ?? 0;
+    const said = (error: Error) => progress(`shared services not checked: ${error.message}`);
+    if (linger <= 0) {
+      await this.settle(progress).catch(said);
+      return;
+    }
+    clearTimeout(this.#lingering);
+    this.#lingering = setTimeout(() => void this.settle().catch(() => undefined), linger);
+    this.#lingering.unref();
+    progress(
+      `shared services no app needs any more stop in ${Math.round(linger / 60_000)} min (unless an app needs them again)`,
+    );
   }
 
   /** Each shared service's state and the apps that need it. */

@@ -170,4 +170,6 @@ export interface Apps {
   detachNeed(name: string, need: NeedName, options?: { purge?: boolean }, progress?: Progress): Promise<AppStatus>;
   /** The need kinds' shared services: which run, which are idle, and who needs them. */
   sharedServices?(): Promise<SharedServiceStatus[]>;
+  /** Stops now the shared services no app needs and that hold no app's data; resolves those stopped. */
+  settleServices?(progress?: Progress): Promise<string[]>;
 }
