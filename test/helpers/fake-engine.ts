@@ -31,6 +31,8 @@ export class FakeEngine {
   readonly images = new Map<string, string>();
   readonly services = new Map<string, Service>();
   readonly networks = new Map<string, { Id: string; Name: string; Labels: Record<string, string> }>();
+  /** Named volumes: name -> labels (a deploy makes its stack's; a test may put others). */
+  readonly volumes = new Map<string, Record<string, string>>();
   /** The next update of a service's tasks fails its healthcheck and is rolled back. */
   rollBackNext = false;
   #ids = 0;
@@ -100,9 +102,24 @@ export class FakeEngine {
         [...this.networks.values()].filter((n) => labelled(options?.filters, n.Labels)),
       listSecrets: async () => [],
       listConfigs: async () => [],
-      listVolumes: async () => ({ Volumes: [] }),
-      listTasks: async (options: { filters: { service: string[] } }) =>
-        this.tasks(this.service(options.filters.service[0]!)),
+      listVolumes: async (options?: { filters?: unknown }) => ({
+        Volumes: [...this.volumes]
+          .filter(([, labels]) => labelled(options?.filters, labels))
+          .map(([Name, Labels]) => ({ Name, Labels })),
+      }),
+      createVolume: async (spec: { Name: string; Labels?: Record<string, string> }) => {
+        this.volumes.set(spec.Name, spec.Labels ?? {});
+      },
+      getVolume: (name: string) => ({
+        remove: async () => {
+          if (!this.volumes.delete(name)) throw notFound(`volume ${name}`);
+        },
+      }),
+      // By service; a list by label (is anything of a removed stack left?) finds none: tasks go with their service.
+      listTasks: async (options: { filters: { service?: string[] } }) => {
+        const service = options.filters.service?.[0];
+        return service === undefined ? [] : this.tasks(this.service(service));
+      },
       createNetwork: async (spec: { Name: string; Labels?: Record<string, string> }) => {
         this.networks.set(spec.Name, { Id: this.id(), Name: spec.Name, Labels: spec.Labels ?? {} });
       },
