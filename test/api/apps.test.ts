@@ -195,7 +195,7 @@ t.test('PATCH /v1/apps/{name} updates as a job; 404 unknown; 400 empty or bad bo
   const empty = await app.inject({ method: 'PATCH', url: '/v1/apps/web', headers: admin, payload: {} });
   t.equal(empty.statusCode, 400);
   t.same(empty.json().errors, [
-    { field: 'body', message: 'must change at least one of image, env, replicas, runnerReplicas, followTag' },
+    { field: 'body', message: 'must change at least one of image, compose, env, replicas, runnerReplicas, followTag' },
   ]);
   const bad = await app.inject({ method: 'PATCH', url: '/v1/apps/web', headers: admin, payload: { replicas: -1 } });
   t.equal(bad.statusCode, 400);
@@ -357,4 +357,59 @@ t.test('without an app lifecycle the app routes answer 503 MC_UNAVAILABLE', asyn
     const r = await bare.inject({ method: 'GET', url, headers: { authorization: 'Bearer x' } });
     t.equal(r.statusCode, 503, url);
   }
+});
+
+t.test('POST /v1/apps with compose: the file instead of an image, exactly one of them, checked at once', async (t) => {
+  const { app, apps } = await testApp();
+  t.teardown(() => app.close());
+  const compose =
+    'services:\n  front:\n    image: registry.example.com/team/front:1\n' +
+    'x-minicloud:\n  expose: [{service: front, proto: http, port: 8080}]\n  domains: [front.example.org]\n';
+  const post = (payload: object) => app.inject({ method: 'POST', url: '/v1/apps?wait=true', headers: admin, payload });
+  const ok = await post({ name: 'front', compose });
+  t.equal(ok.statusCode, 201);
+  t.match(ok.json(), {
+    name: 'front',
+    image: 'registry.example.com/team/front:1',
+    source: { kind: 'compose', routedService: 'front', volumes: [] },
+    domains: ['front.minicloud.localhost', 'front.example.org'],
+    manifest: { expose: [{ proto: 'http', port: 8080 }] },
+  });
+
+  const both = await post({ name: 'x', compose, image: HELLO });
+  t.equal(both.statusCode, 400);
+  t.match(both.json(), { code: 'MC_BAD_REQUEST', errors: [{ field: 'body.compose', message: /exactly one/ }] });
+  const neither = await post({ name: 'x' });
+  t.equal(neither.statusCode, 400);
+  t.match(neither.json(), { code: 'MC_BAD_REQUEST', errors: [{ field: 'body.image', message: /exactly one/ }] });
+  const unnamed = await post({ compose });
+  t.equal(unnamed.statusCode, 400);
+  t.match(unnamed.json(), { errors: [{ field: 'body.name', message: /required with compose/ }] });
+  const bad = await post({ name: 'x', compose: 'services:\n  web:\n    image: nginx\n    privileged: true\n' });
+  t.equal(bad.statusCode, 400);
+  t.match(bad.json(), { code: 'MC_COMPOSE_INVALID', errors: [{ field: 'services.web.privileged' }] });
+  const clash = await post({ name: 'other', compose });
+  t.equal(clash.statusCode, 409, 'x-minicloud.domains clash as any domain');
+  t.match(clash.json(), { code: 'MC_DOMAIN_TAKEN' });
+  t.same(apps.calls, ['add compose front', 'add compose other'], 'no job for a body refused at once');
+
+  const image = await app.inject({
+    method: 'PATCH',
+    url: '/v1/apps/front',
+    headers: admin,
+    payload: { image: 'registry.example.com/team/front:2' },
+  });
+  t.equal(image.statusCode, 400);
+  t.match(image.json(), { errors: [{ field: 'body.image', message: /give compose/ }] });
+  apps.seed('hello', HELLO);
+  const onImageApp = await app.inject({ method: 'PATCH', url: '/v1/apps/hello', headers: admin, payload: { compose } });
+  t.equal(onImageApp.statusCode, 400);
+  t.match(onImageApp.json(), { errors: [{ field: 'body.compose', message: /give image/ }] });
+  const updated = await app.inject({
+    method: 'PATCH',
+    url: '/v1/apps/front?wait=true',
+    headers: admin,
+    payload: { compose: compose.replace('front:1', 'front:2') },
+  });
+  t.equal(updated.statusCode, 200);
 });

@@ -27,6 +27,8 @@ export interface FakeEdges {
   certificates: Set<string>;
   /** The apps the proxy routes, after each apply. */
   routed: string[][];
+  /** The routes themselves (app, upstream service, port), after each apply. */
+  routes: ProxyRoute[][];
   /** Needs whose drop throws, as the real adapter would when its server fails. */
   fail: Set<NeedName>;
 }
@@ -44,6 +46,7 @@ export function fakeAppContext(dataDir: string): FakeEdges {
   const needs = new Map<string, Set<NeedName>>();
   const certificates = new Set<string>();
   const routed: string[][] = [];
+  const routes: ProxyRoute[][] = [];
   const fail = new Set<NeedName>();
   const of = (app: string) => needs.get(app) ?? needs.set(app, new Set()).get(app)!;
   const admin = (need: NeedName) => ({
@@ -105,13 +108,14 @@ export function fakeAppContext(dataDir: string): FakeEdges {
     redis,
     storage: admin('storage') as unknown as StorageAdmin,
     proxy: {
-      apply: async (routes: readonly ProxyRoute[]) => {
-        routed.push(routes.map((r) => r.app));
+      apply: async (applied: readonly ProxyRoute[]) => {
+        routed.push(applied.map((r) => r.app));
+        routes.push([...applied]);
       },
     },
     registryAuth: [],
     reservedDomains: ['admin.example.com'],
     deployTimeoutMs: 5_000,
   } as unknown as AppContext;
-  return { ctx, engine, store, dataDir, needs, certificates, routed, fail };
+  return { ctx, engine, store, dataDir, needs, certificates, routed, routes, fail };
 }

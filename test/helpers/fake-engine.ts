@@ -31,6 +31,8 @@ export class FakeEngine {
   readonly images = new Map<string, string>();
   readonly services = new Map<string, Service>();
   readonly networks = new Map<string, { Id: string; Name: string; Labels: Record<string, string> }>();
+  /** Named volumes: name -> labels (a deploy makes its stack's; a test may put others). */
+  readonly volumes = new Map<string, Record<string, string>>();
   /** The next update of a service's tasks fails its healthcheck and is rolled back. */
   rollBackNext = false;
   #ids = 0;
@@ -100,7 +102,19 @@ export class FakeEngine {
         [...this.networks.values()].filter((n) => labelled(options?.filters, n.Labels)),
       listSecrets: async () => [],
       listConfigs: async () => [],
-      listVolumes: async () => ({ Volumes: [] }),
+      listVolumes: async (options?: { filters?: unknown }) => ({
+        Volumes: [...this.volumes]
+          .filter(([, labels]) => labelled(options?.filters, labels))
+          .map(([Name, Labels]) => ({ Name, Labels })),
+      }),
+      createVolume: async (spec: { Name: string; Labels?: Record<string, string> }) => {
+        this.volumes.set(spec.Name, spec.Labels ?? {});
+      },
+      getVolume: (name: string) => ({
+        remove: async () => {
+          if (!this.volumes.delete(name)) throw notFound(`volume ${name}`);
+        },
+      }),
       // By service (stack status), or by the stack's label (what removeStack waits to go).
       listTasks: async (options: { filters: { service?: string[]; label?: string[] } }) =>
         options.filters.service

@@ -219,12 +219,23 @@ const Placement = Type.Optional(
   Type.Array(PlacementTrouble, { description: 'Lost nodes the app needs; absent when none' }),
 );
 
+/** Where a compose app's stack comes from; absent for an app from an image. */
+const AppSource = Type.Object(
+  {
+    kind: Type.Literal('compose'),
+    routedService: Type.Optional(Type.String({ description: 'The service the proxy routes to (x-minicloud.expose)' })),
+    volumes: Type.Array(Type.String(), { description: "The file's named volumes (`<app>_<volume>` on the nodes)" }),
+  },
+  { description: 'The app was added from a compose file, kept beside its record' },
+);
+
 export const AppStatus = Type.Object(
   {
     name: Type.String(),
     state: AppState,
     removal: Type.Optional(AppRemoval),
-    image: Type.String(),
+    image: Type.String({ description: "The image; a compose app's routed (or first) service's" }),
+    source: Type.Optional(AppSource),
     domains: Type.Array(Type.String()),
     envKeys: Type.Array(Type.String(), {
       description: "Names of the operator's env variables; their values are secrets and never shown",
@@ -281,21 +292,35 @@ const KeptDataFields = {
   ),
 };
 
+/** An app's compose file as text (issue 17), as a stack's is (POST /v1/stacks). */
+const AppComposeText = Type.String({
+  minLength: 1,
+  maxLength: 1048576,
+  description: "A compose file as YAML text; its x-minicloud says what an image's manifest says",
+});
+
 export const AddAppBody = Type.Object(
   {
-    image: ImageRef,
+    image: Type.Optional(ImageRef),
+    compose: Type.Optional(AppComposeText),
     name: Type.Optional(AppName),
     domains: Type.Optional(Type.Array(Hostname, { uniqueItems: true, maxItems: 50 })),
     env: Type.Optional(Type.Record(EnvName, EnvValueSchema, ENV_MAP_OPTIONS)),
     replicas: Type.Optional(Replicas),
     ...KeptDataFields,
   },
-  { additionalProperties: false, description: 'Add an app from an image; its manifest says the rest' },
+  {
+    additionalProperties: false,
+    description:
+      'Add an app from an image (its manifest says the rest) or from a compose file (`compose`, with `name`): ' +
+      'exactly one of image and compose',
+  },
 );
 
 export const UpdateAppBody = Type.Object(
   {
     image: Type.Optional(ImageRef),
+    compose: Type.Optional(AppComposeText),
     env: Type.Optional(
       Type.Record(
         EnvName,
@@ -332,7 +357,7 @@ export const UpdateAppBody = Type.Object(
   {
     additionalProperties: false,
     minProperties: 1,
-    'x-rule': 'must change at least one of image, env, replicas, runnerReplicas, followTag',
+    'x-rule': 'must change at least one of image, compose, env, replicas, runnerReplicas, followTag',
   },
 );
 

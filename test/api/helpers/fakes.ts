@@ -1,5 +1,7 @@
 import { Duplex } from 'node:stream';
 import {
+  checkAddOrigin,
+  composeRecordFields,
   NEED_KINDS,
   NEED_NAMES,
   addRetryHint,
@@ -162,16 +164,26 @@ export class FakeApps implements Apps {
     return this.status(record);
   }
 
+  /** What core takes from the origin: a compose file's fields, or the image's manifest. */
+  private origin(input: AddAppInput): Pick<AppRecord, 'image' | 'manifest' | 'source'> & { extra: string[] } {
+    const app = checkAddOrigin(input);
+    if (app) return { ...composeRecordFields(app, input.name!), extra: app.domains };
+    const image = input.image!;
+    const manifest = this.images[image] ?? this.images[image.replace(/:[^:/]+$/, '')];
+    if (!manifest) throw new MinicloudError('MC_MANIFEST_NOT_FOUND', `image ${image} has no cloud manifest`);
+    return { image, manifest: { ...manifest, name: input.name ?? manifest.name }, extra: [] };
+  }
+
   async add(input: AddAppInput, progress?: Progress): Promise<AppStatus> {
-    this.calls.push(`add ${input.image}`);
-    await this.step(progress, `reading the manifest of ${input.image}`);
-    const manifest = this.images[input.image] ?? this.images[input.image.replace(/:[^:/]+$/, '')];
-    if (!manifest) throw new MinicloudError('MC_MANIFEST_NOT_FOUND', `image ${input.image} has no cloud manifest`);
-    const name = input.name ?? manifest.name;
+    this.calls.push(`add ${input.image ?? `compose ${input.name}`}`);
+    if (input.image !== undefined) await this.step(progress, `reading the manifest of ${input.image}`);
+    const { extra, ...fields } = this.origin(input);
+    const manifest = fields.manifest;
+    const name = manifest.name;
     const before = this.records.get(name);
     if (before?.state === 'removing') throw removingError(before);
     if (before) throw new MinicloudError('MC_APP_EXISTS', `an app named ${name} exists already`);
-    const domains = [`${name}.${this.baseDomain}`, ...(input.domains ?? [])];
+    const domains = [...new Set([`${name}.${this.baseDomain}`, ...extra, ...(input.domains ?? [])])];
     for (const d of domains) {
       const owner = this.domainOwner(d);
       if (owner)
@@ -187,12 +199,11 @@ export class FakeApps implements Apps {
     const record: AppRecord = {
       name,
       state: 'active',
-      image: input.image,
+      ...fields,
       domains,
       envKeys: Object.keys(input.env ?? {}).sort(),
       replicas: input.replicas ?? 1,
       needs: [...manifest.needs],
-      manifest: { ...manifest, name },
       createdAt: now,
       updatedAt: now,
     };

@@ -1,5 +1,13 @@
 import { Type } from '@sinclair/typebox';
-import { assertNotRemoving, checkKeptDataChoice, type AppStatus as AppStatusValue } from '@minicloud/core';
+import {
+  assertNotRemoving,
+  checkKeptDataChoice,
+  checkAddOrigin,
+  checkUpdateOrigin,
+  MinicloudError,
+  readComposeApp,
+  type AppStatus as AppStatusValue,
+} from '@minicloud/core';
 import { port, type Api, type ApiContext } from '../context.js';
 import {
   AddAppBody,
@@ -47,6 +55,21 @@ export function summarize(a: AppStatusValue) {
   };
 }
 
+/**
+ * Core's checks of which fields go together, answered as the route schema's own 400s are
+ * (MC_BAD_REQUEST naming `body.<field>`): "exactly one of image and compose" is a rule of the
+ * body that JSON Schema would state only as an unreadable oneOf.
+ */
+function asBodyError(check: () => unknown): void {
+  try {
+    check();
+  } catch (error) {
+    if (!(error instanceof MinicloudError && error.code === 'MC_SETTINGS_INVALID')) throw error;
+    const details = error.details.map((d) => ({ ...d, path: `body.${d.path}` }));
+    throw new MinicloudError('MC_BAD_REQUEST', error.message, details);
+  }
+}
+
 export function appRoutes(app: Api, ctx: ApiContext): void {
   const apps = () => port(ctx.apps, 'the app lifecycle');
   /** 409 now, rather than in the job, for an app whose removal has not finished. */
@@ -73,9 +96,11 @@ export function appRoutes(app: Api, ctx: ApiContext): void {
     '/v1/apps',
     {
       schema: {
-        summary: 'Add an app from an image (a job: deploys it with what its manifest needs)',
+        summary: 'Add an app from an image or a compose file (a job: deploys it with what it needs)',
         description:
           'Reads the cloud manifest from the image, provisions its needs, deploys its stack and routes its domains. ' +
+          'With `compose` (the text of a compose file, and `name`) instead of `image`, its `x-minicloud` says what ' +
+          'a manifest says; the file is checked at once (400 `MC_COMPOSE_INVALID` naming each path). ' +
           'Answers 202 with the job at once, or with `?wait=true` 201 with the app once it runs. ' +
           'Data an earlier app of the name left (its database, vhost or storage) fails the add with ' +
           '`MC_APP_DATA_EXISTS` unless `adopt` (take it over) or `purgeOld` (drop it first) is given; ' +
@@ -90,8 +115,11 @@ export function appRoutes(app: Api, ctx: ApiContext): void {
       const lifecycle = apps();
       const input = request.body;
       checkKeptDataChoice(input);
+      // A compose app's file and name are checked now (400), not in the job.
+      asBodyError(() => checkAddOrigin(input));
       if (input.name !== undefined) await refuseIfRemoving(input.name);
-      const job = ctx.jobs.start('app.add', input.name ?? input.image, (progress) => lifecycle.add(input, progress));
+      const label = input.name ?? input.image ?? 'compose';
+      const job = ctx.jobs.start('app.add', label, (progress) => lifecycle.add(input, progress));
       return answerJob(ctx, reply, job, request.query.wait, { status: 201 });
     },
   );
@@ -114,8 +142,11 @@ export function appRoutes(app: Api, ctx: ApiContext): void {
     '/v1/apps/:name',
     {
       schema: {
-        summary: 'Update an app: a new image, env or replicas (a job; deploy tokens of the app may call it)',
-        description: 'A new version that fails its healthcheck is rolled back by the swarm: see `rolledBack`.',
+        summary: 'Update an app: a new image or compose file, env or replicas (a job; deploy tokens may call it)',
+        description:
+          'A new version that fails its healthcheck is rolled back by the swarm: see `rolledBack`. ' +
+          'An app added from a compose file is updated with `compose` (its new file), one added from an image ' +
+          'with `image`.',
         tags: TAGS,
         params: NameParams,
         querystring: WaitQuery,
@@ -127,8 +158,11 @@ export function appRoutes(app: Api, ctx: ApiContext): void {
     async (request, reply) => {
       const lifecycle = apps();
       const { name } = request.params;
-      assertNotRemoving(await lifecycle.show(name)); // 404 or 409 now rather than in the job
+      const current = await lifecycle.show(name);
+      assertNotRemoving(current); // 404 or 409 now rather than in the job
       const input = request.body;
+      asBodyError(() => checkUpdateOrigin(current, input));
+      if (input.compose !== undefined) readComposeApp(input.compose);
       const job = ctx.jobs.start('app.update', name, (progress) => lifecycle.update(name, input, progress));
       return answerJob(ctx, reply, job, request.query.wait, { status: 200 });
     },

@@ -207,9 +207,13 @@ export function registerApp(program: Command, io: Io, setExit: (code: number) =>
 
   app
     .command('add')
-    .description('add an app from an image: reads its manifest, provisions what it needs, deploys it')
-    .argument('[name]', "the app's name (default: the manifest's)")
-    .requiredOption('--image <image>', 'image reference, e.g. registry.example.com:5443/team/app:1.0')
+    .description(
+      'add an app from an image (reads its manifest) or a compose file (its x-minicloud): provisions what it ' +
+        'needs, deploys it',
+    )
+    .argument('[name]', "the app's name (default: the manifest's; required with --compose)")
+    .option('--image <image>', 'image reference, e.g. registry.example.com:5443/team/app:1.0')
+    .option('--compose <file>', 'a compose file instead of an image (see "Apps from a compose file")')
     .option('--domain <domain>', 'an extra domain (repeatable)', collect, [])
     .option('--env <KEY=value>', 'an environment variable (repeatable)', collect, [])
     .option('--replicas <n>', 'replicas of the web service', integer)
@@ -221,7 +225,8 @@ export function registerApp(program: Command, io: Io, setExit: (code: number) =>
       async (
         name: string | undefined,
         flags: {
-          image: string;
+          image?: string;
+          compose?: string;
           domain: string[];
           env: string[];
           replicas?: number;
@@ -233,9 +238,11 @@ export function registerApp(program: Command, io: Io, setExit: (code: number) =>
         cmd: Command,
       ) => {
         if (flags.adopt && flags.purgeOld) throw new Error('give --adopt or --purge-old, not both');
-        const image = flags.image;
+        if (Boolean(flags.image) === Boolean(flags.compose)) throw new Error('give --image or --compose (one of them)');
+        if (flags.compose && !name) throw new Error('give the app a name: a compose file does not name its app');
         const body = {
-          image,
+          ...(flags.image ? { image: flags.image } : {}),
+          ...(flags.compose ? { compose: await readFile(flags.compose, 'utf8') } : {}),
           ...(name ? { name } : {}),
           ...(flags.domain.length > 0 ? { domains: flags.domain } : {}),
           ...(flags.env.length > 0 ? { env: envPairs(flags.env, false) } : {}),
@@ -252,9 +259,12 @@ export function registerApp(program: Command, io: Io, setExit: (code: number) =>
 
   app
     .command('update')
-    .description('deploy a new image, env or replica count (rolled back if the new version fails its healthcheck)')
+    .description(
+      'deploy a new image or compose file, env or replica count (rolled back if the new version fails its healthcheck)',
+    )
     .argument('<name>', 'app name')
     .option('--image <image>', 'a new image reference')
+    .option('--compose <file>', "a compose app's new file (replaces the one it has)")
     .option('--env <KEY=value>', 'set (KEY=value) or remove (KEY=) a variable (repeatable)', collect, [])
     .option('--replicas <n>', 'replicas of the web service', integer)
     .option('--follow-tag', "roll out every push of the image's tag to the platform's registry (push to deploy)")
@@ -266,6 +276,7 @@ export function registerApp(program: Command, io: Io, setExit: (code: number) =>
         name: string,
         flags: {
           image?: string;
+          compose?: string;
           env: string[];
           replicas?: number;
           followTag?: boolean;
@@ -276,6 +287,7 @@ export function registerApp(program: Command, io: Io, setExit: (code: number) =>
       ) => {
         const body = {
           ...(flags.image ? { image: flags.image } : {}),
+          ...(flags.compose ? { compose: await readFile(flags.compose, 'utf8') } : {}),
           ...(flags.env.length > 0 ? { env: envPairs(flags.env, true) } : {}),
           ...(flags.replicas !== undefined ? { replicas: flags.replicas } : {}),
           ...(flags.followTag !== undefined ? { followTag: flags.followTag } : {}),

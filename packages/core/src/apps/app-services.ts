@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import { MinicloudError } from '../errors.js';
+import { LABELS } from '../labels.js';
 import { listStackServices } from '../stack/status.js';
 
 // The services an app runs (`web` and its runners), or the one a `--runner` names: what logs,
@@ -11,11 +12,20 @@ export interface AppService {
   short: string;
   /** The service's memory limit, when it has one (`resources.memory` of the manifest). */
   memoryLimitBytes?: number;
+  /**
+   * The service the proxy routes to (its `minicloud.role` label says web): a manifest app's
+   * `web`, a compose app's routed service whatever its name.
+   */
+  routed?: boolean;
 }
 
 interface ServiceRow {
   ID: string;
-  Spec?: { Name?: string; TaskTemplate?: { Resources?: { Limits?: { MemoryBytes?: number } } } };
+  Spec?: {
+    Name?: string;
+    Labels?: Record<string, string>;
+    TaskTemplate?: { Resources?: { Limits?: { MemoryBytes?: number } } };
+  };
 }
 
 export async function appServices(docker: Docker, app: string, runner: string | undefined): Promise<AppService[]> {
@@ -26,6 +36,7 @@ export async function appServices(docker: Docker, app: string, runner: string | 
       id: r.ID,
       short: (r.Spec?.Name ?? r.ID).slice(app.length + 1),
       ...(limit ? { memoryLimitBytes: limit } : {}),
+      ...(r.Spec?.Labels?.[LABELS.role] === 'web' ? { routed: true } : {}),
     };
   });
   if (runner === undefined) return all;

@@ -77,7 +77,8 @@ export async function execTarget(
   }
   const runner = named?.service ?? options.runner;
   const all = await appServices(docker, app, runner);
-  const service = runner === undefined ? (all.find((s) => s.short === 'web') ?? all[0]) : all[0];
+  // By default the routed service: `web`, or a compose app's routed one (its role label says so).
+  const service = runner === undefined ? (all.find((s) => s.short === 'web' || s.routed) ?? all[0]) : all[0];
   if (!service) throw new MinicloudError('MC_TASK_NOT_RUNNING', `app ${app} runs no service`);
   const tasks = (await docker.listTasks({
     filters: { service: [service.id], 'desired-state': ['running'] },

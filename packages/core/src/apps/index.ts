@@ -25,3 +25,6 @@ export * from './stats-figures.js';
 export * from './stats.js';
 export * from './stats-history.js';
 export * from './service-demand.js';
+export { checkAddOrigin, checkUpdateOrigin } from './add-origin.js';
+export { composeRecordFields, readComposeApp, routedServiceOf } from './compose-stack.js';
+export { appVolumeNames } from './volumes.js';

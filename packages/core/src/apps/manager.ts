@@ -18,6 +18,10 @@ import type { AppContext } from './context.js';
 import { wrapEnv, type AppSecrets } from './store.js';
 import type { StackInputs } from '../stack/types.js';
 import { appEnvFile, compileApp } from './app-stack.js';
+import { addOrigin, checkUpdateOrigin, type AddOrigin } from './add-origin.js';
+import { compileComposeRecord, composeRecordFields, readComposeApp, routedServiceOf } from './compose-stack.js';
+import { removeVolume } from './volumes.js';
+import type { ComposeApp } from '../compose-app/index.js';
 import { moveLegacyEnv } from './env-migration.js';
 import type { CertificateFiles, RepairedDatabaseGrant } from './ports.js';
 import { domainCertificateStatus, type DomainCertificateStatus } from '../acme/status.js';
@@ -98,24 +102,22 @@ export class AppManager implements Apps {
 
   async add(input: AddAppInput, progress: Progress = quiet): Promise<AppStatus> {
     const { docker, store } = this.ctx;
-    progress(`reading the manifest of ${input.image}`);
-    const read = await readImageManifest(docker, input.image, this.registryAuthFor(input.image));
-    const name = input.name ?? read.manifest.name;
+    const origin = await addOrigin(docker, input, (image) => this.registryAuthFor(image), progress);
+    const name = origin.name;
     const now = new Date().toISOString();
     const record: AppRecord = {
       name,
       state: 'active',
-      image: input.image,
+      ...origin.fields,
       domains: [],
       envKeys: Object.keys(input.env ?? {}).sort(),
       replicas: input.replicas ?? 1,
-      needs: [...read.manifest.needs],
-      manifest: read.manifest,
+      needs: [...origin.fields.manifest.needs],
       createdAt: now,
       updatedAt: now,
     };
     // Compiling checks the name, domains, env and replicas before anything is created.
-    const stack = this.compile(record, input.domains ?? []);
+    const stack = await this.compile(record, input.domains ?? [], origin.app);
     const env = wrapEnv(input.env ?? {});
     checkEnvFile(env);
     record.domains = stack.domains;
@@ -137,7 +139,7 @@ export class AppManager implements Apps {
     const undo = new Undo();
     try {
       await this.demand.using(record.needs, progress, () =>
-        this.create(name, record, stack, plan, env, read, undo, progress),
+        this.create(name, record, stack, plan, env, origin.files, undo, progress),
       );
     } catch (error) {
       progress(`failed; undoing what was created`);
@@ -156,7 +158,7 @@ export class AppManager implements Apps {
     stack: CompiledStack,
     plan: KeptDataPlan,
     env: Record<string, Sensitive<string>>,
-    read: Awaited<ReturnType<typeof readImageManifest>>,
+    files: AddOrigin['files'],
     undo: Undo,
     progress: Progress,
   ): Promise<void> {
@@ -164,8 +166,10 @@ export class AppManager implements Apps {
     // The record first, marked as an add under way, before anything is made: if the API dies
     // from here on, its next start finds the mark and rolls the add back, so nothing the add
     // made (a database, a user, a vhost, a stack, a route) is left without an app.
-    const files = { stackYaml: stack.yaml, manifest: { text: read.text, file: read.file } };
-    await store.write({ ...record, adding: { startedAt: record.createdAt, adopted: [...plan.adopt] } }, files);
+    await store.write(
+      { ...record, adding: { startedAt: record.createdAt, adopted: [...plan.adopt] } },
+      { stackYaml: stack.yaml, ...files },
+    );
     // Undone last (undo goes newest first): the record goes, then the proxy forgets the app.
     undo.push(async () => {
       await store.remove(name);
@@ -272,8 +276,13 @@ export class AppManager implements Apps {
     const { record: before, legacyEnv } = await store.readStored(name);
     assertNotRemoving(before);
     const secretsBefore = await store.readSecrets(name);
+    checkUpdateOrigin(before, input);
     let manifest = before.manifest;
     let read: Awaited<ReturnType<typeof readImageManifest>> | undefined;
+    // A compose app's new file decides its images, ports and needs as a new image's manifest does.
+    const app = input.compose !== undefined ? readComposeApp(input.compose) : undefined;
+    const fromFile = app ? composeRecordFields(app, name) : undefined;
+    if (fromFile) manifest = fromFile.manifest;
     if (input.image !== undefined && input.image !== before.image) {
       progress(`reading the manifest of ${input.image}`);
       read = await readImageManifest(this.ctx.docker, input.image, this.registryAuthFor(input.image));
@@ -291,6 +300,7 @@ export class AppManager implements Apps {
     const record: AppRecord = {
       ...before,
       image: input.image ?? before.image,
+      ...fromFile,
       envKeys: Object.keys(env).sort(),
       replicas: input.replicas ?? before.replicas,
       needs,
@@ -302,6 +312,10 @@ export class AppManager implements Apps {
     const followTag = input.followTag ?? before.followTag;
     if (followTag) {
       const registry = this.ctx.registryAddr;
+      if (record.source?.kind === 'compose')
+        throw new MinicloudError('MC_SETTINGS_INVALID', `app ${name} names its images in its compose file`, [
+          { path: 'followTag', message: 'is for apps added from an image; update a compose app with its file' },
+        ]);
       if (!registry || !followableImage(record.image, registry))
         throw new MinicloudError('MC_SETTINGS_INVALID', `${record.image} is not a tag of the platform's registry`, [
           {
@@ -312,7 +326,11 @@ export class AppManager implements Apps {
       record.followTag = true;
     } else delete record.followTag;
     // Following is a setting of the app: changing only it redeploys nothing new (same stack).
-    const stack = this.compile(record, before.domains);
+    const stack = await this.compile(record, before.domains, app);
+    // A new file may add domains (x-minicloud.domains): checked as any added domain is.
+    const newDomains = stack.domains.filter((d) => !before.domains.includes(d));
+    await this.checkDomainsFree(name, newDomains);
+    record.domains = stack.domains;
     let secrets = secretsBefore;
     const added = needs.filter((n) => !before.needs.includes(n));
     if (added.length > 0) {
@@ -351,7 +369,10 @@ export class AppManager implements Apps {
     await store.write(record, {
       stackYaml: stack.yaml,
       ...(read ? { manifest: { text: read.text, file: read.file } } : {}),
+      ...(input.compose !== undefined ? { compose: input.compose } : {}),
     });
+    // A new file (or manifest) may route other domains, another port or service.
+    if (routeKey(record) !== routeKey(before)) await this.route();
     return { app: await this.show(name), rolledBack: false };
   }
 
@@ -386,6 +407,7 @@ export class AppManager implements Apps {
           dropNeed: (need) => this.dropNeed(name, need),
           removeCertificate: (domain) => this.ctx.certificates.remove(domain),
           removeSecrets: () => store.removeSecrets(name),
+          removeVolume: (volume) => removeVolume(docker, volume),
           progress,
         })),
       );
@@ -498,7 +520,7 @@ export class AppManager implements Apps {
     const plan = keptDataPlan(name, await this.existingData(name, [need]), choice, attachRetryHint(name, need));
     const needs = NEED_NAMES.filter((n) => n === need || record.needs.includes(n));
     const next: AppRecord = { ...record, needs, updatedAt: new Date().toISOString() };
-    const stack = this.compile(next, record.domains);
+    const stack = await this.compile(next, record.domains);
     const undo = new Undo();
     try {
       await this.demand.using([need], progress, async () => {
@@ -532,7 +554,7 @@ export class AppManager implements Apps {
     }
     const needs = record.needs.filter((n) => n !== need);
     const next: AppRecord = { ...record, needs, updatedAt: new Date().toISOString() };
-    const stack = this.compile(next, record.domains);
+    const stack = await this.compile(next, record.domains);
     const secrets = await store.readSecrets(name);
     const kept: AppSecrets = { ...secrets };
     delete kept[need];
@@ -547,8 +569,11 @@ export class AppManager implements Apps {
 
   // --- steps -------------------------------------------------------------------------
 
-  private compile(record: AppRecord, domains: string[]): CompiledStack {
-    return compileApp(this.ctx, record, domains);
+  /** A compose app's from its file (read from the store unless given), a manifest app's from its manifest. */
+  private async compile(record: AppRecord, domains: string[], app?: ComposeApp): Promise<CompiledStack> {
+    if (record.source?.kind !== 'compose') return compileApp(this.ctx, record, domains);
+    const file = app ?? readComposeApp(await this.ctx.store.readCompose(record.name));
+    return compileComposeRecord(this.ctx, record, file, domains);
   }
 
   /**
@@ -562,7 +587,7 @@ export class AppManager implements Apps {
       // One being removed is not redeployed: its removal takes the stack away.
       if ((await this.ctx.store.read(name)).state === 'removing') continue;
       await this.read(name)
-        .then((record) => this.deploy(this.compile(record, record.domains)))
+        .then(async (record) => this.deploy(await this.compile(record, record.domains)))
         .then(
           () => out.push({ app: name }),
           (error: Error) => out.push({ app: name, error }),
@@ -682,7 +707,7 @@ export class AppManager implements Apps {
 
   /** Domains changed: redeploy for the labels, write the record, route. */
   private async reroute(record: AppRecord): Promise<AppStatus> {
-    const stack = this.compile(record, record.domains);
+    const stack = await this.compile(record, record.domains);
     await this.deploy(stack);
     await this.ctx.store.write({ ...record, updatedAt: new Date().toISOString() }, { stackYaml: stack.yaml });
     await this.route();
@@ -745,7 +770,8 @@ export class AppManager implements Apps {
       if (r.state === 'removing') continue;
       const port = httpPort(r.manifest);
       if (port === undefined) continue;
-      const upstream = `${r.name}_web`;
+      // A compose app's routed service, kept in its record; a manifest app's web.
+      const upstream = `${r.name}_${routedServiceOf(r)}`;
       routing.routes.push({ app: r.name, domains: r.domains, upstream, port });
       const healthPath = r.manifest.healthcheck?.http;
       routing.targets.push({ service: upstream, port, ...(healthPath !== undefined ? { healthPath } : {}) });
@@ -766,6 +792,11 @@ function addressKey(addresses: UpstreamAddresses): string {
 /** A deploy's inputs with the env file given, not read from disk. */
 function envFileInputs(stack: CompiledStack, envFile: Sensitive<string>): StackInputs {
   return { envFiles: stack.credentialsFile ? { [stack.credentialsFile]: envFile.reveal() } : {}, files: {} };
+}
+
+/** What of a record the proxy's routes depend on, to tell whether a change needs a re-route. */
+function routeKey(r: AppRecord): string {
+  return JSON.stringify([r.domains, httpPort(r.manifest), routedServiceOf(r), r.manifest.healthcheck?.http]);
 }
 
 function httpPort(manifest: Manifest): number | undefined {

@@ -1,5 +1,6 @@
 import { MinicloudError, type ErrorDetail } from '../errors.js';
 import type { AppRecord, AppRemoval, RemovalPart } from './types.js';
+import { appVolumeNames } from './volumes.js';
 
 // The `removing` state of an app. A removal first writes it into the app's record, naming
 // every part it is about to remove; the record goes only once every part is gone. So a removal
@@ -7,11 +8,17 @@ import type { AppRecord, AppRemoval, RemovalPart } from './types.js';
 // lists as `removing` with what is left and why, that no change can build on, and that the
 // same command finishes. Pure: the manager does the removing and the writing.
 
-/** The parts a removal removes, in its order; with purge the data, certificates and secrets too. */
+/** The parts a removal removes, in its order; with purge the data, volumes, certificates and secrets too. */
 export function removalParts(record: AppRecord, purge: boolean): string[] {
   const parts = ['routes', 'stack'];
   if (!purge) return parts;
-  return [...parts, ...record.needs, ...record.domains.map((d) => `certificate ${d}`), 'secrets'];
+  return [
+    ...parts,
+    ...record.needs,
+    ...appVolumeNames(record).map((v) => `volume ${v}`),
+    ...record.domains.map((d) => `certificate ${d}`),
+    'secrets',
+  ];
 }
 
 /**

@@ -29,6 +29,8 @@ export interface StoredRecord {
 }
 
 const APP_FILE = 'app.json';
+/** A compose app's file as the operator gave it (docker-compose.yml beside it is the compiled stack). */
+export const COMPOSE_SOURCE_FILE = 'app.compose.yml';
 
 /** A record as stored; older ones lack fields that are filled in here (see readState). */
 export function parseRecord(text: string): StoredRecord {
@@ -95,14 +97,18 @@ export class AppStore {
     return records.filter((r): r is AppRecord => r !== undefined);
   }
 
-  /** The record and its compiled stack; and the manifest text when it was (re)read from an image. */
+  /**
+   * The record and its compiled stack; and the manifest text when it was (re)read from an
+   * image, or a compose app's file when it was given (add, update --compose).
+   */
   async write(
     record: AppRecord,
-    files: { stackYaml: string; manifest?: { text: string; file: string } },
+    files: { stackYaml: string; manifest?: { text: string; file: string }; compose?: string },
   ): Promise<void> {
     const dir = this.dir(record.name);
     await mkdir(dir, { recursive: true });
     if (files.manifest) await writeFileAtomic(join(dir, files.manifest.file), files.manifest.text);
+    if (files.compose !== undefined) await writeFileAtomic(join(dir, COMPOSE_SOURCE_FILE), files.compose);
     await writeFileAtomic(join(dir, 'docker-compose.yml'), files.stackYaml);
     await this.writeRecord(record);
   }
@@ -110,6 +116,13 @@ export class AppStore {
   /** app.json alone, for a change of the record that changes nothing deployed. */
   async writeRecord(record: AppRecord): Promise<void> {
     await writeFileAtomic(join(this.dir(record.name), APP_FILE), `${JSON.stringify(record, null, 2)}\n`);
+  }
+
+  /** A compose app's file, as last written. */
+  async readCompose(name: string): Promise<string> {
+    const text = await readFile(join(this.dir(name), COMPOSE_SOURCE_FILE), 'utf8').catch(() => undefined);
+    if (text === undefined) throw new MinicloudError('MC_APP_NOT_FOUND', `app ${name} has no ${COMPOSE_SOURCE_FILE}`);
+    return text;
   }
 
   async remove(name: string): Promise<void> {

@@ -7,10 +7,16 @@ import type { PlacementTrouble } from './placement.js';
 // The app lifecycle as the API and the CLI see it: one interface, so both drive the same
 // logic (and API tests can stand in a fake for a focused route test).
 
-/** What an operator says when adding an app; the rest comes from the image's manifest. */
+/**
+ * What an operator says when adding an app: an image (the rest comes from its manifest) or a
+ * compose file (its x-minicloud says what a manifest says; then `name` is required).
+ */
 export interface AddAppInput {
-  image: string;
-  /** Overrides the manifest's name. */
+  /** Exactly one of image and compose. */
+  image?: string;
+  /** The text of a compose file (issue 17). */
+  compose?: string;
+  /** Overrides the manifest's name; required with compose. */
   name?: string;
   /** Extra domains besides `<app>.<base domain>`. */
   domains?: string[];
@@ -34,6 +40,8 @@ export interface KeptDataChoice {
 export interface UpdateAppInput {
   /** A new tag or digest of the app's image (or another image carrying the same app). */
   image?: string;
+  /** A compose app's new file (replaces the one it has); only for apps added from a file. */
+  compose?: string;
   /** Replaces the operator env (null removes a key). */
   env?: Record<string, string | null>;
   replicas?: number;
@@ -48,7 +56,7 @@ export type AppState = 'active' | 'removing';
 
 /** A part of an app a removal has not removed yet, and why (the error of its last attempt). */
 export interface RemovalPart {
-  /** stack, routes, database, messagebus, storage, certificate <domain>, secrets */
+  /** stack, routes, database, messagebus, storage, volume <app>_<volume>, certificate <domain>, secrets */
   part: string;
   reason: string;
 }
@@ -69,6 +77,18 @@ export interface AppAdding {
   adopted: NeedName[];
 }
 
+/**
+ * An app added from a compose file: the file is kept beside app.json (COMPOSE_SOURCE_FILE), and
+ * what routing and removal need from it is kept here, so neither reads the file.
+ */
+export interface ComposeSource {
+  kind: 'compose';
+  /** The service the proxy routes to (x-minicloud.expose), absent when none is routed. */
+  routedService?: string;
+  /** The file's named volumes, as in the file (the engine's are `<app>_<volume>`). */
+  volumes: string[];
+}
+
 /** An app's desired state, as stored in the configuration directory (no secrets). */
 export interface AppRecord {
   name: string;
@@ -83,7 +103,13 @@ export interface AppRecord {
    * Records written before it existed have none: they read as complete, as they were.
    */
   adding?: AppAdding;
+  /** A compose app's: the routed service's image (or its first service's), for display. */
   image: string;
+  /**
+   * Where the stack comes from. Absent: a manifest app (from its image's manifest), as every
+   * record written before compose apps was; those read and work unchanged.
+   */
+  source?: ComposeSource;
   domains: string[];
   /**
    * Names of the operator's env variables, sorted. Their values are secrets (API keys): they
@@ -102,6 +128,7 @@ export interface AppRecord {
    */
   followTag?: boolean;
   needs: NeedName[];
+  /** A compose app's says in a manifest's terms what its x-minicloud says (expose, needs, storage). */
   manifest: Manifest;
   createdAt: string;
   updatedAt: string;

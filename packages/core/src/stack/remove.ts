@@ -26,7 +26,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Networks, secrets and configs are refused removal while a stopping task still uses them,
  * which lasts a few seconds after its service is gone: retry until the deadline.
  */
-async function removeWhenFree(what: string, remove: () => Promise<unknown>, deadline: number): Promise<void> {
+export async function removeWhenFree(what: string, remove: () => Promise<unknown>, deadline: number): Promise<void> {
   for (;;) {
     try {
       await remove();
