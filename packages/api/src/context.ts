@@ -6,7 +6,7 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { MinicloudError, type Apps } from '@minicloud/core';
+import { MinicloudError, type Apps, type ConfigApplyPort } from '@minicloud/core';
 import type { EventsPort } from './events.js';
 import type { JobRunner } from './jobs.js';
 import type {
@@ -32,6 +32,8 @@ export interface ApiContext {
   exec: ExecPort | undefined;
   stats: StatsPort | undefined;
   backups: BackupsPort | undefined;
+  /** `minicloud apply` and `minicloud diff`: the platform vs its configuration directory. */
+  configApply: ConfigApplyPort | undefined;
   /** The event log and notifications; without it nothing is recorded and /v1/events is 503. */
   events: EventsPort | undefined;
   jobs: JobRunner;
