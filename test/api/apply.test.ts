@@ -7,7 +7,9 @@ import {
   type ConfigApplyPort,
   type CurrentApp,
 } from '@minicloud/core';
-import { admin, deployTokenHeaders, testApp } from './helpers/app.js';
+import { join } from 'node:path';
+import { ADMIN_TOKEN, admin, deployTokenHeaders, testApp } from './helpers/app.js';
+import { cli } from './helpers/cli.js';
 import type { FakeApps } from './helpers/fakes.js';
 
 // POST /v1/apply and GET /v1/diff: the route's schema, auth and job, over the fake lifecycle
@@ -16,17 +18,26 @@ import type { FakeApps } from './helpers/fakes.js';
 const SHOP = 'registry.example.com/team/shop:1';
 const HELLO = 'registry.example.com/team/hello:1';
 
-/** ConfigApply's steps over the fake apps: the platform's apps are the desired ones unless given. */
+/**
+ * ConfigApply's steps over the fake apps: the platform's apps are the desired ones unless
+ * given. The fake lifecycle keeps no env values: the ones applied are kept here.
+ */
 function fakeApply(holder: { apps?: FakeApps }): ConfigApplyPort {
+  const values: Record<string, Record<string, string>> = {};
   return {
     async apply(request, progress = () => undefined) {
       const apps = holder.apps!;
-      const current: CurrentApp[] = [...apps.records.values()].map((r) => ({ ...desiredOfRecord(r), env: {} }));
+      const current: CurrentApp[] = [...apps.records.values()].map((r) => ({
+        ...desiredOfRecord(r),
+        env: values[r.name] ?? {},
+      }));
       const desired = request.apps ?? current;
       const given = request.secrets ?? {};
       const plan = planApply(desired, current, given, { prune: request.prune ?? false });
       if (request.dryRun) return { plan, applied: false };
-      await carryOutPlan(apps, { plan, desired, current, env: resolveEnv(desired, current, given) }, progress);
+      const env = resolveEnv(desired, current, given);
+      await carryOutPlan(apps, { plan, desired, current, env }, progress);
+      Object.assign(values, env);
       return { plan, applied: true };
     },
     async diff() {
@@ -48,7 +59,8 @@ async function setUp(t: Test) {
 const hello = {
   name: 'hello',
   image: HELLO,
-  domains: ['hello.example.com'],
+  // The default domain (<app>.<base domain>) is listed too, as the platform writes app.json.
+  domains: ['hello.minicloud.localhost'],
   envKeys: ['API_KEY'],
   replicas: 1,
   needs: [],
@@ -134,4 +146,50 @@ t.test('without the apply port: 503', async (t) => {
   t.teardown(() => built.app.close());
   const res = await built.app.inject({ method: 'POST', url: '/v1/apply', headers: admin, payload: {} });
   t.equal(res.statusCode, 503);
+});
+
+t.test('minicloud apply DIR prints the plan, then carries it out; minicloud diff prints the drift', async (t) => {
+  const { app, apps } = await setUp(t);
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const home = t.testdir({
+    config: {
+      apps: { hello: { 'app.json': JSON.stringify({ ...hello, state: 'active' }) } },
+      secrets: { hello: { API_KEY: 'from-a-file\n' } },
+    },
+  });
+  const env = {
+    MINICLOUD_SERVER: undefined,
+    MINICLOUD_TOKEN: undefined,
+    MINICLOUD_CONFIG: join(home, 'none.json'),
+    MINICLOUD_DATA_DIR: join(home, 'no-platform'),
+  };
+  const flags = ['--server', url, '--token', ADMIN_TOKEN];
+  const dir = join(home, 'config');
+
+  const dry = await cli(env, 'apply', dir, '--dry-run', ...flags);
+  t.equal(dry.code, 0, dry.err);
+  t.match(dry.out, /^APP\s+ACTION\s+CHANGES\nhello\s+create\s+image: - -> registry\.example\.com\/team\/hello:1;/);
+  t.match(dry.out, /env\.API_KEY \(secret differs\)/);
+  t.notMatch(dry.out + dry.err, /from-a-file/);
+  t.equal(apps.records.size, 0, 'a dry run adds nothing');
+
+  const done = await cli(env, 'apply', dir, ...flags);
+  t.equal(done.code, 0, done.err);
+  t.match(done.out, /applied: 1 created, 0 updated, 0 removed\n$/);
+  t.same([...apps.records.keys()], ['hello']);
+  const again = await cli(env, 'apply', dir, ...flags);
+  t.match(again.out, /hello\s+unchanged[\s\S]*nothing to apply\n$/);
+
+  const missing = await cli(
+    { ...env },
+    'apply',
+    t.testdir({ apps: { hello: { 'app.json': JSON.stringify({ ...hello, name: 'hello', envKeys: ['OTHER'] }) } } }),
+    ...flags,
+  );
+  t.equal(missing.code, 1);
+  t.match(missing.err, /MC_CONFIG_INVALID.*hello\.env\.OTHER/);
+
+  const diff = await cli(env, 'diff', ...flags);
+  t.equal(diff.code, 0, diff.err);
+  t.match(diff.out, /shop\s+shop_web\s+env\.API_KEY\s+\(secret differs\)\s+\(secret differs\)/);
 });

@@ -5,7 +5,7 @@ import type { ApplyEntry, ApplyPlan, CurrentApp, DesiredApp, FieldChange, GivenS
 const FIELDS = ['image', 'domains', 'replicas', 'runnerReplicas', 'followTag', 'needs'] as const;
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-const sorted = (list: readonly string[]) => [...list].sort();
+const sorted = (list: readonly string[]) => [...new Set(list)].sort();
 
 /** A field as compared: lists as sets, absent settings as their defaults. */
 function value(app: DesiredApp, field: (typeof FIELDS)[number]): unknown {

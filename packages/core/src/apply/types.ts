@@ -1,4 +1,4 @@
-import type { NeedName } from '../needs/registry.js';
+import type { AppRecord } from '../apps/types.js';
 
 // `minicloud apply`: the configuration directory (or a copy of it, such as a git checkout) is
 // the desired state; the plan says per app what applying it changes.
@@ -8,16 +8,10 @@ import type { NeedName } from '../needs/registry.js';
  * `app scale` and the domain and need commands set), not what was compiled from them, so an
  * app of any source compares the same way. Env values are secrets: only their names are here.
  */
-export interface DesiredApp {
-  name: string;
-  image: string;
-  domains: string[];
-  envKeys: string[];
-  replicas: number;
-  runnerReplicas?: Record<string, number>;
-  followTag?: boolean;
-  needs: NeedName[];
-}
+export type DesiredApp = Pick<
+  AppRecord,
+  'name' | 'image' | 'domains' | 'envKeys' | 'replicas' | 'runnerReplicas' | 'followTag' | 'needs'
+>;
 
 /** An app as the platform has it: its record's inputs and its env values (secrets). */
 export interface CurrentApp extends DesiredApp {
