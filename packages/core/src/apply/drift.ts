@@ -15,7 +15,10 @@ import { diffServices, summariseSpec, type Drift } from './diff.js';
 export async function appDrift(docker: Docker, appsDir: string, app: string): Promise<Drift[]> {
   const dir = join(appsDir, app);
   const compose = composeFromText(await readFile(join(dir, 'docker-compose.yml'), 'utf8'), `app ${app}`, {});
-  const desired = toDesiredStack(app, compose, await readStackInputs(compose, dir));
+  // Converted as the app lifecycle deploys it (AppManager.deploy), so the specs compare alike.
+  const desired = toDesiredStack(app, compose, await readStackInputs(compose, dir), {
+    shortNamesOnExternalNetworks: false,
+  });
   const plain = new Set(
     Object.values(compose.services).flatMap((s) =>
       Object.entries(s.environment ?? {})
