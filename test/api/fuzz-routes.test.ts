@@ -119,6 +119,11 @@ async function setup(t: Test) {
     },
     registryHook: { token: new Sensitive('registry-notify-token'), registryAddr: 'registry.example.com' },
     publicUrl: 'https://admin.example.com',
+    // apply and diff: the routes' schemas and job are what is fuzzed (the planner has unit tests).
+    configApply: {
+      apply: async (r) => ({ plan: { prune: r.prune ?? false, apps: [] }, applied: !r.dryRun }),
+      diff: async () => [],
+    },
   });
   t.teardown(() => built.app.close());
   backups.knows = (name) => built.apps.records.has(name);

@@ -80,6 +80,8 @@ t.test('every route declares its params, body and responses; errors are problem+
     'POST /v1/apps/{name}/backups/{id}/verify',
     'GET /v1/apps/{name}/backups/policy',
     'PUT /v1/apps/{name}/backups/policy',
+    'POST /v1/apply',
+    'GET /v1/diff',
   ];
   const found: string[] = [];
   for (const [path, methods] of Object.entries(doc.paths)) {

@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { platformVersion, type Apps, type Sensitive } from '@minicloud/core';
+import { platformVersion, type Apps, type ConfigApplyPort, type Sensitive } from '@minicloud/core';
 import { bearerAuth } from './auth.js';
 import type { ApiContext } from './context.js';
 import { frameworkErrors, registerErrorHandler } from './errors.js';
@@ -48,6 +48,7 @@ import { jobRoutes } from './routes/jobs.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { imageRoutes, nodeRoutes, registryRoutes, stackRoutes } from './routes/platform.js';
 import { backupRoutes } from './routes/backups.js';
+import { applyRoutes } from './routes/apply.js';
 import { acmeChallengeRoutes, type AcmeChallengeAnswers } from './routes/acme.js';
 import { webPages } from './web/pages.js';
 
@@ -77,6 +78,8 @@ export interface AppOptions {
   backups?: BackupsPort;
   /** How full the platform's filesystems are (GET /v1/platform/disk and the dashboard's warning). */
   diskSpace?: DiskSpacePort;
+  /** `minicloud apply` and `minicloud diff` (core's ConfigApply): without it, 503. */
+  configApply?: ConfigApplyPort;
   /** Where deploy-token and webhook hashes are kept (api-tokens.json, 0600); memory only without. */
   secretsDir?: string;
   /** A store made beforehand (tests); else opened from secretsDir. */
@@ -172,6 +175,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     stats: options.stats,
     backups: options.backups,
     diskSpace: options.diskSpace,
+    configApply: options.configApply,
     events: options.events,
     jobs: options.jobs instanceof JobRunner ? options.jobs : new JobRunner(options.jobs ?? {}),
     tokens: options.tokens ?? (await TokenStore.open(options.secretsDir)),
@@ -202,6 +206,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   stackRoutes(app, ctx);
   imageRoutes(app, ctx);
   backupRoutes(app, ctx);
+  applyRoutes(app, ctx);
   acmeChallengeRoutes(app as unknown as FastifyInstance, options.acmeChallenges);
   if (options.web !== false) {
     await app.register(webPages, {

@@ -6,7 +6,7 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { MinicloudError, type Apps } from '@minicloud/core';
+import { MinicloudError, type Apps, type ConfigApplyPort } from '@minicloud/core';
 import type { EventsPort } from './events.js';
 import type { JobRunner } from './jobs.js';
 import type {
@@ -35,6 +35,8 @@ export interface ApiContext {
   backups: BackupsPort | undefined;
   /** The data dir's filesystems and how full they are; without it /v1/platform/disk is 503. */
   diskSpace: DiskSpacePort | undefined;
+  /** `minicloud apply` and `minicloud diff`: the platform vs its configuration directory. */
+  configApply: ConfigApplyPort | undefined;
   /** The event log and notifications; without it nothing is recorded and /v1/events is 503. */
   events: EventsPort | undefined;
   jobs: JobRunner;

@@ -486,6 +486,82 @@ export const BackupVerifyResult = Type.Object({
 
 export const BackupPolicy = BackupPolicySchema;
 
+// ---- apply (the configuration directory) ---------------------------------------------------
+
+const DesiredAppSchema = Type.Object(
+  {
+    name: AppName,
+    image: ImageRef,
+    domains: Type.Array(Hostname, { uniqueItems: true, maxItems: 50 }),
+    envKeys: Type.Array(EnvName, { uniqueItems: true, maxItems: ENV_BOUNDS.maxVariables }),
+    replicas: Replicas,
+    runnerReplicas: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]*$' }), Replicas)),
+    followTag: Type.Optional(Type.Boolean()),
+    needs: Type.Array(NeedName, { uniqueItems: true }),
+  },
+  { additionalProperties: false, description: "An app's inputs as its app.json holds them (no env values)" },
+);
+
+export const ApplyBody = Type.Object(
+  {
+    dryRun: Type.Optional(Type.Boolean({ description: 'Plan only: change nothing' })),
+    prune: Type.Optional(Type.Boolean({ description: 'Remove apps the directory no longer has (their data stays)' })),
+    apps: Type.Optional(
+      Type.Array(DesiredAppSchema, {
+        maxItems: 500,
+        description: "The apps of another directory (a git checkout); absent: the platform's own",
+      }),
+    ),
+    secrets: Type.Optional(
+      Type.Record(AppName, Type.Record(EnvName, EnvValueSchema, ENV_MAP_OPTIONS), {
+        description: "Env values per app and name, read from the directory's secrets/ or the environment",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const FieldChangeSchema = Type.Object({
+  field: Type.String({ description: 'image, domains, replicas, runnerReplicas, followTag, needs or env.<NAME>' }),
+  from: Type.Optional(Type.Unknown()),
+  to: Type.Optional(Type.Unknown()),
+  secret: Type.Optional(Type.Literal(true, { description: 'An env value differs (values are never shown)' })),
+});
+
+export const ApplyResult = Type.Object(
+  {
+    plan: Type.Object({
+      prune: Type.Boolean(),
+      apps: Type.Array(
+        Type.Object({
+          app: Type.String(),
+          action: Type.Union(
+            ['create', 'update', 'unchanged', 'remove', 'skip'].map((a) => Type.Literal(a)),
+            { description: 'skip: a removal that waits for prune' },
+          ),
+          changes: Type.Array(FieldChangeSchema),
+          note: Type.Optional(Type.String()),
+        }),
+      ),
+    }),
+    applied: Type.Boolean({ description: 'False for a dry run' }),
+  },
+  { $id: 'ApplyResult' },
+);
+
+export const DiffReply = Type.Object({
+  drift: Type.Array(
+    Type.Object({
+      app: Type.String(),
+      service: Type.String(),
+      field: Type.String({ description: 'service, image, replicas, env.<NAME> or labels.<label>' }),
+      directory: Type.Optional(Type.Unknown()),
+      running: Type.Optional(Type.Unknown()),
+      secret: Type.Optional(Type.Literal(true, { description: 'A secret value differs (values are never shown)' })),
+    }),
+  ),
+});
+
 // ---- jobs ----------------------------------------------------------------------------------
 
 export const JobKind = Type.Union([
@@ -499,6 +575,7 @@ export const JobKind = Type.Union([
   Type.Literal('backup.create'),
   Type.Literal('backup.restore'),
   Type.Literal('backup.verify'),
+  Type.Literal('apply'),
 ]);
 
 export const JobState = Type.Union([
@@ -544,6 +621,7 @@ export const Job = Type.Object(
         BackupRestoreResult,
         BackupVerifyResult,
         BackupSummary,
+        Type.Ref('ApplyResult'),
       ]),
     ),
     problem: Type.Optional(Type.Ref('Problem')),
@@ -926,6 +1004,7 @@ export const SHARED_SCHEMAS = [
   ServiceStatus,
   AppStatus,
   AppSummary,
+  ApplyResult,
   Job,
   DeployToken,
   Node,

@@ -3,7 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import {
+  AppStore,
   backupContext,
+  ConfigApply,
   dockerClient,
   EventLog,
   loadPlatformSettings,
@@ -79,6 +81,15 @@ if (dataDir) {
 // Records written before env values moved to the secrets dir hold them in the configuration
 // directory: they move now, before any request (and on first use, should one be refused here).
 const envMoves = apps ? await apps.upgradeStoredEnv() : [];
+// `minicloud apply` and `diff`: the app lifecycle driven by the configuration directory.
+const configApply =
+  apps && dataDir
+    ? new ConfigApply(
+        apps,
+        new AppStore(platformLayout(dataDir).appsDir, platformLayout(dataDir).appSecretsDir),
+        docker,
+      )
+    : undefined;
 
 // Backups: the routes over core's backup engine, and its scheduler (every app daily unless its
 // policy says otherwise; MINICLOUD_BACKUP_SCHEDULER=off leaves the schedule to someone else).
@@ -164,6 +175,7 @@ const app = await buildApp({
   ...(registryHook ? { registryHook } : {}),
   ...ports,
   ...(apps ? { apps } : {}),
+  ...(configApply ? { configApply } : {}),
   ...(backups ? { backups: coreBackups(backups) } : {}),
   ...(diskSpace ? { diskSpace } : {}),
   ...(secretsDir ? { secretsDir } : {}),

@@ -10,6 +10,7 @@ import { extendNodeJoinCommand, registerPlatform } from './commands/platform.js'
 import { registerPush } from './commands/push.js';
 import { registerRegistry } from './commands/registry.js';
 import { registerApp } from './commands/app.js';
+import { registerApply } from './commands/apply.js';
 import { registerBackup } from './commands/backup.js';
 import { registerEvents } from './commands/events.js';
 import { registerVersion } from './commands/version.js';
@@ -37,6 +38,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerPush(program, io);
   registerRegistry(program, io);
   registerApp(program, io, setExit);
+  registerApply(program, io);
   registerBackup(program, io);
   registerEvents(program, io);
   registerVersion(program, io, cliVersion());

@@ -52,6 +52,10 @@ export const ERROR_CODES = {
     status: 400,
     summary: 'the certificate is unreadable, expired or not yet valid, does not match its key or cover the domain',
   },
+  MC_CONFIG_INVALID: {
+    status: 400,
+    summary: 'the configuration directory has an invalid app.json, or an env value (secret) is missing',
+  },
   MC_NEED_INVALID: { status: 400, summary: 'the need cannot be attached or detached' },
   MC_ENGINE: { status: 502, summary: 'the Docker Engine refused a request' },
   MC_PLATFORM_INVALID: { status: 400, summary: 'the platform settings, templates or data dir are invalid' },

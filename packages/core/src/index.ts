@@ -46,6 +46,7 @@ export * from './provision/index.js';
 export * from './needs/redis/index.js';
 export * from './proxy/controller.js';
 export * from './apps/index.js';
+export * from './apply/index.js';
 export { writeFileAtomic } from './util/atomic-write.js';
 export { retryUntilDone, type UntilDone, type UntilDoneOptions } from './util/until-done.js';
 export {

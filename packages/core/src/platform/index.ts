@@ -18,3 +18,4 @@ export * from './disk-space-read.js';
 export * from './idle-services.js';
 export * from './shared-services.js';
 export * from './service-replicas.js';
+export { CONFIG_GITIGNORE, CONFIG_README, ensureConfigDoc } from './config-docs.js';

@@ -12,6 +12,7 @@ import { registryConfigYaml } from './registry-config.js';
 import { loadTemplates, renderManagementFiles } from './management.js';
 import { markIdleServices, readReplicaInputs, serviceReplicas } from './service-replicas.js';
 import { DOMAINS_DIR } from '../provision/proxy-files.js';
+import { CONFIG_DOCS, ensureConfigDoc } from './config-docs.js';
 import {
   certificateProblem,
   createCa,
@@ -73,6 +74,11 @@ interface PlatformFile {
     Partial<Pick<PlatformSettings, LaterSetting>> & { images: ImagesInput };
   /** sha256 of each rendered file as last written, to tell our text from a hand edit. */
   rendered: Record<string, string>;
+  /**
+   * The same for config/.gitignore and config/README.md (missing in files from before them):
+   * a file there that is not ours is the operator's and is never written over.
+   */
+  configDocs?: Record<string, string>;
 }
 
 const SERVER_CERT_DAYS = 397;
@@ -345,7 +351,14 @@ export async function initPlatform(settings: PlatformSettings, options: InitOpti
       rec.add(path, 'customized', `edited by hand; the new version is ${name}.minicloud-new`);
     }
   }
-  const platformText = `${JSON.stringify(JSON.parse(canonicalJson({ version: 1, minicloudVersion: version, settings, rendered: hashes } satisfies PlatformFile)), null, 2)}\n`;
+  const configDocs: Record<string, string> = {};
+  for (const name of Object.keys(CONFIG_DOCS)) {
+    const doc = await ensureConfigDoc(layout.configDir, name, previous?.configDocs?.[name]);
+    if (doc.hash) configDocs[name] = doc.hash;
+    rec.add(doc.path, doc.action, doc.action === 'customized' ? 'written by hand: kept as it is' : undefined);
+  }
+  const platformFile: PlatformFile = { version: 1, minicloudVersion: version, settings, rendered: hashes, configDocs };
+  const platformText = `${JSON.stringify(JSON.parse(canonicalJson(platformFile)), null, 2)}\n`;
   await ensureText(layout.platformFile, platformText, 0o644, rec);
 
   const restart = new Set<ManagementService>();

@@ -1,0 +1,10 @@
+export * from './types.js';
+export { planApply, appChanges } from './plan.js';
+export { resolveEnv, secretVariable } from './secrets.js';
+export { desiredOfRecord, desiredAppErrors } from './desired-app.js';
+export { readDesiredApps, readGivenSecrets } from './read-dir.js';
+export { carryOutPlan, type CarryOutInput } from './carry-out.js';
+export { diffServices, summariseSpec, type Drift, type ServiceSummary } from './diff.js';
+export { appDrift } from './drift.js';
+export { ConfigApply, type ConfigApplyPort } from './config-apply.js';
+export { formatApplyPlan, formatDrift } from './format.js';
