@@ -219,7 +219,26 @@ export class AppManager implements Apps {
     return rolledBack;
   }
 
-  async list(): Promise<AppStatus[]> {
+  /**
+   * Every app with its status. The status of each app asks the engine for its services and
+   * tasks, so a listing costs calls in proportion to the apps: requests that come while one is
+   * under way share it rather than each making its own (fifty clients polling a platform of
+   * 25 apps took the API past its memory limit). A listing under way when a record changed
+   * (an add, an update, a removal) is not shared: the next one reads the change.
+   */
+  list(): Promise<AppStatus[]> {
+    const changes = this.ctx.store.changes;
+    if (this.listing?.changes === changes) return this.listing.result;
+    const result = this.listNow().finally(() => {
+      if (this.listing?.result === result) this.listing = undefined;
+    });
+    this.listing = { changes, result };
+    return result;
+  }
+
+  private listing: { changes: number; result: Promise<AppStatus[]> } | undefined;
+
+  private async listNow(): Promise<AppStatus[]> {
     const records = await this.ctx.store.list();
     const nodes = lostNodesOnce(this.ctx.docker);
     return Promise.all(records.map(async (r) => this.statusOf(r, nodes)));

@@ -53,10 +53,17 @@ export function parseRecord(text: string): StoredRecord {
  * last, so a folder without it is an add that never finished, not an app.
  */
 export class AppStore {
+  #changes = 0;
+
   constructor(
     readonly appsDir: string,
     readonly secretsDir: string,
   ) {}
+
+  /** How many writes and removals of records this store has made: a listing made before one is stale. */
+  get changes(): number {
+    return this.#changes;
+  }
 
   dir(name: string): string {
     return join(this.appsDir, name);
@@ -116,6 +123,7 @@ export class AppStore {
   /** app.json alone, for a change of the record that changes nothing deployed. */
   async writeRecord(record: AppRecord): Promise<void> {
     await writeFileAtomic(join(this.dir(record.name), APP_FILE), `${JSON.stringify(record, null, 2)}\n`);
+    this.#changes++;
   }
 
   /** A compose app's file, as last written. */
@@ -127,6 +135,7 @@ export class AppStore {
 
   async remove(name: string): Promise<void> {
     await rm(this.dir(name), { recursive: true, force: true });
+    this.#changes++;
   }
 
   async readSecrets(name: string): Promise<AppSecrets> {
