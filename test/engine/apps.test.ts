@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { issueCertificate, readUpstreamAddresses, Sensitive } from '@minicloud/core';
 import { credentials, DB_PROBE, MQ_PROBE, probe, served, traces } from '../helpers/apps.js';
 import { opensslCert } from '../helpers/certs.js';
-import { engineEnv, execIn, managerDocker, serviceContainer, waitFor } from '../helpers/engine.js';
+import { engineEnv, execIn, managerDocker, serviceContainer, stopTestEngine, waitFor } from '../helpers/engine.js';
 import { resolveIn, serviceAddresses, serviceAliases } from '../helpers/names.js';
 import { api, buildAndPush, CLI, DATA, DOMAIN, httpsTo, INSTALL, REGISTRY, REPO, sh } from '../helpers/platform.js';
 
@@ -267,20 +267,7 @@ t.test('refused adds leave nothing behind: name clash, no manifest, invalid mani
 
 t.test('after the manager engine restarts, the proxy and the apps come back by themselves', async (t) => {
   // The test swarm's manager (scripts/engine/README.md), never the host's own engine.
-  const pid = Number(readFileSync('/var/lib/minicloud-test/hosts/mgr/docker.pid', 'utf8'));
-  process.kill(pid, 'SIGTERM');
-  await waitFor(
-    'dockerd to stop',
-    async () => {
-      try {
-        process.kill(pid, 0);
-        return undefined;
-      } catch {
-        return true;
-      }
-    },
-    60_000,
-  );
+  await stopTestEngine('mgr');
   const up = await sh('bash', [`${REPO}/scripts/engine/up.sh`], { timeout: 300_000 });
   t.equal(up.code, 0, `the engine starts again ${up.stderr.slice(-500)}`);
   for (const name of ['notes-a', 'notes-b'])

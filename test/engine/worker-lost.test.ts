@@ -1,7 +1,6 @@
 import t from 'tap';
-import { readFileSync } from 'node:fs';
 import { served } from '../helpers/apps.js';
-import { engineEnv, managerDocker, managerNodeId, waitFor } from '../helpers/engine.js';
+import { engineEnv, managerDocker, managerNodeId, stopTestEngine, waitFor } from '../helpers/engine.js';
 import { AdminBrowser } from '../helpers/hostile-web.js';
 import { api, buildAndPush, CLI, DOMAIN, httpsTo, INSTALL, platformSecret, REPO, sh } from '../helpers/platform.js';
 
@@ -12,7 +11,6 @@ import { api, buildAndPush, CLI, DOMAIN, httpsTo, INSTALL, platformSecret, REPO,
 // when the worker comes back nothing runs twice.
 const env = engineEnv();
 const docker = managerDocker(env);
-const W1_PID = '/var/lib/minicloud-test/hosts/w1/docker.pid';
 const STORAGE_LABEL = 'minicloud.storage.pinned';
 
 interface AppReply {
@@ -79,21 +77,8 @@ t.test('apps on a lost worker: moved and served again, or reported as pinned to 
   t.match(await served(`pinned.${DOMAIN}`), { app: 'hello' });
 
   // The worker's engine stops (its containers with it), as a machine that died would.
-  const pid = Number(readFileSync(W1_PID, 'utf8'));
-  process.kill(pid, 'SIGTERM');
   const lostAt = Date.now();
-  await waitFor(
-    'the worker engine to stop',
-    async () => {
-      try {
-        process.kill(pid, 0);
-        return undefined;
-      } catch {
-        return true;
-      }
-    },
-    60_000,
-  );
+  await stopTestEngine('w1');
 
   const again = await waitFor(
     'roamer served again from another node',

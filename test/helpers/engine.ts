@@ -146,3 +146,25 @@ export async function serviceContainer(docker: Docker, service: string): Promise
   if (!c) throw new Error(`no running container of ${service} on the manager`);
   return c.Id;
 }
+
+/**
+ * Stops a test host's dockerd as a machine that goes down would (SIGTERM: its containers stop
+ * with it), given its pid file under /var/lib/minicloud-test/hosts/<host>/; resolves once the
+ * process is gone. scripts/engine/up.sh starts it again.
+ */
+export async function stopTestEngine(host: 'mgr' | 'w1'): Promise<void> {
+  const pid = Number(readFileSync(`/var/lib/minicloud-test/hosts/${host}/docker.pid`, 'utf8'));
+  process.kill(pid, 'SIGTERM');
+  await waitFor(
+    `the ${host} dockerd to stop`,
+    async () => {
+      try {
+        process.kill(pid, 0);
+        return undefined;
+      } catch {
+        return true;
+      }
+    },
+    60_000,
+  );
+}

@@ -1,8 +1,7 @@
 import t, { type Test } from 'tap';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type Docker from 'dockerode';
-import { AppManager } from '@minicloud/core';
+import { AppManager, type NeedName } from '@minicloud/core';
 import { fakeAppContext } from '../helpers/app-context.js';
 
 // Issue 15, "the API dies in the middle of a job": an add's record is written first, marked as
@@ -12,10 +11,14 @@ import { fakeAppContext } from '../helpers/app-context.js';
 
 const IMAGE = 'registry.example.com/team/shop:1';
 
-/** An add the API "dies in": the engine never answers the deploy, so the add never ends. */
-async function diedDuringDeploy(t: Test, input: { adopt?: boolean } = {}) {
+/**
+ * An add the API "dies in": the engine never answers the deploy, so the add never ends.
+ * `left` is data an earlier app of the name left (the add may adopt it).
+ */
+async function diedDuringDeploy(t: Test, input: { adopt?: boolean } = {}, left: NeedName[] = []) {
   const dataDir = t.testdir({});
   const edges = fakeAppContext(dataDir);
+  if (left.length > 0) edges.needs.set('shop', new Set(left));
   edges.engine.images.set(IMAGE, 'name: shop\nexpose: [{proto: http, port: 80}]\nneeds: [database, storage]\n');
   const docker = edges.ctx.docker as unknown as { createService: () => Promise<never> };
   let deploying!: () => void;
@@ -26,7 +29,7 @@ async function diedDuringDeploy(t: Test, input: { adopt?: boolean } = {}) {
   };
   void new AppManager(edges.ctx).add({ image: IMAGE, ...input });
   await reached;
-  return { ...edges, dataDir, docker: docker as unknown as Docker };
+  return { ...edges, dataDir };
 }
 
 t.test('the record is written before anything is made, and marked as an add under way', async (t) => {
@@ -49,23 +52,11 @@ t.test('the next start rolls it back: no record, no credentials, no database, no
 });
 
 t.test('data an earlier app left, adopted by the add, is kept by the roll-back', async (t) => {
-  const dataDir = t.testdir({});
-  const edges = fakeAppContext(dataDir);
-  edges.needs.set('shop', new Set(['database']));
-  edges.engine.images.set(IMAGE, 'name: shop\nexpose: [{proto: http, port: 80}]\nneeds: [database, storage]\n');
-  const docker = edges.ctx.docker as unknown as { createService: () => Promise<never> };
-  let deploying!: () => void;
-  const reached = new Promise<void>((resolve) => (deploying = resolve));
-  docker.createService = () => {
-    deploying();
-    return new Promise<never>(() => undefined);
-  };
-  void new AppManager(edges.ctx).add({ image: IMAGE, adopt: true });
-  await reached;
-  t.match(await edges.store.read('shop'), { adding: { adopted: ['database'] } });
-  t.same(await new AppManager(edges.ctx).rollBackInterruptedAdds(), ['shop']);
-  t.notOk(await edges.store.exists('shop'));
-  t.same([...edges.needs.get('shop')!], ['database'], 'the adopted database stays; the storage it made is gone');
+  const { ctx, store, needs } = await diedDuringDeploy(t, { adopt: true }, ['database']);
+  t.match(await store.read('shop'), { adding: { adopted: ['database'] } });
+  t.same(await new AppManager(ctx).rollBackInterruptedAdds(), ['shop']);
+  t.notOk(await store.exists('shop'));
+  t.same([...needs.get('shop')!], ['database'], 'the adopted database stays; the storage it made is gone');
 });
 
 t.test('a roll-back that cannot finish leaves the app removing, and the next call finishes it', async (t) => {

@@ -10,7 +10,7 @@ import type { AppRecord } from './types.js';
 // An app's two compiled artefacts: its stack (in the configuration directory, names only) and
 // its env file (in the secrets dir: credentials and the operator's env values).
 
-type StackContext = Pick<AppContext, 'baseDomain' | 'endpointMode' | 'dataDir' | 'store'>;
+export type StackContext = Pick<AppContext, 'baseDomain' | 'endpointMode' | 'dataDir' | 'store'>;
 
 /** The record's stack; the operator's env names point at the env file for their values. */
 export function compileApp(ctx: StackContext, record: AppRecord, domains: string[]): CompiledStack {
@@ -20,18 +20,24 @@ export function compileApp(ctx: StackContext, record: AppRecord, domains: string
     needs: record.needs,
     runners: record.manifest.runners.map((r) => ({ ...r, replicas: scaled[r.name] ?? r.replicas })),
   };
-  const extra = domains.filter((d) => d !== `${record.name}.${ctx.baseDomain}`);
-  return compileStack(manifest, {
-    image: record.image,
+  return compileStack(manifest, { image: record.image, ...deploymentSettings(ctx, record, domains) });
+}
+
+/**
+ * The deployment settings of the record's stack, whatever it is compiled from (an image's
+ * manifest or a compose file): the default domain is the compiler's, the others are extra.
+ */
+export function deploymentSettings(ctx: StackContext, record: AppRecord, domains: string[]) {
+  return {
     name: record.name,
-    domains: extra,
+    domains: domains.filter((d) => d !== `${record.name}.${ctx.baseDomain}`),
     baseDomain: ctx.baseDomain,
     replicas: record.replicas,
     endpointMode: ctx.endpointMode,
     dataDir: ctx.dataDir,
     secretsDir: ctx.store.secretsDir,
     secretEnv: record.envKeys,
-  });
+  };
 }
 
 /** The env file's text: each need's env (DATABASE_URL, ...) in the registry's order, then the env values. */

@@ -1,14 +1,12 @@
 import type { CompiledStack } from '../compiler/compile.js';
 import { composeAppFromText, compileComposeApp, type ComposeApp } from '../compose-app/index.js';
 import { DEFAULT_STORAGE_PATH, type Manifest } from '../manifest/normalise.js';
-import type { AppContext } from './context.js';
+import { deploymentSettings, type StackContext } from './app-stack.js';
 import type { AppRecord, ComposeSource } from './types.js';
 
 // A compose app (issue 17) as the app lifecycle keeps it: the record's fields the file decides,
 // and its stack, compiled from the file by compileComposeApp as a manifest app's is by
 // compileStack (app-stack.ts), with the record's needs, domains, replicas and env names.
-
-type StackContext = Pick<AppContext, 'baseDomain' | 'endpointMode' | 'dataDir' | 'store'>;
 
 const SOURCE = 'compose file';
 
@@ -51,20 +49,7 @@ export function compileComposeRecord(
   app: ComposeApp,
   domains: string[],
 ): CompiledStack {
-  const extra = domains.filter((d) => d !== `${record.name}.${ctx.baseDomain}`);
-  return compileComposeApp(
-    { ...app, needs: record.needs },
-    {
-      name: record.name,
-      domains: extra,
-      baseDomain: ctx.baseDomain,
-      replicas: record.replicas,
-      endpointMode: ctx.endpointMode,
-      dataDir: ctx.dataDir,
-      secretsDir: ctx.store.secretsDir,
-      secretEnv: record.envKeys,
-    },
-  );
+  return compileComposeApp({ ...app, needs: record.needs }, deploymentSettings(ctx, record, domains));
 }
 
 /** The service the proxy routes to and exec enters by default: a compose app's routed one, else `web`. */
