@@ -10,14 +10,20 @@ import { ADDR, api, DATA, DOMAIN, INSTALL, platformSecret, REPO, sh } from '../h
 const APPS = 11; // the bench adds one more, timed to its first 200
 const name = (i: number) => `scale-${String(i).padStart(3, '0')}`;
 
+/** Removes every scale-* app, whichever run left it (a run cut short leaves its apps). */
+async function removeScaleApps(): Promise<void> {
+  const list = (await api('GET', '/v1/apps')).json as { apps?: { name: string }[] };
+  for (const app of list.apps ?? [])
+    if (app.name.startsWith('scale-')) await api('DELETE', `/v1/apps/${app.name}?wait=true&purge=true`);
+}
+
 t.before(async () => {
   const install = await sh('bash', INSTALL, { timeout: 900_000 });
   if (install.code !== 0) throw new Error(`install.sh failed: ${install.stderr.slice(-3000)}`);
+  await removeScaleApps();
 });
 
-t.teardown(async () => {
-  for (let i = 0; i <= APPS + 3; i++) await api('DELETE', `/v1/apps/${name(i)}?wait=true&purge=true`);
-});
+t.teardown(removeScaleApps);
 
 t.test(`bench/scale: ${APPS + 1} apps through the API, each figure printed`, async (t) => {
   const bench = await sh('node', [`${REPO}/bench/scale/run.js`, `--apps=${APPS}`, '--keep'], {
