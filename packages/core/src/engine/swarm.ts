@@ -77,15 +77,29 @@ export async function joinCommand(
   return { token, managers, command: `docker swarm join --token ${token} ${managers[0] ?? '<manager-address>:2377'}` };
 }
 
+/**
+ * Reads the node, changes its spec, writes it at the version read. Two changes at once (two
+ * apps' storage labels, purged together) make the later write "out of sequence": it reads the
+ * node again and applies its change to what is there now, a few times.
+ */
 async function updateNode(
   docker: Docker,
   id: string,
   change: (spec: NonNullable<NodeRow['Spec']>) => NonNullable<NodeRow['Spec']>,
 ): Promise<void> {
   const node = docker.getNode(id);
-  const row = (await engine(`inspect node ${id}`, () => node.inspect())) as NodeRow;
-  const spec = change({ ...(row.Spec ?? {}), Labels: { ...(row.Spec?.Labels ?? {}) } });
-  await engine(`update node ${id}`, () => node.update({ _query: { version: row.Version?.Index ?? 0 }, _body: spec }));
+  for (let attempt = 1; ; attempt++) {
+    const row = (await engine(`inspect node ${id}`, () => node.inspect())) as NodeRow;
+    const spec = change({ ...(row.Spec ?? {}), Labels: { ...(row.Spec?.Labels ?? {}) } });
+    try {
+      await engine(`update node ${id}`, () =>
+        node.update({ _query: { version: row.Version?.Index ?? 0 }, _body: spec }),
+      );
+      return;
+    } catch (error) {
+      if (attempt >= 5 || !/out of sequence/.test((error as Error).message)) throw error;
+    }
+  }
 }
 
 /** Sets (string) or removes (null) node labels, keeping the others. */
