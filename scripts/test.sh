@@ -59,13 +59,21 @@ engine_tests() {
     stage 'API tests against the engine' npx tap --jobs=1 test/api/engine &&
     stage 'browser tests against the installed platform' bash scripts/browser-platform.sh
 }
-# However the engine tests end, the tests beside them are waited for and printed.
+# However the engine tests end, the tests beside them are waited for and printed. The engine
+# tests' output streams and is kept too, for the list of failures at the very end: a CI log is
+# often read from its tail, and the tail must say what failed.
+ENGINE_LOG=$(mktemp /tmp/minicloud-engine.XXXXXX)
 ENGINE_RC=0
-engine_tests || ENGINE_RC=$?
+{ engine_tests 2>&1 | tee "$ENGINE_LOG"; } || ENGINE_RC=$?
 BESIDE_RC=0
 wait "$BESIDE_PID" || BESIDE_RC=$?
 echo "== unit, API and browser tests (run beside the engine tests): their output"
 cat "$BESIDE_LOG"
-rm -f "$BESIDE_LOG"
+# Failed tests at any depth (tap indents subtests by four spaces) and failed stages.
+failures() { grep -hE '^ *not ok |^== .*FAILED: exit' "$@" || true; }
+echo "== what failed (engine side, then the side beside it)"
+failures "$ENGINE_LOG"
+failures "$BESIDE_LOG"
+rm -f "$BESIDE_LOG" "$ENGINE_LOG"
 echo "== engine tests: exit $ENGINE_RC; unit, API and browser tests: exit $BESIDE_RC (total $((SECONDS - T0)) s)"
 [ "$ENGINE_RC" -eq 0 ] && [ "$BESIDE_RC" -eq 0 ]
