@@ -63,6 +63,8 @@ function setup(t: { teardown(fn: () => void): void }) {
       readStored: async () => ({ record }),
       readSecrets: async () => ({}),
       list: async () => [record],
+      // The update's mark (the API dying under it); what it holds is another test's.
+      writeRecord: async () => undefined,
       secretsDir,
     },
     registryAuth: [],

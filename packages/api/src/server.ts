@@ -274,19 +274,29 @@ if (apps) {
       app.log.warn({ reason: error.message }, `database grant check failed, tried again in 30 s: ${error.message}`),
   });
   app.addHook('onClose', async () => grantRepair.stop());
-  // An add the API died in left a record still marked as under way: rolled back as a failed
-  // add is, so no database, user, vhost, stack or route is left half made. Its job is listed as
-  // interrupted. A shared service not up yet: tried again.
-  const addRollBack = retryUntilDone(() => manager.rollBackInterruptedAdds((line) => app.log.info(line)), {
-    onDone: (names) => {
-      for (const name of names) app.log.warn({ app: name }, `the interrupted add of ${name} was rolled back`);
+  // A change the API died in is put right at start, so no app stays half made: an add still
+  // marked is rolled back as a failed add is (no database, user, vhost, stack or route left),
+  // an update still marked is rolled back to the app's record, and a removal is finished. Their
+  // jobs are listed as interrupted. A shared service not up yet: tried again.
+  const addRollBack = retryUntilDone(
+    async () => ({
+      adds: await manager.rollBackInterruptedAdds((line) => app.log.info(line)),
+      updates: await manager.rollBackInterruptedUpdates((line) => app.log.info(line)),
+      removals: await manager.finishInterruptedRemovals((line) => app.log.info(line)),
+    }),
+    {
+      onDone: ({ adds, updates, removals }) => {
+        for (const name of adds) app.log.warn({ app: name }, `the interrupted add of ${name} was rolled back`);
+        for (const name of updates) app.log.warn({ app: name }, `the interrupted update of ${name} was rolled back`);
+        for (const name of removals) app.log.warn({ app: name }, `the interrupted removal of ${name} was finished`);
+      },
+      onError: (error) =>
+        app.log.warn(
+          { reason: error.message },
+          `putting right a change the API died in failed, tried again in 30 s: ${error.message}`,
+        ),
     },
-    onError: (error) =>
-      app.log.warn(
-        { reason: error.message },
-        `roll-back of an interrupted add failed, tried again in 30 s: ${error.message}`,
-      ),
-  });
+  );
   app.addHook('onClose', async () => addRollBack.stop());
   // Apps deployed by earlier versions answer to bare names (`web`) on the shared networks:
   // redeployed once, in the background (a rolling update each), so the API serves at once.

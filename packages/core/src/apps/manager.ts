@@ -220,6 +220,52 @@ export class AppManager implements Apps {
   }
 
   /**
+   * Finishes the removals a stopped API left (records `removing`, not an add being rolled back,
+   * which rollBackInterruptedAdds finishes): what the operator asked for, done. Run by the API at
+   * start; resolves the apps removed. One that cannot finish now stays removing, saying what is
+   * left, and the call rejects with why, to be tried again.
+   */
+  async finishInterruptedRemovals(progress: Progress = quiet): Promise<string[]> {
+    const finished: string[] = [];
+    for (const record of await this.ctx.store.list()) {
+      if (record.state !== 'removing' || record.adding) continue;
+      progress(`finishing the removal of ${record.name} (started ${record.removal?.startedAt ?? 'earlier'})`);
+      await this.remove(record.name, { purge: record.removal?.purge ?? false }, progress);
+      finished.push(record.name);
+    }
+    return finished;
+  }
+
+  /**
+   * Puts back the apps whose update the API died in (records still marked `updating`): the
+   * needs the update added are dropped (their users, databases, credentials), and the app is
+   * deployed again as its record and env file say, the version before the update (a no-op for
+   * the engine when the update had not reached it). Then the mark goes. Run by the API at start;
+   * resolves the apps put back. One that fails keeps its mark and is tried at the next call.
+   */
+  async rollBackInterruptedUpdates(progress: Progress = quiet): Promise<string[]> {
+    const { store } = this.ctx;
+    const rolledBack: string[] = [];
+    for (const marked of await store.list()) {
+      const { updating, ...record } = marked;
+      if (!updating || record.state === 'removing') continue;
+      progress(`rolling back the update of ${record.name} (started ${updating.startedAt}), which the API died in`);
+      const dropped = updating.addedNeeds.filter((n) => !record.needs.includes(n));
+      if (dropped.length > 0) {
+        const kept: AppSecrets = { ...(await store.readSecrets(record.name)) };
+        for (const need of dropped) delete kept[need];
+        await store.writeSecrets(record.name, kept, this.credentialsEnv(record.name, record.needs, kept));
+      }
+      const stack = await this.compile(record, record.domains);
+      await this.deploy(stack);
+      for (const need of dropped) await this.dropNeed(record.name, need);
+      await store.writeRecord(record);
+      rolledBack.push(record.name);
+    }
+    return rolledBack;
+  }
+
+  /**
    * Every app with its status. The status of each app asks the engine for its services and
    * tasks, so a listing costs calls in proportion to the apps: requests that come while one is
    * under way share it rather than each making its own (fifty clients polling a platform of
@@ -292,8 +338,10 @@ export class AppManager implements Apps {
     // A record that still holds its env values (written by an earlier version) is moved by
     // this update: its values are the ones to change. One that cannot move (a value with a
     // line break) is put right this way too.
-    const { record: before, legacyEnv } = await store.readStored(name);
-    assertNotRemoving(before);
+    const { record: stored, legacyEnv } = await store.readStored(name);
+    assertNotRemoving(stored);
+    // A mark an interrupted update left (its roll-back not done yet) is not carried forward.
+    const { updating: _interrupted, ...before } = stored;
     const secretsBefore = await store.readSecrets(name);
     checkUpdateOrigin(before, input);
     let manifest = before.manifest;
@@ -350,8 +398,40 @@ export class AppManager implements Apps {
     const newDomains = stack.domains.filter((d) => !before.domains.includes(d));
     await this.checkDomainsFree(name, newDomains);
     record.domains = stack.domains;
-    let secrets = secretsBefore;
     const added = needs.filter((n) => !before.needs.includes(n));
+    // From here on the update makes things (users, a new stack): marked first, so an API that
+    // dies under it is followed by one that puts the app back as its record says. A record
+    // that still holds env values (legacyEnv) is not rewritten here: they would be lost.
+    const marked = legacyEnv === undefined;
+    if (marked) await store.writeRecord({ ...before, updating: { startedAt: record.updatedAt, addedNeeds: added } });
+    let result: UpdateResult | undefined;
+    try {
+      result = await this.updateMarked({ before, record, stack, read, added, env, secretsBefore }, input, progress);
+      return result;
+    } finally {
+      // A failed or rolled-back update leaves the record as it was; a finished one wrote its own.
+      if (marked && (result === undefined || result.rolledBack)) await store.writeRecord(before).catch(() => undefined);
+    }
+  }
+
+  /** The steps of an update once its record is marked: provision what it adds, deploy, keep. */
+  private async updateMarked(
+    step: {
+      before: AppRecord;
+      record: AppRecord;
+      stack: CompiledStack;
+      read: Awaited<ReturnType<typeof readImageManifest>> | undefined;
+      added: NeedName[];
+      env: Record<string, Sensitive<string>>;
+      secretsBefore: AppSecrets;
+    },
+    input: UpdateAppInput,
+    progress: Progress,
+  ): Promise<UpdateResult> {
+    const { store } = this.ctx;
+    const { before, record, stack, read, added, env, secretsBefore } = step;
+    const { name, needs } = record;
+    let secrets = secretsBefore;
     if (added.length > 0) {
       // Data of a need the app did not have (detached without purge) is not taken over silently.
       for (const need of added)

@@ -78,6 +78,17 @@ export interface AppAdding {
 }
 
 /**
+ * An update under way. Written before the update provisions or deploys anything, and gone with
+ * the record the finished update writes: an API that starts and finds it died in the update,
+ * and puts the app back as its record says (rollBackInterruptedUpdates).
+ */
+export interface AppUpdating {
+  startedAt: string;
+  /** Needs the update provisioned that the app did not have: a roll-back drops them. */
+  addedNeeds: NeedName[];
+}
+
+/**
  * An app added from a compose file: the file is kept beside app.json (COMPOSE_SOURCE_FILE), and
  * what routing and removal need from it is kept here, so neither reads the file.
  */
@@ -103,6 +114,8 @@ export interface AppRecord {
    * Records written before it existed have none: they read as complete, as they were.
    */
   adding?: AppAdding;
+  /** Present while an update has not finished (see AppUpdating). */
+  updating?: AppUpdating;
   /** A compose app's: the routed service's image (or its first service's), for display. */
   image: string;
   /**
