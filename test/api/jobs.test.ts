@@ -98,7 +98,7 @@ t.test('GET /v1/jobs and /v1/jobs/{id}: long-poll with ?wait, 404 for unknown id
   t.match(now.json().state, /queued|running/);
   const t0 = Date.now();
   const done = await app.inject({ method: 'GET', url: `/v1/jobs/${id}?wait=10`, headers: admin });
-  t.ok(Date.now() - t0 < 5000, 'answers as soon as the job ends');
+  t.ok(Date.now() - t0 < 8000, 'answers as soon as the job ends, not at the 10 s wait');
   t.match(done.json(), {
     id,
     kind: 'app.add',

@@ -82,7 +82,7 @@ t.test('the grant repair on a server not up yet: a coded error at once, so the A
       `^MC_SERVICE_UNAVAILABLE: MariaDB at 127\\.0\\.0\\.1:${port} could not be reached \\(cannot connect to the database server root@127\\.0\\.0\\.1:${port}: `,
     ),
   );
-  t.ok(Date.now() - started < 5000, 'without the 60 s wait of other calls');
+  t.ok(Date.now() - started < 20_000, 'without the 60 s wait of other calls');
   t.notMatch(text, ADMIN_PW);
 });
 

@@ -110,7 +110,7 @@ t.test('a broker that answers an error is not waited for', async (t) => {
   const started = Date.now();
   t.match(await messageOf(mq.drop('blog')), /^MC_MESSAGEBUS: .*401 Unauthorized: not_authorised: Login failed$/);
   t.equal(broker.seen.length, 1, 'one request, no retry');
-  t.ok(Date.now() - started < 2000);
+  t.ok(Date.now() - started < 15_000, 'not the retries of an unreachable broker');
 });
 
 t.test('every path segment is URL-encoded; a base path is kept', async (t) => {
@@ -246,5 +246,5 @@ t.test('a broker that accepts and never answers is waited for, a bounded time, t
       `(cannot reach the RabbitMQ management API at http://127.0.0.1:${address.port} (GET /api/vhosts/shop): timed out); ` +
       'its task may be restarting: try again once it runs',
   );
-  t.ok(Date.now() - started < 5000, 'promptly');
+  t.ok(Date.now() - started < 20_000, 'promptly: not the minute of a waiting call');
 });
