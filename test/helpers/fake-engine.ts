@@ -63,6 +63,7 @@ export class FakeEngine {
     const replicas = (s.Spec as { Mode?: { Replicated?: { Replicas?: number } } }).Mode?.Replicated?.Replicas ?? 1;
     return Array.from({ length: replicas }, (_, i) => ({
       ID: `${s.ID}t${i}`,
+      ServiceID: s.ID,
       NodeID: 'node1',
       DesiredState: 'running',
       Status: { State: 'running' },

@@ -21,7 +21,7 @@ t.test('listings under way are shared; one after a record changed reads the chan
   const manager = new AppManager(edges.ctx);
 
   const lists = await Promise.all(Array.from({ length: 50 }, () => manager.list()));
-  t.equal(calls, 2, 'fifty listings at once: one pass over the two apps');
+  t.equal(calls, 1, 'fifty listings at once: one pass over every app');
   t.ok(
     lists.every(
       (l) =>
@@ -33,11 +33,39 @@ t.test('listings under way are shared; one after a record changed reads the chan
   );
 
   await manager.list();
-  t.equal(calls, 4, 'a listing after the last one ended reads again');
+  t.equal(calls, 2, 'a listing after the last one ended reads again');
 
   const before = manager.list();
   await edges.store.write(appRecord('wiki', []), { stackYaml: 'services: {}\n' });
   const after = await manager.list();
   t.same(after.map((a) => a.name).sort(), ['blog', 'shop', 'wiki'], 'a listing asked after a write sees it');
   await before;
+});
+
+t.test('a listing asks the engine twice however many apps there are, and says what show says', async (t) => {
+  const edges = fakeAppContext(t.testdir({}));
+  edges.engine.images.set('registry.example.com/team/app:1', 'name: app\nexpose: [{proto: http, port: 80}]\n');
+  const manager = new AppManager(edges.ctx);
+  for (const name of ['one', 'two', 'three']) await manager.add({ image: 'registry.example.com/team/app:1', name });
+  const docker = edges.ctx.docker as unknown as Record<'listServices' | 'listTasks', (o?: unknown) => Promise<unknown>>;
+  const calls: string[] = [];
+  for (const method of ['listServices', 'listTasks'] as const) {
+    const real = docker[method].bind(docker);
+    docker[method] = async (o) => {
+      calls.push(method);
+      return real(o);
+    };
+  }
+  const listed = await manager.list();
+  t.same(calls.sort(), ['listServices', 'listTasks'], 'one call for the services, one for the tasks');
+  t.equal(listed.length, 3);
+  for (const app of listed) {
+    const shown = await manager.show(app.name);
+    // The fake engine stamps its tasks with the time they are asked for.
+    const unstamped = (services: typeof app.services) =>
+      services.map((s) => ({ ...s, tasks: s.tasks.map(({ updatedAt: _, ...task }) => task) }));
+    t.same(unstamped(app.services), unstamped(shown.services), `${app.name}: the same services and tasks as show`);
+    t.equal(app.health, 'healthy');
+    t.equal(app.services[0]?.tasks.length, 1, `${app.name}: its own task, no other app's`);
+  }
 });

@@ -9,7 +9,7 @@ import { ServiceDemand } from './service-demand.js';
 import { readImageManifest } from '../engine/image-manifest.js';
 import { composeOfCompiled, deployStack, type DeployOptions, type DeployResult } from '../stack/deploy.js';
 import { removeStack } from '../stack/remove.js';
-import { stackStatus } from '../stack/status.js';
+import { stacksStatus, stackStatus, type ServiceStatus } from '../stack/status.js';
 import type { ProxyRoute } from '../proxy/render.js';
 import type { UpstreamAddresses } from '../proxy/upstream-addresses.js';
 import type { UpstreamTarget } from '../proxy/upstream-locator.js';
@@ -285,9 +285,10 @@ export class AppManager implements Apps {
   private listing: { changes: number; result: Promise<AppStatus[]> } | undefined;
 
   private async listNow(): Promise<AppStatus[]> {
-    const records = await this.ctx.store.list();
+    // Every stack's services and tasks in two engine calls, however many apps there are.
+    const [records, stacks] = await Promise.all([this.ctx.store.list(), stacksStatus(this.ctx.docker)]);
     const nodes = lostNodesOnce(this.ctx.docker);
-    return Promise.all(records.map(async (r) => this.statusOf(r, nodes)));
+    return Promise.all(records.map(async (r) => this.statusOf(r, nodes, stacks.get(r.name) ?? [])));
   }
 
   async show(name: string): Promise<AppStatus> {
@@ -297,10 +298,14 @@ export class AppManager implements Apps {
   }
 
   /** The app as it runs, and, when not all of it does, the lost nodes that are the cause. */
-  private async statusOf(record: AppRecord, nodes: () => Promise<NodeSummary[]>): Promise<AppStatus> {
+  private async statusOf(
+    record: AppRecord,
+    nodes: () => Promise<NodeSummary[]>,
+    services?: ServiceStatus[],
+  ): Promise<AppStatus> {
     const status = appStatus(
       record,
-      await stackStatus(record.name, this.ctx.docker),
+      services ?? (await stackStatus(record.name, this.ctx.docker)),
       httpPort(record.manifest) !== undefined,
     );
     if (status.health === 'healthy') return status;
