@@ -48,7 +48,7 @@ x-minicloud:
 t.before(async () => {
   const install = await sh('bash', INSTALL, { timeout: 900_000 });
   if (install.code !== 0) throw new Error(`install.sh failed: ${install.stderr.slice(-3000)}`);
-  const image = `${await buildAndPush('compose-app:1', undefined)}:1`;
+  const image = await buildAndPush('compose-app:1', undefined);
   file = join(mkdtempSync(join(tmpdir(), 'mc-compose-app-')), 'docker-compose.yml');
   writeFileSync(file, composeFile(image));
 });
