@@ -33,6 +33,7 @@ t.test('every route declares its params, body and responses; errors are problem+
     'GET /v1/apps',
     'POST /v1/apps',
     'GET /v1/apps/{name}',
+    'GET /v1/apps/{name}/compose',
     'PATCH /v1/apps/{name}',
     'DELETE /v1/apps/{name}',
     'POST /v1/apps/{name}/needs',

@@ -292,3 +292,47 @@ t.test('the app page offers postgres and redis, and shows them once attached', a
     t.notMatch(shown.body, `<option value="${need}">`, `${need} is no longer offered`);
   }
 });
+
+t.test('add an app from a compose file, see its file on its page, and update it there', async (t) => {
+  const { app, apps } = await testApp();
+  t.teardown(() => app.close());
+  const web = new WebClient(app);
+  await web.login(ADMIN_TOKEN);
+  const form = await web.get('/apps/new');
+  t.match(form.body, /<form method="post" action="\/apps\/compose"/, 'the new-app page offers a compose file');
+  const file = (tag: string) =>
+    `services:\r\n  front:\r\n    image: registry.example.com/team/shop:${tag}\r\n` +
+    'x-minicloud:\r\n  expose: [{service: front, proto: http, port: 8080}]\r\n  needs: [database]\r\n';
+
+  const broken = await web.post('/apps/compose', { name: 'shop', compose: 'services: [not, a, map]\n' });
+  t.equal(broken.statusCode, 400, 'a broken file is refused');
+  t.match(text(broken.body), /MC_COMPOSE_INVALID|services/, 'naming what is wrong');
+  t.match(broken.body, /services: \[not, a, map\]/, 'and the text stays in the form to fix');
+  t.same(apps.calls, [], 'nothing deployed');
+
+  const started = await web.post('/apps/compose', { name: 'shop', compose: file('1') });
+  t.equal(started.statusCode, 303);
+  const job = await web.follow(started);
+  t.match(text(job.body), /app\.add .* State: succeeded/);
+  t.match(apps.records.get('shop'), { source: { kind: 'compose', routedService: 'front' }, needs: ['database'] });
+  t.equal(
+    apps.composeFiles.get('shop'),
+    file('1').replace(/\r\n/g, '\n'),
+    "the file as typed, the browser's CRLFs made LF",
+  );
+
+  const page = await web.get('/apps/shop');
+  t.match(
+    page.body,
+    /<textarea id="compose" name="compose"[^>]*>services:\n {2}front:/,
+    'the update form holds its file',
+  );
+  t.notMatch(page.body, /<input id="image" name="image"/, 'not an image field: its images are in the file');
+  const updated = await web.post('/apps/shop/update', { compose: file('2') });
+  t.equal(updated.statusCode, 303);
+  await web.follow(updated);
+  t.match(
+    apps.calls.at(-1),
+    /^update shop \{"compose":"services:\\n {2}front:\\n {4}image: registry.example.com\/team\/shop:2/,
+  );
+});

@@ -77,6 +77,8 @@ export class FakeApps implements Apps {
   readonly rollBack = new Set<string>();
   /** Data left under an app's name with no app using it (a remove without purge), as core finds it. */
   readonly keptData = new Map<string, Set<NeedName>>();
+  /** Compose apps' files as last added or updated, as core keeps them beside the record. */
+  readonly composeFiles = new Map<string, string>();
   readonly baseDomain: string;
   readonly images: Record<string, Manifest>;
 
@@ -208,6 +210,7 @@ export class FakeApps implements Apps {
       updatedAt: now,
     };
     this.records.set(name, record);
+    if (input.compose !== undefined) this.composeFiles.set(name, input.compose);
     const urls = await this.options.onAdd?.(record);
     if (urls) this.extraUrls.set(name, urls);
     await this.step(progress, 'routing the domains');
@@ -220,6 +223,12 @@ export class FakeApps implements Apps {
 
   async show(name: string): Promise<AppStatus> {
     return this.status(this.record(name));
+  }
+
+  async composeFile(name: string): Promise<string> {
+    const file = this.composeFiles.get(this.record(name).name);
+    if (file === undefined) throw new MinicloudError('MC_APP_NOT_FOUND', `app ${name} was added from an image`);
+    return file;
   }
 
   async update(name: string, input: UpdateAppInput, progress?: Progress): Promise<UpdateResult> {
@@ -242,6 +251,7 @@ export class FakeApps implements Apps {
     };
     if (input.followTag !== undefined) next.followTag = input.followTag;
     this.records.set(name, next);
+    if (input.compose !== undefined) this.composeFiles.set(name, input.compose);
     return { app: this.status(next), rolledBack: false };
   }
 

@@ -138,6 +138,19 @@ export function appRoutes(app: Api, ctx: ApiContext): void {
     async (request) => apps().show(request.params.name),
   );
 
+  app.get(
+    '/v1/apps/:name/compose',
+    {
+      schema: {
+        summary: "A compose app's file, as last deployed (what the admin page's update form starts from)",
+        tags: TAGS,
+        params: NameParams,
+        response: { 200: Type.Object({ compose: Type.String() }), ...problems(404, 503) },
+      },
+    },
+    async (request) => ({ compose: await apps().composeFile(request.params.name) }),
+  );
+
   app.patch(
     '/v1/apps/:name',
     {

@@ -82,6 +82,12 @@ function field(body: unknown, name: string): string {
   return (Array.isArray(v) ? v[0] : v)?.trim() ?? '';
 }
 
+/** A field as typed, trimmed of nothing but a browser's CRLF line ends (a compose file). */
+function rawField(body: unknown, name: string): string {
+  const v = (body as Record<string, string | string[]> | undefined)?.[name];
+  return ((Array.isArray(v) ? v[0] : v) ?? '').replace(/\r\n/g, '\n');
+}
+
 /** A whole number as a number; anything else as typed, so the API's validation names it. */
 function numberish(text: string): number | string {
   return /^[0-9]{1,6}$/.test(text) ? Number(text) : text;
@@ -326,6 +332,21 @@ export async function webPages(app: FastifyInstance, options: WebOptions): Promi
     );
   });
 
+  // An app from a compose file: the text as typed (a textarea keeps its line breaks).
+  app.post('/apps/compose', form, async (request, reply) => {
+    const name = field(request.body, 'name');
+    const compose = rawField(request.body, 'compose');
+    const answer = await api<JobRecord>('POST', '/v1/apps', { name, compose });
+    if (answer.ok) return reply.code(303).redirect(`/jobs/${answer.body.id}`);
+    return render(
+      request,
+      reply,
+      'appNew',
+      { title: 'Add an app', name, compose, flash: problemFlash(answer.problem) },
+      400,
+    );
+  });
+
   app.get('/apps/:name', page, async (request, reply) => {
     const name = (request.params as { name: string }).name;
     const answer = await api<AppStatus>('GET', `/v1/apps/${enc(name)}`);
@@ -340,6 +361,10 @@ export async function webPages(app: FastifyInstance, options: WebOptions): Promi
     const tokens = await api<{ tokens: unknown[] }>('GET', `/v1/tokens?app=${enc(name)}`);
     const webhook = await api<{ enabled: boolean }>('GET', `/v1/apps/${enc(name)}/webhook`);
     const stats = await api<Parameters<typeof appStatsView>[0]>('GET', `/v1/apps/${enc(name)}/stats`);
+    const composeFile =
+      answer.body.source?.kind === 'compose'
+        ? await api<{ compose: string }>('GET', `/v1/apps/${enc(name)}/compose`)
+        : undefined;
     return render(request, reply, 'app', {
       title: name,
       app: answer.body,
@@ -348,6 +373,7 @@ export async function webPages(app: FastifyInstance, options: WebOptions): Promi
       webhook: webhook.ok ? webhook.body : { enabled: false },
       backups: await backupSection({ api }, name),
       stats: stats.ok ? appStatsView(stats.body) : undefined,
+      composeFile: composeFile?.ok ? composeFile.body.compose : undefined,
       refresh: answer.body.health === 'starting' ? 5 : undefined,
     });
   });
@@ -364,7 +390,10 @@ export async function webPages(app: FastifyInstance, options: WebOptions): Promi
     const name = (request.params as { name: string }).name;
     const image = field(request.body, 'image');
     const replicas = field(request.body, 'replicas');
-    const payload = { ...(image ? { image } : {}), ...(replicas ? { replicas: numberish(replicas) } : {}) };
+    const compose = rawField(request.body, 'compose');
+    const payload = compose
+      ? { compose }
+      : { ...(image ? { image } : {}), ...(replicas ? { replicas: numberish(replicas) } : {}) };
     return afterJob(
       request,
       reply,

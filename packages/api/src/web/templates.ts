@@ -148,6 +148,16 @@ export const APP_NEW = `{{#> layout}}
   <p class="hint">The image must carry a <code>cloud_manifest.yml</code> at its root. You see its manifest before anything is deployed.</p>
   <button type="submit">Read the manifest</button>
 </form>
+<form method="post" action="/apps/compose" class="card">
+  <input type="hidden" name="_csrf" value="{{csrf}}">
+  <h2>Or from a compose file</h2>
+  <label for="compose-name">Name</label>
+  <input id="compose-name" name="name" value="{{name}}" placeholder="shop" required>
+  <label for="compose">Compose file</label>
+  <textarea id="compose" name="compose" rows="14" spellcheck="false" required>{{compose}}</textarea>
+  <p class="hint">A compose v3 file; its <code>x-minicloud</code> says which service is served and what the app needs, as a manifest does.</p>
+  <button type="submit">Deploy</button>
+</form>
 {{/layout}}`;
 
 export const APP_PREVIEW = `{{#> layout}}
@@ -264,10 +274,15 @@ export const APP = `{{#> layout}}
   <h2>Update</h2>
   <form method="post" action="/apps/{{app.name}}/update">
     <input type="hidden" name="_csrf" value="{{csrf}}">
+    {{#if composeFile}}
+    <label for="compose">Compose file</label>
+    <textarea id="compose" name="compose" rows="14" spellcheck="false">{{composeFile}}</textarea>
+    {{else}}
     <label for="image">Image</label>
     <input id="image" name="image" value="{{app.image}}">
     <label for="replicas">Replicas</label>
     <input id="replicas" name="replicas" value="{{app.replicas}}" inputmode="numeric">
+    {{/if}}
     <button type="submit">Update</button>
   </form>
 </section>

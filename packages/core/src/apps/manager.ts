@@ -291,6 +291,16 @@ export class AppManager implements Apps {
     return Promise.all(records.map(async (r) => this.statusOf(r, nodes, stacks.get(r.name) ?? [])));
   }
 
+  /** A compose app's file as last deployed; MC_APP_NOT_FOUND for an app from an image. */
+  async composeFile(name: string): Promise<string> {
+    const record = await this.ctx.store.read(name);
+    if (record.source?.kind !== 'compose')
+      throw new MinicloudError('MC_APP_NOT_FOUND', `app ${name} was added from an image: it has no compose file`, [
+        { path: 'name', message: 'is an app from an image (its manifest is in the image)' },
+      ]);
+    return this.ctx.store.readCompose(name);
+  }
+
   async show(name: string): Promise<AppStatus> {
     const record = await this.ctx.store.read(name);
     const status = await this.statusOf(record, lostNodesOnce(this.ctx.docker));

@@ -195,6 +195,8 @@ export interface Apps {
   add(input: AddAppInput, progress?: Progress): Promise<AppStatus>;
   list(): Promise<AppStatus[]>;
   show(name: string): Promise<AppStatus>;
+  /** A compose app's file as last deployed; MC_APP_NOT_FOUND for an app from an image. */
+  composeFile(name: string): Promise<string>;
   update(name: string, input: UpdateAppInput, progress?: Progress): Promise<UpdateResult>;
   /**
    * Stops the app and its routes; purge also drops its database, vhost and storage. The record
