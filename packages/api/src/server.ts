@@ -5,6 +5,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import {
   AppStore,
   backupContext,
+  finishInterruptedRestores,
   ConfigApply,
   dockerClient,
   EventLog,
@@ -318,6 +319,29 @@ if (acme && apps) {
   app.log.info({ directory: acme.directoryUrl }, `certificates from the ACME server at ${acme.directoryUrl}`);
 }
 if (backupsProblem) app.log.error({ dataDir }, `backups unavailable, NO BACKUPS WILL RUN: ${backupsProblem}`);
+if (backups) {
+  // A restore the API died in left its target half restored: run again whole (it is
+  // idempotent), tried again while a shared service is not up yet.
+  const restoring = backups;
+  const restores = retryUntilDone(() => finishInterruptedRestores(restoring, (line) => app.log.info(line)), {
+    onDone: (done) => {
+      for (const { app: from, id, into, gone } of done) {
+        if (gone)
+          app.log.error(
+            { app: into, backup: `${from}/${id}` },
+            `the interrupted restore of ${from}/${id} into ${into} cannot be finished: the backup or the app is gone`,
+          );
+        else app.log.warn({ app: into, backup: `${from}/${id}` }, `the interrupted restore into ${into} was finished`);
+      }
+    },
+    onError: (error) =>
+      app.log.warn(
+        { reason: error.message },
+        `finishing an interrupted restore failed, tried again in 30 s: ${error.message}`,
+      ),
+  });
+  app.addHook('onClose', async () => restores.stop());
+}
 if (backups && process.env['MINICLOUD_BACKUP_SCHEDULER'] !== 'off') {
   const scheduler = await startBackupScheduler(backups, app.log, events ? { events } : {}).catch((error: Error) => {
     app.log.error(

@@ -75,7 +75,14 @@ export {
   type BackupPolicyInput,
 } from './policy.js';
 export { pruneBackups, INCOMPLETE_GRACE_MS, type PruneResult } from './prune.js';
-export { restoreAppBackup, swapContents, type RestoreOptions, type RestoreResult } from './restore.js';
+export {
+  finishInterruptedRestores,
+  restoreAppBackup,
+  swapContents,
+  type RestoreOptions,
+  type RestoreResult,
+} from './restore.js';
+export { interruptedRestores, RESTORING_FILE, type RestoreIntent } from './restore-intent.js';
 export {
   planRetention,
   utcDay,

@@ -7,6 +7,7 @@ import { quiet, type BackupContext } from './context.js';
 import { createAppBackup, partsOf, type AppPartName } from './create.js';
 import type { BackupPartName, TableRows } from './manifest.js';
 import { appResourceName } from './mariadb.js';
+import { clearRestoreIntent, interruptedRestores, writeRestoreIntent } from './restore-intent.js';
 
 export { swapContents } from './swap.js';
 
@@ -71,6 +72,12 @@ export async function restoreAppBackup(
     if (parts.length > 0) result.previous = (await createAppBackup(ctx, into, { parts })).id;
   }
 
+  // From the first part on, the target holds half a restore until the last is done: a process
+  // that dies here leaves the intent, and the next one finishes the restore.
+  const startedAt = (ctx.now?.() ?? new Date()).toISOString();
+  // An app's backup has app parts only (config is a platform backup's).
+  const parts = wanted.map((p) => p.name as AppPartName);
+  await writeRestoreIntent(ctx.store.root, { app, id: entry.id, into, parts, startedAt });
   for (const part of wanted) {
     const kind = BACKUP_KINDS.find((k) => k.backup.part === part.name);
     if (!kind) continue;
@@ -79,5 +86,40 @@ export async function restoreAppBackup(
     if (found.tables) result.tables = found.tables;
     if (found.files !== undefined) result.files = found.files;
   }
+  await clearRestoreIntent(ctx.store.root, into);
   return result;
+}
+
+/**
+ * Finishes the restores a stopped API left (their intent still written): each is run again,
+ * whole (a restore is idempotent), without a new backup first (the one taken before, if asked
+ * for, exists). Resolves what was finished. One whose backup is gone (pruned, deleted) cannot
+ * be finished, nor one into an app removed since: its intent goes, and it is resolved with `gone`
+ * so the caller says so. Rejects
+ * at the first that fails, to be called again.
+ */
+export async function finishInterruptedRestores(
+  ctx: BackupContext,
+  progress: Progress = quiet,
+): Promise<{ into: string; app: string; id: string; gone?: boolean }[]> {
+  const done: { into: string; app: string; id: string; gone?: boolean }[] = [];
+  for (const intent of await interruptedRestores(ctx.store.root)) {
+    const { app, id, into, parts } = intent;
+    // An app removed since holds nothing to finish: its data is not made again.
+    if (!(await ctx.apps.exists(into))) {
+      await clearRestoreIntent(ctx.store.root, into);
+      done.push({ into, app, id, gone: true });
+      continue;
+    }
+    progress(`finishing the restore of ${app}/${id} into ${into} (started ${intent.startedAt}), which the API died in`);
+    try {
+      await restoreAppBackup(ctx, app, id, { into, parts, progress });
+      done.push({ into, app, id });
+    } catch (error) {
+      if (!(error instanceof MinicloudError && error.code === 'MC_BACKUP_NOT_FOUND')) throw error;
+      await clearRestoreIntent(ctx.store.root, into);
+      done.push({ into, app, id, gone: true });
+    }
+  }
+  return done;
 }
