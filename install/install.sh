@@ -373,9 +373,23 @@ ensure_cli() {
 #!/bin/sh
 $CLI_MARKER
 # Runs the minicloud CLI in its image with the Docker socket, the data dir and the current dir.
+# A path named on the command line elsewhere (app add --compose FILE, apply DIR, -o FILE) is
+# seen at the same path: its directory is mounted too. Not a system directory (it would hide
+# the image's own), nor one with blanks: give those from the current dir.
 tty=; [ -t 0 ] && [ -t 1 ] && tty=-t
+mounts=
+for arg in "\$@"; do
+  path=\${arg#--*=}
+  case "\$path" in */*) ;; *) continue ;; esac
+  [ -e "\$path" ] || [ -d "\$(dirname -- "\$path")" ] || continue
+  dir=\$(cd "\$(dirname -- "\$path")" 2>/dev/null && pwd -P) || continue
+  case "\$dir" in / | "\$PWD" | $DATA_DIR | *[[:space:]]*) continue ;; esac
+  case "\$dir" in /usr | /usr/* | /etc | /etc/* | /bin* | /sbin* | /lib* | /app | /app/* | /proc* | /sys | /sys/* | /dev* | /run* | /var/run* | /boot*) continue ;; esac
+  case " \$mounts " in *" \$dir:\$dir "*) continue ;; esac
+  mounts="\$mounts -v \$dir:\$dir"
+done
 exec $DOCKER -H unix://$ENGINE_SOCK run --rm -i \$tty --network host --label $MANAGED_LABEL \\
-  -v $ENGINE_SOCK:/var/run/docker.sock -v $DATA_DIR:$DATA_DIR -v "\$PWD:\$PWD" -w "\$PWD" \\
+  -v $ENGINE_SOCK:/var/run/docker.sock -v $DATA_DIR:$DATA_DIR -v "\$PWD:\$PWD" \$mounts -w "\$PWD" \\
   -e MINICLOUD_DATA_DIR=$DATA_DIR ${IMAGE[api]} node /app/packages/cli/bin/minicloud.js "\$@"
 EOF
   )
