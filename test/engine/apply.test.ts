@@ -3,7 +3,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApplyResult, Drift } from '@minicloud/core';
-import { engineEnv, execIn, managerDocker, serviceContainer, waitFor } from '../helpers/engine.js';
+import { engineEnv, execIn, managerDocker, serviceContainerOnAnyNode, waitFor } from '../helpers/engine.js';
 import { api, buildAndPush, CLI, DATA, INSTALL, sh } from '../helpers/platform.js';
 
 // Issue 17 end to end: the configuration directory as the source of truth. Two apps added
@@ -79,8 +79,8 @@ t.test('an env edit in the copy: the dry run shows only that app; apply rolls on
   t.equal(before.length, 1);
   const applied = await applyJson([]);
   t.equal(applied.applied, true);
-  const container = await serviceContainer(docker, 'apply-a_web');
-  const printed = await execIn(docker, container, ['printenv', 'EXTRA', 'GREETING']);
+  const container = await serviceContainerOnAnyNode('apply-a_web');
+  const printed = await execIn(container.docker, container.id, ['printenv', 'EXTRA', 'GREETING']);
   t.equal(printed.stdout, 'from-the-secrets-dir\nhi\n', 'apply-a runs with the new value, the old one kept');
   t.same(await taskIds('apply-b'), before, 'apply-b was not rolled: same task');
   t.match(entry(await applyJson(['--dry-run']), 'apply-a'), { action: 'unchanged' }, 'applied: nothing left');

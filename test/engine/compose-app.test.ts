@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentials, served, traces } from '../helpers/apps.js';
-import { engineEnv, execIn, managerDocker, serviceContainer } from '../helpers/engine.js';
+import { engineEnv, execIn, managerDocker, serviceContainerOnAnyNode } from '../helpers/engine.js';
 import { api, buildAndPush, CLI, DOMAIN, httpsTo, INSTALL, sh } from '../helpers/platform.js';
 
 // Issue 17 end to end: an app from a plain compose file, added with `minicloud app add
@@ -73,12 +73,12 @@ t.test('app add --compose: three services, the needs for the two that are not pr
   const url = credentials(APP)['DATABASE_URL'];
   t.match(url, /^mysql:\/\/cmp_shop:[^@]+@mariadb:3306\/cmp_shop$/);
   for (const service of ['web', 'worker']) {
-    const container = await serviceContainer(docker, `${APP}_${service}`);
-    const printed = await execIn(docker, container, ['printenv', 'DATABASE_URL']);
+    const container = await serviceContainerOnAnyNode(`${APP}_${service}`, env);
+    const printed = await execIn(container.docker, container.id, ['printenv', 'DATABASE_URL']);
     t.equal(printed.stdout, `${url}\n`, `${service} runs with the app's DATABASE_URL`);
   }
-  const cache = await serviceContainer(docker, `${APP}_cache`);
-  const none = await execIn(docker, cache, ['sh', '-c', 'printenv DATABASE_URL || echo none']);
+  const cache = await serviceContainerOnAnyNode(`${APP}_cache`, env);
+  const none = await execIn(cache.docker, cache.id, ['sh', '-c', 'printenv DATABASE_URL || echo none']);
   t.equal(none.stdout, 'none\n', 'the private cache gets no credentials');
 
   const volumes = await docker.listVolumes({ filters: { name: [VOLUME] } });

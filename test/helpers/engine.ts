@@ -148,6 +148,22 @@ export async function serviceContainer(docker: Docker, service: string): Promise
 }
 
 /**
+ * The container of a running task of a swarm service on whichever node runs it (manager or
+ * worker), with that node's engine: an app without storage may be placed on either.
+ */
+export async function serviceContainerOnAnyNode(
+  service: string,
+  env = engineEnv(),
+): Promise<{ docker: Docker; id: string }> {
+  const nodes = [managerDocker(env), new Docker({ socketPath: env.workerDockerHost.replace(/^unix:\/\//, '') })];
+  for (const docker of nodes) {
+    const id = await serviceContainer(docker, service).catch(() => undefined);
+    if (id) return { docker, id };
+  }
+  throw new Error(`no running container of ${service} on any node`);
+}
+
+/**
  * Stops a test host's dockerd as a machine that goes down would (SIGTERM: its containers stop
  * with it), given its pid file under /var/lib/minicloud-test/hosts/<host>/; resolves once the
  * process is gone. scripts/engine/up.sh starts it again.
