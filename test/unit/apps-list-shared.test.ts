@@ -18,7 +18,8 @@ t.test('listings under way are shared; one after a record changed reads the chan
     await new Promise((r) => setTimeout(r, 20));
     return listServices(o);
   };
-  const manager = new AppManager(edges.ctx);
+  // Here a listing that ended is not reused (the next test reuses them).
+  const manager = new AppManager({ ...edges.ctx, listingMaxAgeMs: 0 });
 
   const lists = await Promise.all(Array.from({ length: 50 }, () => manager.list()));
   t.equal(calls, 1, 'fifty listings at once: one pass over every app');
@@ -68,4 +69,29 @@ t.test('a listing asks the engine twice however many apps there are, and says wh
     t.equal(app.health, 'healthy');
     t.equal(app.services[0]?.tasks.length, 1, `${app.name}: its own task, no other app's`);
   }
+});
+
+t.test('a listing that ended a moment ago is reused, unless a record changed since', async (t) => {
+  const edges = fakeAppContext(t.testdir({}));
+  await edges.store.write(appRecord('shop', []), { stackYaml: 'services: {}\n' });
+  const docker = edges.ctx.docker as unknown as { listServices: (o?: unknown) => Promise<unknown[]> };
+  const listServices = docker.listServices.bind(docker);
+  let calls = 0;
+  docker.listServices = async (o) => {
+    calls++;
+    return listServices(o);
+  };
+  const manager = new AppManager({ ...edges.ctx, listingMaxAgeMs: 60_000 });
+  await manager.list();
+  await manager.list();
+  t.equal(calls, 1, 'the second reader gets the listing that just ended');
+  await edges.store.write(appRecord('blog', []), { stackYaml: 'services: {}\n' });
+  t.same((await manager.list()).map((a) => a.name).sort(), ['blog', 'shop'], 'a change is read at once');
+  t.equal(calls, 2);
+
+  const aged = new AppManager({ ...edges.ctx, listingMaxAgeMs: 30 });
+  await aged.list();
+  await new Promise((r) => setTimeout(r, 60));
+  await aged.list();
+  t.equal(calls, 4, 'one older than its age is not reused');
 });

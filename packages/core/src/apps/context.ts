@@ -43,6 +43,8 @@ export interface AppContext {
    * for MariaDB to start again. Absent or 0: stopped at once (a test's context).
    */
   servicesLingerMs?: number;
+  /** How long an app listing that ended is reused for other readers (default 1000; 0: never). */
+  listingMaxAgeMs?: number;
   /**
    * Where the proxy reaches the apps' services, for its upstream blocks. Absent: the proxy
    * resolves every request through the swarm's DNS.

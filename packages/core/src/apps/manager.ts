@@ -266,23 +266,32 @@ export class AppManager implements Apps {
   }
 
   /**
-   * Every app with its status. The status of each app asks the engine for its services and
-   * tasks, so a listing costs calls in proportion to the apps: requests that come while one is
-   * under way share it rather than each making its own (fifty clients polling a platform of
-   * 25 apps took the API past its memory limit). A listing under way when a record changed
-   * (an add, an update, a removal) is not shared: the next one reads the change.
+   * Every app with its status, from two engine calls (every stack's services and tasks). Many
+   * clients polling at once share listings: one under way is shared, and one that ended less
+   * than `listingMaxAgeMs` ago (default 1 s) is reused, so fifty clients in tight loops cost a
+   * listing a second, not one after another (which kept the engine and the API busy and every
+   * read waiting 2 s). A record that changed (an add, an update, a removal) is never missed:
+   * a listing from before the change is not shared, the next one reads it.
    */
   list(): Promise<AppStatus[]> {
     const changes = this.ctx.store.changes;
-    if (this.listing?.changes === changes) return this.listing.result;
-    const result = this.listNow().finally(() => {
-      if (this.listing?.result === result) this.listing = undefined;
-    });
-    this.listing = { changes, result };
-    return result;
+    const maxAgeMs = this.ctx.listingMaxAgeMs ?? 1000;
+    const fresh = (l: NonNullable<typeof this.listing>) =>
+      l.changes === changes && (l.endedAt === undefined || Date.now() - l.endedAt < maxAgeMs);
+    if (this.listing && fresh(this.listing)) return this.listing.result;
+    const listing: NonNullable<typeof this.listing> = { changes, result: this.listNow() };
+    this.listing = listing;
+    listing.result.then(
+      () => (listing.endedAt = Date.now()),
+      // A failed listing is not reused: the next call asks again.
+      () => {
+        if (this.listing === listing) this.listing = undefined;
+      },
+    );
+    return listing.result;
   }
 
-  private listing: { changes: number; result: Promise<AppStatus[]> } | undefined;
+  private listing: { changes: number; result: Promise<AppStatus[]>; endedAt?: number } | undefined;
 
   private async listNow(): Promise<AppStatus[]> {
     // Every stack's services and tasks in two engine calls, however many apps there are.
