@@ -2,7 +2,7 @@ import t from 'tap';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { platformVersion } from '@minicloud/core';
 import { credentials, probe, served } from '../helpers/apps.js';
-import { managerDocker, waitFor } from '../helpers/engine.js';
+import { dockerCli, managerDocker, waitFor } from '../helpers/engine.js';
 import { stackContainers } from '../helpers/platform-state.js';
 import { api, buildAndPush, DATA, DOMAIN, INSTALL, REPO, sh } from '../helpers/platform.js';
 
@@ -43,6 +43,10 @@ t.before(async () => {
   // Whatever platform the tests before left: this one starts from the previous release.
   const gone = await uninstallPurge();
   if (gone.code !== 0) throw new Error(`uninstall.sh --purge: ${gone.stderr.slice(-2000)}`);
+  // uninstall.sh keeps app stacks (they are the apps'): a run of this test cut short left its own.
+  for (const name of ['keeper', 'plain'])
+    if ((await docker.listServices({ filters: { label: [`com.docker.stack.namespace=${name}`] } })).length > 0)
+      await dockerCli(['stack', 'rm', name]);
 });
 
 t.teardown(async () => {
