@@ -28,6 +28,11 @@ async function killApiAt(id: string, step: RegExp): Promise<void> {
   await docker.getContainer(container!.Id).kill();
 }
 
+/** Waits until no trace of the app is left (record, credentials, data, stack, route). */
+async function nothingLeftOf(app: string, what: string, timeoutMs: number): Promise<void> {
+  await waitFor(what, async () => ((await traces(app)).length === 0 ? true : undefined), timeoutMs, 1000);
+}
+
 /** The job as the next API lists it. */
 async function jobAfterRestart(id: string): Promise<Job> {
   return waitFor(
@@ -67,18 +72,16 @@ t.test('an add killed while it deploys: interrupted, rolled back, and the name i
   t.equal(started.status, 202, JSON.stringify(started.json).slice(0, 300));
   const id = (started.json as Job).id;
   await killApiAt(id, /^deploying halfway/);
-  // The traces are read after the kill: the add had made its database before it deployed.
+  t.ok(
+    (await traces('halfway')).includes('database'),
+    'at the kill the add had made its database (and more): the half-made app',
+  );
   const job = await jobAfterRestart(id);
   t.equal(job.state, 'interrupted');
   t.equal(job.problem?.code, 'MC_JOB_INTERRUPTED');
   t.match(job.progress.at(-1)?.step, /deploying halfway|routing/, 'naming the step it reached');
 
-  await waitFor(
-    'the half-made app to be rolled back',
-    async () => ((await traces('halfway')).length === 0 ? true : undefined),
-    120_000,
-    1000,
-  );
+  await nothingLeftOf('halfway', 'the half-made app to be rolled back', 120_000);
   t.pass('no record, credentials, storage, database, user, vhost, stack or route of it is left');
   const events = (await api('GET', '/v1/events?app=halfway')).json as { events: { kind: string }[] };
   t.ok(
@@ -147,12 +150,7 @@ t.test('a purge killed while it removes the stack is finished by the next API', 
   await killApiAt(id, /^removing the midway stack/);
   const job = await jobAfterRestart(id);
   t.equal(job.state, 'interrupted');
-  await waitFor(
-    'the purge to be finished',
-    async () => ((await traces('midway')).length === 0 ? true : undefined),
-    180_000,
-    1000,
-  );
+  await nothingLeftOf('midway', 'the purge to be finished', 180_000);
   t.pass('no record, credentials, storage, stack or route of it is left');
   t.equal((await api('GET', '/v1/apps/midway')).status, 404, 'and the name is free');
 });
